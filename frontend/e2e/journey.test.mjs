@@ -1,0 +1,140 @@
+// Browser journey against a real `openfund serve` with the demo data.
+// Run `npm run build` first: the server serves frontend/dist.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ensureDirFor, launchBrowser, SCREENSHOT_PATH, startServer } from "./harness.mjs";
+
+const PROJECT_KINDS = ["model", "dataset", "library", "tool", "other"];
+const PROJECT_FIELDS = ["created_at", "homepage", "id", "kind", "name", "slug", "summary"];
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Checks one Project against the contract; returns a list of differences. */
+function projectShapeErrors(p, where) {
+  const errors = [];
+  if (typeof p !== "object" || p === null) return [`${where}: not an object`];
+  const extra = Object.keys(p).filter((k) => !PROJECT_FIELDS.includes(k));
+  const missing = PROJECT_FIELDS.filter((k) => !(k in p));
+  if (missing.length) errors.push(`${where}: missing ${missing.join(", ")}`);
+  if (extra.length) errors.push(`${where}: unexpected ${extra.join(", ")}`);
+  if (!Number.isInteger(p.id)) errors.push(`${where}.id: ${JSON.stringify(p.id)} is not an integer`);
+  for (const k of ["slug", "name", "summary"]) {
+    if (typeof p[k] !== "string") errors.push(`${where}.${k}: not a string`);
+  }
+  if (!PROJECT_KINDS.includes(p.kind)) errors.push(`${where}.kind: ${JSON.stringify(p.kind)}`);
+  if (p.homepage !== null && typeof p.homepage !== "string") {
+    errors.push(`${where}.homepage: ${JSON.stringify(p.homepage)} is not string|null`);
+  }
+  if (typeof p.created_at !== "string" || !RFC3339.test(p.created_at)) {
+    errors.push(`${where}.created_at: ${JSON.stringify(p.created_at)} is not RFC 3339`);
+  }
+  return errors;
+}
+
+describe("OpenFund web journey", () => {
+  let server;
+  let browser;
+  let page;
+  let projects = [];
+  const pageErrors = [];
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("API lists the demo projects in the contract's shape", async () => {
+    const res = await fetch(`${server.baseUrl}/api/v1/projects?page=1&per_page=20`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+    const body = await res.json();
+    assert.deepEqual(Object.keys(body).sort(), ["items", "page", "per_page", "total"]);
+    assert.equal(body.page, 1);
+    assert.equal(body.per_page, 20);
+    assert.ok(Number.isInteger(body.total), "total is an integer");
+    assert.ok(Array.isArray(body.items), "items is an array");
+    const errors = body.items.flatMap((p, i) => projectShapeErrors(p, `items[${i}]`));
+    assert.deepEqual(errors, [], "projects match the contract");
+    assert.ok(body.items.length >= 3, `demo has at least 3 projects (got ${body.items.length})`);
+    const times = body.items.map((p) => Date.parse(p.created_at));
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), "newest first");
+    projects = body.items;
+  });
+
+  test("home page lists the demo projects as cards", async () => {
+    assert.ok(projects.length >= 3, "needs the API test's projects");
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId("project-card").first().waitFor();
+    const cards = page.getByTestId("project-card");
+    assert.ok((await cards.count()) >= 3);
+    const names = await page.getByTestId("project-card-link").allTextContents();
+    assert.deepEqual(names, projects.map((p) => p.name));
+    const h1 = await page.getByRole("heading", { level: 1 }).textContent();
+    assert.match(h1, /Fund open AI/);
+    assert.equal(await page.getByTestId("brand").textContent(), "OpenFund");
+    assert.equal(await page.title(), "OpenFund");
+
+    ensureDirFor(SCREENSHOT_PATH);
+    await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+  });
+
+  test("clicking a project card opens its project page", async () => {
+    const target = projects[0];
+    await page.getByTestId("project-card-link").first().click();
+    await page.waitForURL(`${server.baseUrl}/projects/${encodeURIComponent(target.slug)}`);
+    const heading = page.getByRole("heading", { level: 1 });
+    await heading.waitFor();
+    assert.equal(await page.getByTestId("project-name").textContent(), target.name);
+    assert.equal(await heading.textContent(), target.name);
+    assert.equal(await page.getByTestId("project-summary").textContent(), target.summary);
+    assert.equal(await page.title(), `${target.name} · OpenFund`);
+
+    // A reload of the deep link is served by the server (SPA fallback).
+    await page.reload();
+    await page.getByTestId("project-name").waitFor();
+    assert.equal(await page.getByTestId("project-name").textContent(), target.name);
+
+    await page.getByTestId("back-link").click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.getByTestId("project-card").first().waitFor();
+  });
+
+  test("a missing project shows the not-found state", async () => {
+    const api = await fetch(`${server.baseUrl}/api/v1/projects/does-not-exist`);
+    assert.equal(api.status, 404);
+    assert.match(api.headers.get("content-type") ?? "", /application\/problem\+json/);
+    const problem = await api.json();
+    assert.equal(problem.code, "not_found");
+    assert.equal(problem.status, 404);
+    assert.equal(typeof problem.title, "string");
+    assert.equal(typeof problem.type, "string");
+
+    const res = await page.goto(`${server.baseUrl}/projects/does-not-exist`);
+    assert.equal(res?.status(), 200, "index.html served for client routes");
+    const notFound = page.getByTestId("project-not-found");
+    await notFound.waitFor();
+    assert.equal(
+      await notFound.getByRole("heading", { level: 1 }).textContent(),
+      "Project not found",
+    );
+  });
+
+  test("an unknown client route shows the not-found page", async () => {
+    await page.goto(`${server.baseUrl}/no/such/page`);
+    await page.getByTestId("page-not-found").waitFor();
+    assert.equal(
+      await page.getByRole("heading", { level: 1 }).textContent(),
+      "Page not found",
+    );
+  });
+
+  test("no uncaught errors in the page", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,69 @@
+import type { ReactNode } from "react";
+import { Link, useLocation } from "../router";
+
+function LogoMark() {
+  return (
+    <svg className="logo-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="8" fill="currentColor" />
+      <circle cx="16" cy="16" r="8.5" fill="none" stroke="#fff" strokeWidth="3" />
+      <path d="M16 10.5v11M12.5 16h7" stroke="#34d399" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+export function SiteHeader() {
+  const { pathname } = useLocation();
+  const exploring = pathname === "/" || pathname.startsWith("/projects");
+  return (
+    <header className="site-header">
+      <div className="container header-inner">
+        <Link to="/" className="brand" data-testid="brand">
+          <LogoMark />
+          <span className="brand-name">OpenFund</span>
+        </Link>
+        <nav aria-label="Main" className="main-nav">
+          <Link to="/" aria-current={exploring ? "page" : undefined}>
+            Explore
+          </Link>
+          <a href="/api/v1/docs">API</a>
+        </nav>
+      </div>
+    </header>
+  );
+}
+
+export function SiteFooter() {
+  return (
+    <footer className="site-footer">
+      <div className="container footer-inner">
+        <p className="footer-tagline">
+          <strong>OpenFund</strong> — money, compute and recognition for open AI, accounted for
+          in public. Self-hostable.
+        </p>
+        <nav aria-label="Developer" className="footer-nav">
+          <a href="/api/v1/docs" data-testid="footer-api-docs">
+            API docs
+          </a>
+          <a href="/api/v1/openapi.json" data-testid="footer-openapi">
+            OpenAPI JSON
+          </a>
+        </nav>
+      </div>
+    </footer>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <div className="app-shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <SiteHeader />
+      <main id="main" className="container main" tabIndex={-1}>
+        {children}
+      </main>
+      <SiteFooter />
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import type { ReactNode } from "react";
+import { isApiError } from "../api/client";
+
+export function LoadingCards({ count = 6 }: { count?: number }) {
+  return (
+    <div className="project-grid" data-testid="loading" aria-busy="true" aria-live="polite">
+      <span className="visually-hidden">Loading projects…</span>
+      {Array.from({ length: count }, (_, i) => (
+        <div className="card skeleton-card" key={i} aria-hidden="true">
+          <div className="skeleton skeleton-badge" />
+          <div className="skeleton skeleton-title" />
+          <div className="skeleton skeleton-line" />
+          <div className="skeleton skeleton-line short" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function LoadingBlock({ label }: { label: string }) {
+  return (
+    <div className="loading-block" data-testid="loading" aria-busy="true" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      <span>{label}</span>
+    </div>
+  );
+}
+
+export function EmptyState({
+  title,
+  children,
+  testId = "empty-state",
+}: {
+  title: string;
+  children?: ReactNode;
+  testId?: string;
+}) {
+  return (
+    <div className="empty-state" data-testid={testId}>
+      <h3>{title}</h3>
+      {children}
+    </div>
+  );
+}
+
+/** Shows an API problem's title and machine code, with a retry button. */
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const api = isApiError(error) ? error : null;
+  const title = api?.title ?? "Something went wrong";
+  const detail = api?.detail ?? (error instanceof Error && !api ? error.message : null);
+  return (
+    <div className="error-state" role="alert" data-testid="error-state">
+      <h3 className="error-title">{title}</h3>
+      {detail && <p className="error-detail">{detail}</p>}
+      {api && (
+        <p className="error-meta">
+          {api.status > 0 && <span>HTTP {api.status}</span>}
+          <code data-testid="error-code">{api.code}</code>
+        </p>
+      )}
+      {onRetry && (
+        <button type="button" className="button" onClick={onRetry} data-testid="retry">
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}

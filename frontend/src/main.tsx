@@ -1,0 +1,16 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import { RouterProvider } from "./router";
+import "./styles.css";
+
+const root = document.getElementById("root");
+if (!root) throw new Error("missing #root element");
+
+createRoot(root).render(
+  <StrictMode>
+    <RouterProvider>
+      <App />
+    </RouterProvider>
+  </StrictMode>,
+);

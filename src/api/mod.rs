@@ -1,0 +1,128 @@
+//! HTTP surface: shared state, the OpenAPI document, and the route tree. Handlers are
+//! thin: they parse, call `store`/`domain` inside one unit of work, and shape replies.
+
+pub mod auth;
+pub mod error;
+pub mod frontend;
+pub mod health;
+pub mod observe;
+pub mod projects;
+pub mod routes;
+
+use actix_web::web;
+use tracing::Span;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::config::Secret;
+use crate::db::{self, AnyConnection, Db};
+pub use error::{ApiError, Problem};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub metrics: observe::Metrics,
+    pub admin_token: Option<Secret>,
+    pub routes: routes::RouteTable,
+    pub frontend: frontend::Frontend,
+}
+
+impl AppState {
+    /// Runs read-only database work off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let span = Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs one unit of work that writes, in one transaction, off the async executor.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let span = Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = db.conn()?;
+            db::write_tx(&mut conn, f)
+        })
+        .await?
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OpenFund API",
+        description = "Funding, compute and recognition for open AI projects. Errors are \
+                       application/problem+json (RFC 9457) with a stable `code`.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "projects", description = "Open AI projects raising money and compute"),
+        (name = "operations", description = "Health, readiness and metrics")
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Routes under `/api/v1`, collected into the OpenAPI document as they are registered.
+fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(projects::list)
+        .service(projects::create)
+        .service(projects::get);
+}
+
+/// Operational routes at the root.
+fn operations(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics);
+}
+
+/// Registers every documented route on an app; returns the app and its OpenAPI document.
+pub fn mount<T>(app: actix_web::App<T>) -> (actix_web::App<T>, utoipa::openapi::OpenApi)
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(operations)
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    mount(actix_web::App::new()).1
+}

@@ -1,0 +1,186 @@
+//! `/api/v1/projects`: list, read and create projects.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Operator;
+use super::{ApiError, AppState, Problem};
+use crate::db;
+use crate::domain::{NewProject, PageRequest, ProjectKind};
+use crate::store::projects::{self as store, ProjectRow};
+
+/// An open AI project raising money and compute.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Project {
+    pub id: i64,
+    /// URL-safe handle, unique on this instance.
+    #[schema(example = "bloom")]
+    pub slug: String,
+    #[schema(example = "BLOOM")]
+    pub name: String,
+    pub summary: String,
+    pub kind: ProjectKind,
+    /// Absolute http(s) URL.
+    #[schema(format = "uri")]
+    pub homepage: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<ProjectRow> for Project {
+    type Error = ApiError;
+
+    fn try_from(row: ProjectRow) -> Result<Self, ApiError> {
+        let kind = row.kind.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+        Ok(Project {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            summary: row.summary,
+            kind,
+            homepage: row.homepage,
+            created_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+/// One page of projects, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectPage {
+    pub items: Vec<Project>,
+    /// This page's number, from 1.
+    pub page: u32,
+    pub per_page: u32,
+    /// Projects in all pages.
+    pub total: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u32>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// List projects, newest first.
+#[utoipa::path(
+    tag = "projects",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of projects", body = ProjectPage),
+        (status = 400, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/projects")]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<ProjectPage>, ApiError> {
+    let page = PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
+    let (rows, total) = state.read(move |conn| Ok(store::list(conn, page)?)).await?;
+    let items = rows.into_iter().map(Project::try_from).collect::<Result<_, _>>()?;
+    Ok(web::Json(ProjectPage {
+        items,
+        page: page.page(),
+        per_page: page.per_page(),
+        total,
+    }))
+}
+
+/// Read one project by its slug.
+#[utoipa::path(
+    tag = "projects",
+    params(("slug" = String, Path, description = "The project's slug")),
+    responses(
+        (status = 200, description = "The project", body = Project),
+        (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/projects/{slug}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<web::Json<Project>, ApiError> {
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let row = state
+        .read(move |conn| Ok(store::find_by_slug(conn, &lookup)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no project with slug {slug:?}")))?;
+    Ok(web::Json(Project::try_from(row)?))
+}
+
+/// A request to create a project.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateProject {
+    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "pythia")]
+    pub slug: String,
+    /// Display name; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 120, pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$", example = "Pythia")]
+    pub name: String,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub summary: String,
+    pub kind: ProjectKind,
+    /// Absolute http(s) URL.
+    #[schema(format = "uri", max_length = 2000, pattern = "^https?://[^\\s/?#@]+([/?#]\\S*)?$")]
+    pub homepage: Option<String>,
+}
+
+/// Create a project (operator only until accounts exist).
+#[utoipa::path(
+    tag = "projects",
+    request_body = CreateProject,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Project,
+         headers(("Location" = String, description = "URL of the new project"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/projects")]
+pub async fn create(
+    _operator: Operator,
+    state: web::Data<AppState>,
+    body: web::Json<CreateProject>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new = NewProject::parse(
+        &body.slug,
+        &body.name,
+        &body.summary,
+        body.kind,
+        body.homepage.as_deref(),
+    )
+    .map_err(ApiError::validation)?;
+    let slug = new.slug.clone();
+    let row = state
+        .write(move |conn| {
+            if store::find_by_slug(conn, new.slug.as_str())?.is_some() {
+                return Err(ApiError::conflict(
+                    "slug_taken",
+                    format!("the slug {:?} is already in use", new.slug.as_str()),
+                ));
+            }
+            Ok(store::insert(conn, new, db::now())?)
+        })
+        .await?;
+    let project = Project::try_from(row)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/projects/{slug}")))
+        .json(project))
+}

@@ -1,0 +1,326 @@
+//! Database access: the connection enum over SQLite and PostgreSQL, the pool, the
+//! embedded migrations, and the transaction helpers every unit of work goes through.
+
+pub mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to whichever backend the instance runs on. Queries are written once
+/// against this enum; the few statements diesel cannot express through it match on it.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Where the data lives, parsed from the database URL: `sqlite:<path>` (also
+/// `sqlite://<path>`) or `postgres://…` / `postgresql://…`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_owned()));
+        }
+        if let Some(rest) = s.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() || path.contains('?') || path == ":memory:" {
+                return Err(format!(
+                    "unsupported SQLite location {path:?}: give a file path, e.g. sqlite:openfund.db"
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err("database URL must start with sqlite: or postgres://".to_owned())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    // The PostgreSQL URL may carry a password: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            DatabaseUrl::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    write!(f, "{parsed}")
+                }
+                Err(_) => f.write_str("postgres://<unparseable>"),
+            },
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migrations failed: {0}")]
+    Migrations(String),
+}
+
+/// Opens a connection on the backend named by the URL, so that the backend's own error
+/// (refused, missing file…) reaches the caller instead of diesel's generic one.
+pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, DbError> {
+    match url {
+        DatabaseUrl::Postgres(u) => Ok(AnyConnection::Postgresql(PgConnection::establish(u)?)),
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+            configure_sqlite(&mut conn)?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), DbError> {
+    // busy_timeout first, so that switching to WAL waits for a concurrent opener.
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(())
+}
+
+/// r2d2 manager that picks the backend from the URL itself (see [`establish`]).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<AnyConnection, DbError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        conn.ping().map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The pool plus what the rest of the program needs to know about the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Builds the pool without connecting yet: the server starts and `/readyz` reports
+    /// whether the database answers.
+    pub fn new(url: DatabaseUrl, max_size: u32) -> Result<Self, DbError> {
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(5))
+            .build_unchecked(ConnectionManager { url: url.clone() });
+        Ok(Db { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> Result<PooledConn, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies pending migrations of the backend's tree; returns their versions.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = establish(&self.url)?;
+        run_migrations(&mut conn)
+    }
+
+    /// Is the database there and migrated? Used by `/readyz`. SQLite opens the file
+    /// afresh without creating it, because a pooled handle keeps a deleted file alive.
+    pub fn check_ready(&self) -> Result<(), DbError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                if !Path::new(path).is_file() {
+                    return Err(DbError::Migrations(format!(
+                        "SQLite file {} is missing",
+                        path.display()
+                    )));
+                }
+                let mut conn = self.pool.get_timeout(Duration::from_secs(2))?;
+                ready_query(&mut conn)
+            }
+            DatabaseUrl::Postgres(_) => {
+                let mut conn = self.pool.get_timeout(Duration::from_secs(2))?;
+                ready_query(&mut conn)
+            }
+        }
+    }
+}
+
+fn ready_query(conn: &mut AnyConnection) -> Result<(), DbError> {
+    conn.batch_execute("SELECT 1 FROM __diesel_schema_migrations LIMIT 1")?;
+    Ok(())
+}
+
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migrations(e.to_string()))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs one unit of work that writes. On SQLite the transaction starts `IMMEDIATE`, so
+/// it takes the write lock up front and waits on `busy_timeout` instead of failing with
+/// SQLITE_BUSY when a deferred read transaction would later try to upgrade.
+pub fn write_tx<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Postgresql(_) => conn.transaction(f),
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    if let Err(e) =
+                        <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
+                    {
+                        let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                        return Err(e.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    // The caller's error is the one worth reporting; a failed rollback
+                    // leaves the connection marked broken and r2d2 drops it.
+                    let _ =
+                        <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Current time truncated to microseconds: PostgreSQL keeps microseconds and SQLite
+/// nanoseconds, and the same row must read back the same on both.
+pub fn now() -> chrono::NaiveDateTime {
+    truncate_micros(chrono::Utc::now().naive_utc())
+}
+
+pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let micros = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(micros).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        assert_eq!(
+            "sqlite:openfund.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("openfund.db")))
+        );
+        assert_eq!(
+            "sqlite:///var/lib/openfund.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/openfund.db")))
+        );
+        assert_eq!(
+            "postgres://u@h/db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Postgres("postgres://u@h/db".into()))
+        );
+        assert!("mysql://h/db".parse::<DatabaseUrl>().is_err());
+        assert!("sqlite::memory:".parse::<DatabaseUrl>().is_err());
+        assert!("sqlite:".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db.internal/openfund".parse().unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.internal"));
+    }
+
+    #[test]
+    fn truncates_to_microseconds() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_nano_opt(3, 4, 5, 123_456_789)
+            .unwrap();
+        assert_eq!(truncate_micros(t).and_utc().timestamp_subsec_nanos(), 123_456_000);
+    }
+}

@@ -1,0 +1,111 @@
+//! Demo data: a handful of believable open AI projects, loaded by `openfund demo`.
+//! Loading is idempotent: rows are keyed by slug and carry fixed timestamps.
+
+use chrono::NaiveDateTime;
+
+use crate::db::{self, AnyConnection, DbError};
+use crate::domain::{NewProject, ProjectKind, Violation};
+use crate::store::projects;
+
+struct DemoProject {
+    slug: &'static str,
+    name: &'static str,
+    kind: ProjectKind,
+    homepage: &'static str,
+    created_at: &'static str,
+    summary: &'static str,
+}
+
+const PROJECTS: &[DemoProject] = &[
+    DemoProject {
+        slug: "tinystories-lm",
+        name: "TinyStories LM",
+        kind: ProjectKind::Model,
+        homepage: "https://example.org/tinystories-lm",
+        created_at: "2026-03-02 09:15:00",
+        summary: "Small open language models trained from scratch on synthetic children's stories, \
+                  with every checkpoint, data recipe and training log published.",
+    },
+    DemoProject {
+        slug: "open-speech-corpus",
+        name: "Open Speech Corpus",
+        kind: ProjectKind::Dataset,
+        homepage: "https://example.org/open-speech-corpus",
+        created_at: "2026-04-18 14:02:00",
+        summary: "Twelve thousand hours of consented, transcribed speech in 40 languages, \
+                  released under CC-BY with per-speaker opt-out.",
+    },
+    DemoProject {
+        slug: "flashkernels",
+        name: "FlashKernels",
+        kind: ProjectKind::Library,
+        homepage: "https://example.org/flashkernels",
+        created_at: "2026-05-27 08:40:00",
+        summary: "Fused attention and quantised matmul kernels for training and inference on \
+                  consumer and datacentre GPUs, benchmarked in public CI.",
+    },
+    DemoProject {
+        slug: "evalharbor",
+        name: "EvalHarbor",
+        kind: ProjectKind::Tool,
+        homepage: "https://example.org/evalharbor",
+        created_at: "2026-07-09 17:25:00",
+        summary: "A reproducible evaluation harness for open models: versioned tasks, \
+                  contamination checks and a public leaderboard anyone can re-run.",
+    },
+    DemoProject {
+        slug: "redteam-commons",
+        name: "Red-Team Commons",
+        kind: ProjectKind::Other,
+        homepage: "https://example.org/redteam-commons",
+        created_at: "2026-09-14 11:00:00",
+        summary: "A volunteer red-teaming collective that publishes adversarial prompts, \
+                  findings and mitigations for openly released models.",
+    },
+    DemoProject {
+        slug: "protein-fold-open",
+        name: "ProteinFold Open",
+        kind: ProjectKind::Model,
+        homepage: "https://example.org/protein-fold-open",
+        created_at: "2026-10-21 10:30:00",
+        summary: "An openly licensed protein structure model retrained on public data, \
+                  raising H100 hours for its next training run.",
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("demo project {0} is invalid: {1:?}")]
+    Invalid(&'static str, Vec<Violation>),
+    #[error("demo project {0} has a bad timestamp")]
+    Timestamp(&'static str),
+}
+
+impl From<diesel::result::Error> for DemoError {
+    fn from(e: diesel::result::Error) -> Self {
+        DemoError::Db(DbError::Query(e))
+    }
+}
+
+/// Inserts the demo projects that are missing; returns how many it inserted.
+pub fn load(conn: &mut AnyConnection) -> Result<usize, DemoError> {
+    db::write_tx(conn, |conn| {
+        let mut inserted = 0;
+        for p in PROJECTS {
+            let project = NewProject::parse(p.slug, p.name, p.summary, p.kind, Some(p.homepage))
+                .map_err(|v| DemoError::Invalid(p.slug, v))?;
+            let created_at = NaiveDateTime::parse_from_str(p.created_at, "%Y-%m-%d %H:%M:%S")
+                .map_err(|_| DemoError::Timestamp(p.slug))?;
+            if projects::insert_if_absent(conn, project, created_at)? {
+                inserted += 1;
+            }
+        }
+        Ok(inserted)
+    })
+}
+
+pub fn count() -> usize {
+    PROJECTS.len()
+}

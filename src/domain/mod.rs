@@ -1,0 +1,31 @@
+//! Plain domain types and rules: no I/O, no HTTP, no database. Values validate on
+//! construction so that the layers above never handle unchecked strings.
+
+pub mod pagination;
+pub mod project;
+pub mod slug;
+
+pub use pagination::PageRequest;
+pub use project::{Homepage, NewProject, ProjectKind, ProjectName, Summary};
+pub use slug::Slug;
+
+/// A rule a value broke, named by the field it came from and a stable reason code.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Violation {
+    /// The input field, e.g. `slug`.
+    pub field: String,
+    /// Stable machine code, e.g. `too_long`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl Violation {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Violation {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! OpenFund: funding, compute and recognition for open AI projects.
+//!
+//! The binary in `main.rs` only parses the command line and calls into this library.
+
+pub mod api;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
