@@ -16,7 +16,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 Ok(Db::new(url, 1)?.migrate()?)
             })
             .await??;
-            println!("applied {} migration(s) to {}", applied.len(), config.database_url);
+            println!(
+                "applied {} migration(s) to {}",
+                applied.len(),
+                config.database_url
+            );
             Ok(())
         }
         Command::Demo => {

@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::db::DatabaseUrl;
 
 #[derive(Debug, Parser)]
-#[command(name = "openfund", version, about = "Funding, compute and recognition for open AI projects")]
+#[command(
+    name = "openfund",
+    version,
+    about = "Funding, compute and recognition for open AI projects"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -33,11 +37,21 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// `sqlite:<path>` (created on first run) or `postgres://user@host/db`.
-    #[arg(long, env = "OPENFUND_DATABASE_URL", default_value = "sqlite:openfund.db", global = true)]
+    #[arg(
+        long,
+        env = "OPENFUND_DATABASE_URL",
+        default_value = "sqlite:openfund.db",
+        global = true
+    )]
     pub database_url: DatabaseUrl,
 
     /// Address the HTTP server listens on; port 0 picks a free one.
-    #[arg(long, env = "OPENFUND_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "OPENFUND_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// Log filter, e.g. `info` or `openfund=debug,actix_web=info`.
@@ -65,7 +79,12 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
 
     /// Operator token allowed to create projects until accounts exist (issue 3).
-    #[arg(long, env = "OPENFUND_ADMIN_TOKEN", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OPENFUND_ADMIN_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
     pub admin_token: Option<Secret>,
 }
 

@@ -33,8 +33,8 @@ impl Application {
             tracing::info!(?applied, "applied migrations");
         }
 
-        let listener = TcpListener::bind(config.bind)
-            .with_context(|| format!("binding {}", config.bind))?;
+        let listener =
+            TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
 
         let openapi = api::openapi();

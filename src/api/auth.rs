@@ -38,15 +38,16 @@ fn check_operator(req: &HttpRequest) -> Result<Operator, ApiError> {
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("unauthenticated", "send Authorization: Bearer <token>"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("unauthenticated", "send Authorization: Bearer <token>")
+    })?;
     let value = value
         .to_str()
         .map_err(|_| ApiError::unauthorized("invalid_token", "malformed Authorization header"))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim())
         }
         _ => Err(ApiError::unauthorized(

@@ -101,7 +101,10 @@ impl ApiError {
 
     /// Parameters outside their allowed range: a bad request, with the fields named.
     pub fn invalid_parameters(errors: Vec<Violation>) -> Self {
-        let mut e = Self::bad_request("invalid_parameter", "invalid query parameters; see `errors`");
+        let mut e = Self::bad_request(
+            "invalid_parameter",
+            "invalid query parameters; see `errors`",
+        );
         e.errors = errors;
         e
     }
@@ -153,11 +156,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_: format!("urn:openfund:problem:{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_owned(),
@@ -291,10 +290,9 @@ pub fn ensure_problem_body<B: MessageBody + 'static>(
     if let Some(allow) = allow {
         replacement.headers_mut().insert(header::ALLOW, allow);
     }
-    replacement.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    replacement
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, replacement).map_into_right_body(),
     ))

@@ -55,7 +55,10 @@ const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"
 <p>The API is up: <a href=\"/api/v1/docs/\">API documentation</a>.</p></body></html>";
 
 /// Default service: whatever no route claimed.
-pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let path = req.path();
     if path == "/api" || path.starts_with("/api/") {
         return Err(match state.routes.allowed(path) {

@@ -19,7 +19,9 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok".to_owned() })
+    web::Json(Health {
+        status: "ok".to_owned(),
+    })
 }
 
 /// The database is reachable and migrated.
@@ -33,13 +35,13 @@ pub async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     let db = state.db.clone();
-    web::block(move || db.check_ready())
-        .await?
-        .map_err(|e| {
-            tracing::warn!(error = %e, "readiness check failed");
-            ApiError::unavailable(e)
-        })?;
-    Ok(web::Json(Health { status: "ok".to_owned() }))
+    web::block(move || db.check_ready()).await?.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::unavailable(e)
+    })?;
+    Ok(web::Json(Health {
+        status: "ok".to_owned(),
+    }))
 }
 
 /// Request counts and latency histograms by route and status, in Prometheus text format.

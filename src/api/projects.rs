@@ -33,7 +33,10 @@ impl TryFrom<ProjectRow> for Project {
     type Error = ApiError;
 
     fn try_from(row: ProjectRow) -> Result<Self, ApiError> {
-        let kind = row.kind.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+        let kind = row
+            .kind
+            .parse()
+            .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
         Ok(Project {
             id: row.id,
             slug: row.slug,
@@ -83,9 +86,13 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<ProjectPage>, ApiError> {
-    let page = PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
+    let page =
+        PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
     let (rows, total) = state.read(move |conn| Ok(store::list(conn, page)?)).await?;
-    let items = rows.into_iter().map(Project::try_from).collect::<Result<_, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(Project::try_from)
+        .collect::<Result<_, _>>()?;
     Ok(web::Json(ProjectPage {
         items,
         page: page.page(),
@@ -121,17 +128,31 @@ pub async fn get(
 /// A request to create a project.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateProject {
-    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "pythia")]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "pythia"
+    )]
     pub slug: String,
     /// Display name; surrounding spaces are trimmed.
-    #[schema(min_length = 1, max_length = 120, pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$", example = "Pythia")]
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$",
+        example = "Pythia"
+    )]
     pub name: String,
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub summary: String,
     pub kind: ProjectKind,
     /// Absolute http(s) URL.
-    #[schema(format = "uri", max_length = 2000, pattern = "^https?://[^\\s/?#@]+([/?#]\\S*)?$")]
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        pattern = "^https?://[^\\s/?#@]+([/?#]\\S*)?$"
+    )]
     pub homepage: Option<String>,
 }
 

@@ -3,7 +3,9 @@
 
 use utoipa::openapi::OpenApi;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
@@ -78,8 +80,14 @@ mod tests {
     #[test]
     fn finds_allowed_methods_for_templates() {
         let table = RouteTable::from_openapi(&crate::api::openapi());
-        assert_eq!(table.allowed("/api/v1/projects").as_deref(), Some("GET, POST"));
-        assert_eq!(table.allowed("/api/v1/projects/llama").as_deref(), Some("GET"));
+        assert_eq!(
+            table.allowed("/api/v1/projects").as_deref(),
+            Some("GET, POST")
+        );
+        assert_eq!(
+            table.allowed("/api/v1/projects/llama").as_deref(),
+            Some("GET")
+        );
         assert_eq!(table.allowed("/healthz").as_deref(), Some("GET"));
         assert_eq!(table.allowed("/api/v1/nothing"), None);
         assert_eq!(table.allowed("/api/v1/projects/a/b"), None);

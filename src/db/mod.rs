@@ -14,8 +14,8 @@ use diesel::r2d2::R2D2Connection;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// One connection to whichever backend the instance runs on. Queries are written once
 /// against this enum; the few statements diesel cannot express through it match on it.
@@ -255,7 +255,10 @@ where
                     if let Err(e) =
                         <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
                     {
-                        let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                        let _ =
+                            <AnyConnection as Connection>::TransactionManager::rollback_transaction(
+                                conn,
+                            );
                         return Err(e.into());
                     }
                     Ok(value)
@@ -263,8 +266,9 @@ where
                 Err(e) => {
                     // The caller's error is the one worth reporting; a failed rollback
                     // leaves the connection marked broken and r2d2 drops it.
-                    let _ =
-                        <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                    let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
                     Err(e)
                 }
             }
@@ -309,7 +313,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_password() {
-        let url: DatabaseUrl = "postgres://app:s3cret@db.internal/openfund".parse().unwrap();
+        let url: DatabaseUrl = "postgres://app:s3cret@db.internal/openfund"
+            .parse()
+            .unwrap();
         let shown = format!("{url:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("db.internal"));
@@ -321,6 +327,9 @@ mod tests {
             .unwrap()
             .and_hms_nano_opt(3, 4, 5, 123_456_789)
             .unwrap();
-        assert_eq!(truncate_micros(t).and_utc().timestamp_subsec_nanos(), 123_456_000);
+        assert_eq!(
+            truncate_micros(t).and_utc().timestamp_subsec_nanos(),
+            123_456_000
+        );
     }
 }

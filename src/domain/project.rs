@@ -75,7 +75,11 @@ impl ProjectName {
             ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(Violation::new("name", "format", "must not contain control characters"));
+            return Err(Violation::new(
+                "name",
+                "format",
+                "must not contain control characters",
+            ));
         }
         Ok(ProjectName(trimmed.to_owned()))
     }
@@ -99,7 +103,10 @@ impl Summary {
                 format!("must be at most {SUMMARY_MAX} characters long"),
             ));
         }
-        if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(Violation::new(
                 "summary",
                 "format",
@@ -171,15 +178,12 @@ impl NewProject {
                 kind,
                 homepage,
             }),
-            (slug, name, summary, homepage) => Err([
-                slug.err(),
-                name.err(),
-                summary.err(),
-                homepage.err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect()),
+            (slug, name, summary, homepage) => {
+                Err([slug.err(), name.err(), summary.err(), homepage.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect())
+            }
         }
     }
 }
@@ -199,14 +203,23 @@ mod tests {
     #[test]
     fn homepage_must_be_http_with_a_host() {
         assert!(Homepage::parse("https://huggingface.co/bigscience/bloom").is_ok());
-        for bad in ["ftp://x.org", "javascript:alert(1)", "not a url", "http://", "/rel"] {
+        for bad in [
+            "ftp://x.org",
+            "javascript:alert(1)",
+            "not a url",
+            "http://",
+            "/rel",
+        ] {
             assert!(Homepage::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(ProjectName::parse("  BLOOM ").unwrap().into_inner(), "BLOOM");
+        assert_eq!(
+            ProjectName::parse("  BLOOM ").unwrap().into_inner(),
+            "BLOOM"
+        );
         assert!(ProjectName::parse("   ").is_err());
         assert!(ProjectName::parse(&"n".repeat(NAME_MAX + 1)).is_err());
         assert!(ProjectName::parse("a\u{7}b").is_err());

@@ -16,7 +16,7 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(field: &str, raw: &str) -> Result<Slug, Violation> {
         let len = raw.chars().count();
-        if len < MIN_LEN || len > MAX_LEN {
+        if !(MIN_LEN..=MAX_LEN).contains(&len) {
             return Err(Violation::new(
                 field,
                 "length",
@@ -65,11 +65,17 @@ mod tests {
     #[test]
     fn rejects_malformed_slugs_with_a_reason() {
         assert_eq!(Slug::parse("slug", "a").unwrap_err().code, "length");
-        assert_eq!(Slug::parse("slug", &"x".repeat(65)).unwrap_err().code, "length");
+        assert_eq!(
+            Slug::parse("slug", &"x".repeat(65)).unwrap_err().code,
+            "length"
+        );
         for bad in ["-ab", "ab-", "a--b", "Ab", "a_b", "a b", "ünï"] {
             let err = Slug::parse("slug", bad).unwrap_err();
             assert_eq!(err.field, "slug");
-            assert!(err.code == "format" || err.code == "length", "{bad}: {err:?}");
+            assert!(
+                err.code == "format" || err.code == "length",
+                "{bad}: {err:?}"
+            );
         }
     }
 }

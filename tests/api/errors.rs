@@ -1,0 +1,154 @@
+//! Every error is problem+json with a stable code: never HTML, never a 500.
+
+use crate::helpers::{OPERATOR_TOKEN, assert_problem, spawn_app};
+
+#[tokio::test]
+async fn unknown_api_route_is_a_404_problem() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/api/v1/no-such-thing").await, 404, "not_found").await;
+    assert_problem(app.get("/api/v2/projects").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"slug": "x", "name": "#)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "malformed_json").await;
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_a_422_problem() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .json(&serde_json::json!({"slug": "ok-slug", "name": "N", "kind": "spaceship"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 422, "invalid_body").await;
+}
+
+#[tokio::test]
+async fn oversize_body_is_a_413_problem() {
+    let app = spawn_app().await;
+    let huge = format!(
+        r#"{{"slug":"big","name":"{}","kind":"model"}}"#,
+        "x".repeat(200_000)
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn non_json_body_is_a_415_problem() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .header("content-type", "text/plain")
+        .body("slug=x")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_a_405_problem_with_allow() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .delete(app.url("/api/v1/projects"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET, POST");
+    assert_problem(res, 405, "method_not_allowed").await;
+
+    let res = app
+        .client
+        .put(app.url("/api/v1/projects/some-slug"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET");
+    assert_problem(res, 405, "method_not_allowed").await;
+
+    let res = app.client.post(app.url("/healthz")).send().await.unwrap();
+    assert_problem(res, 405, "method_not_allowed").await;
+
+    let res = app.client.post(app.url("/some/page")).send().await.unwrap();
+    assert_problem(res, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_400_problems() {
+    let app = spawn_app().await;
+    let body = assert_problem(
+        app.get("/api/v1/projects?page=0&per_page=1000").await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    let fields: Vec<_> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["page", "per_page"]);
+    assert_problem(
+        app.get("/api/v1/projects?page=abc").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn page_paths_fall_back_to_the_web_app() {
+    let app = spawn_app().await;
+    for path in ["/", "/projects/anything", "/some/deep/page"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let html = res.text().await.unwrap();
+        assert!(html.contains("OpenFund"), "{path}: {html}");
+    }
+    // A missing hashed asset is a real 404, not the app shell.
+    assert_problem(app.get("/assets/missing-0000.js").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn api_docs_are_browsable() {
+    let app = spawn_app().await;
+    let res = app.get("/api/v1/docs").await;
+    assert_eq!(res.status().as_u16(), 308);
+    let res = app.get("/api/v1/docs/").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().to_lowercase().contains("swagger"));
+}

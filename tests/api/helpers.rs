@@ -1,0 +1,193 @@
+//! `spawn_app()`: a server on 127.0.0.1:0 over a fresh database of the chosen backend.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use openfund::config::{Config, Secret};
+use openfund::db::{Backend, DatabaseUrl};
+use openfund::startup::Application;
+
+pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: DatabaseUrl,
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn create_project(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/projects"))
+            .bearer_auth(OPERATOR_TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("request failed")
+    }
+}
+
+/// Which backend this run of the suite exercises.
+pub fn backend() -> Backend {
+    match std::env::var("OPENFUND_TEST_BACKEND").as_deref() {
+        Ok("postgres") | Ok("postgresql") | Ok("pg") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("OPENFUND_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// Server URL of the PostgreSQL used for per-test databases.
+pub fn pg_server_url() -> String {
+    std::env::var("OPENFUND_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub enum TestDatabase {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> (TestDatabase, DatabaseUrl) {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("openfund.db");
+                let url = DatabaseUrl::Sqlite(path.clone());
+                (TestDatabase::Sqlite { _dir: dir, path }, url)
+            }
+            Backend::Postgres => {
+                let name = format!("openfund_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = pg_admin();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let url = DatabaseUrl::Postgres(format!("{}/{name}", pg_server_url()));
+                (TestDatabase::Postgres { name }, url)
+            }
+        }
+    }
+
+    /// Makes the database disappear while the server runs.
+    pub fn destroy(&self) {
+        match self {
+            TestDatabase::Sqlite { path, .. } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            TestDatabase::Postgres { name } => {
+                let mut admin = pg_admin();
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .expect("drop test database");
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { name } = self
+            && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_server_url()))
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+pub fn pg_admin() -> PgConnection {
+    let url = format!("{}/postgres", pg_server_url());
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for this test but {url} is unreachable: {e}")
+    })
+}
+
+/// Is PostgreSQL reachable? Outside CI a test that needs it may skip; in CI it fails.
+pub fn postgres_available_or_skip() -> bool {
+    match PgConnection::establish(&format!("{}/postgres", pg_server_url())) {
+        Ok(_) => true,
+        Err(e) if std::env::var("CI").is_err() => {
+            eprintln!("skipping: PostgreSQL unreachable ({e}); CI treats this as a failure");
+            false
+        }
+        Err(e) => panic!("PostgreSQL unreachable in CI: {e}"),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+    let (db, database_url) = TestDatabase::create(backend());
+    let mut config = Config::for_database(database_url.clone());
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.workers = Some(2);
+    config.db_pool_size = 5;
+    config.admin_token = Some(Secret::new(OPERATOR_TOKEN));
+    config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned());
+    customise(&mut config);
+    openfund::telemetry::init(&config);
+
+    let app = Application::build(&config)
+        .await
+        .expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        database_url,
+        db,
+    }
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content-type was {content_type:?}"
+    );
+    let body: serde_json::Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["code"], code, "problem: {body}");
+    assert_eq!(body["status"], status, "problem: {body}");
+    assert!(
+        body["title"].is_string() && body["type"].is_string(),
+        "problem: {body}"
+    );
+    body
+}

@@ -1,0 +1,11 @@
+//! Integration tests: one binary, each test with its own database and server.
+//! Backend: `OPENFUND_TEST_BACKEND=sqlite` (default) or `postgres`.
+
+mod concurrency;
+mod demo;
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod projects;
+mod schema_parity;

@@ -1,0 +1,53 @@
+//! The served OpenAPI document is the committed snapshot `openapi/openapi.json`, from
+//! which the front end's types are generated. `UPDATE_OPENAPI=1` rewrites the snapshot.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn served_document_matches_the_committed_snapshot() {
+    let app = spawn_app().await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let served: serde_json::Value = res.json().await.unwrap();
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        let text = serde_json::to_string_pretty(&served).unwrap() + "\n";
+        std::fs::write(&path, text).unwrap();
+    }
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read snapshot")).unwrap();
+    assert!(
+        served == committed,
+        "openapi/openapi.json is stale: run `make openapi` and regenerate the front-end types"
+    );
+}
+
+#[tokio::test]
+async fn document_describes_every_operation_and_its_problems() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/projects",
+        "/api/v1/projects/{slug}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/projects/{slug}"]["get"]["responses"]["404"]["content"]["application/problem+json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["CreateProject"]["properties"]["slug"]["pattern"],
+        openfund::domain::slug::PATTERN
+    );
+}
