@@ -134,6 +134,27 @@ describe("OpenFund web journey", () => {
     );
   });
 
+  test("footer links to the API docs and the OpenAPI document", async () => {
+    await page.goto(`${server.baseUrl}/`);
+    const docsHref = await page.getByTestId("footer-api-docs").getAttribute("href");
+    const specHref = await page.getByTestId("footer-openapi").getAttribute("href");
+    assert.equal(docsHref, "/api/v1/docs");
+    assert.equal(specHref, "/api/v1/openapi.json");
+
+    const docs = await fetch(server.baseUrl + docsHref);
+    assert.equal(docs.status, 200, "GET /api/v1/docs");
+    const spec = await fetch(server.baseUrl + specHref);
+    assert.equal(spec.status, 200, "GET /api/v1/openapi.json");
+    const doc = await spec.json();
+    assert.match(String(doc.openapi), /^3\.1/);
+    for (const name of ["Project", "ProjectKind", "ProjectPage", "Problem"]) {
+      assert.ok(doc.components?.schemas?.[name], `components.schemas.${name} is served`);
+    }
+    for (const path of ["/api/v1/projects", "/api/v1/projects/{slug}"]) {
+      assert.ok(doc.paths?.[path]?.get, `GET ${path} is documented`);
+    }
+  });
+
   test("no uncaught errors in the page", () => {
     assert.deepEqual(pageErrors, []);
   });

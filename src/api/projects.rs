@@ -23,8 +23,8 @@ pub struct Project {
     pub name: String,
     pub summary: String,
     pub kind: ProjectKind,
-    /// Absolute http(s) URL.
-    #[schema(format = "uri")]
+    /// Absolute http(s) URL, or null.
+    #[schema(format = "uri", required = true)]
     pub homepage: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -54,7 +54,9 @@ impl TryFrom<ProjectRow> for Project {
 pub struct ProjectPage {
     pub items: Vec<Project>,
     /// This page's number, from 1.
+    #[schema(minimum = 1)]
     pub page: u32,
+    #[schema(minimum = 1, maximum = 100)]
     pub per_page: u32,
     /// Projects in all pages.
     pub total: i64,
@@ -139,19 +141,22 @@ pub struct CreateProject {
     #[schema(
         min_length = 1,
         max_length = 120,
-        pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$",
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$",
         example = "Pythia"
     )]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+    )]
     pub summary: String,
     pub kind: ProjectKind,
     /// Absolute http(s) URL.
     #[schema(
         format = "uri",
         max_length = 2000,
-        pattern = "^https?://[^\\s/?#@]+([/?#]\\S*)?$"
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$"
     )]
     pub homepage: Option<String>,
 }

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::{Slug, Violation};
 
 /// What kind of open AI work a project is.
@@ -59,29 +63,55 @@ pub const NAME_MAX: usize = 120;
 pub const SUMMARY_MAX: usize = 1000;
 pub const HOMEPAGE_MAX: usize = 2000;
 
-/// A display name: trimmed, 1–120 characters, no control characters.
+// The rules below are written as regular expressions in a dialect that Rust's `regex`,
+// ECMAScript and Python agree on (no `\s`, whose meaning differs), and the same strings
+// appear in the OpenAPI document, so clients and fuzzers validate exactly as we do.
+
+/// Any characters but C0/C1 controls, with at least one that is not white space.
+pub const NAME_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Any characters but controls other than tab, line feed and carriage return.
+pub const SUMMARY_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+/// http(s), a DNS host whose last label starts with a letter (never an IP-like
+/// number), an optional port, and an optional path of printable ASCII.
+pub const HOMEPAGE_PATTERN: &str =
+    "^https?://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$";
+
+static NAME_RE: LazyLock<Regex> = LazyLock::new(|| compile(NAME_PATTERN));
+static SUMMARY_RE: LazyLock<Regex> = LazyLock::new(|| compile(SUMMARY_PATTERN));
+static HOMEPAGE_RE: LazyLock<Regex> = LazyLock::new(|| compile(HOMEPAGE_PATTERN));
+
+fn compile(pattern: &str) -> Regex {
+    // The patterns are constants covered by unit tests; failing here is a programming error.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern}: {e}"))
+}
+
+/// What `NAME_PATTERN` counts as white space, for trimming.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// A display name: 1–120 characters, no control characters, not blank; stored trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectName(String);
 
 impl ProjectName {
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        let trimmed = raw.trim();
-        let len = trimmed.chars().count();
-        if len == 0 || len > NAME_MAX {
+        if raw.chars().count() > NAME_MAX {
             return Err(Violation::new(
                 "name",
                 "length",
-                format!("must be 1 to {NAME_MAX} characters long"),
+                format!("must be at most {NAME_MAX} characters long"),
             ));
         }
-        if trimmed.chars().any(char::is_control) {
+        if !NAME_RE.is_match(raw) {
             return Err(Violation::new(
                 "name",
                 "format",
-                "must not contain control characters",
+                "must not be blank or contain control characters",
             ));
         }
-        Ok(ProjectName(trimmed.to_owned()))
+        Ok(ProjectName(raw.trim_matches(is_space).to_owned()))
     }
 
     pub fn into_inner(self) -> String {
@@ -89,31 +119,27 @@ impl ProjectName {
     }
 }
 
-/// A short description, at most 1000 characters; line breaks allowed.
+/// A short description, at most 1000 characters; line breaks allowed; stored trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary(String);
 
 impl Summary {
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        let trimmed = raw.trim();
-        if trimmed.chars().count() > SUMMARY_MAX {
+        if raw.chars().count() > SUMMARY_MAX {
             return Err(Violation::new(
                 "summary",
                 "length",
                 format!("must be at most {SUMMARY_MAX} characters long"),
             ));
         }
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
+        if !SUMMARY_RE.is_match(raw) {
             return Err(Violation::new(
                 "summary",
                 "format",
                 "must not contain control characters",
             ));
         }
-        Ok(Summary(trimmed.to_owned()))
+        Ok(Summary(raw.trim_matches(is_space).to_owned()))
     }
 
     pub fn into_inner(self) -> String {
@@ -121,25 +147,27 @@ impl Summary {
     }
 }
 
-/// An absolute http(s) URL with a host.
+/// An absolute http(s) URL of a named host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Homepage(String);
 
 impl Homepage {
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        let invalid = || Violation::new("homepage", "format", "must be an absolute http(s) URL");
         if raw.len() > HOMEPAGE_MAX {
             return Err(Violation::new(
                 "homepage",
                 "length",
-                format!("must be at most {HOMEPAGE_MAX} bytes long"),
+                format!("must be at most {HOMEPAGE_MAX} characters long"),
             ));
         }
-        let url = url::Url::parse(raw).map_err(|_| invalid())?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-            return Err(invalid());
+        if !HOMEPAGE_RE.is_match(raw) {
+            return Err(Violation::new(
+                "homepage",
+                "format",
+                "must be an absolute http(s) URL with a host name",
+            ));
         }
-        Ok(Homepage(url.to_string()))
+        Ok(Homepage(raw.to_owned()))
     }
 
     pub fn into_inner(self) -> String {
@@ -223,6 +251,24 @@ mod tests {
         assert!(ProjectName::parse("   ").is_err());
         assert!(ProjectName::parse(&"n".repeat(NAME_MAX + 1)).is_err());
         assert!(ProjectName::parse("a\u{7}b").is_err());
+        assert!(ProjectName::parse("\u{3000}\u{feff}").is_err());
+        assert_eq!(
+            ProjectName::parse("\u{feff}Ω\u{a0}").unwrap().into_inner(),
+            "Ω"
+        );
+        // Length counts what was sent, before trimming (as the OpenAPI maxLength does).
+        assert!(ProjectName::parse(&format!("{} ", "n".repeat(NAME_MAX))).is_err());
+    }
+
+    #[test]
+    fn summaries_allow_line_breaks_but_no_other_controls() {
+        assert_eq!(
+            Summary::parse(" a\r\nb\tc ").unwrap().into_inner(),
+            "a\r\nb\tc"
+        );
+        assert!(Summary::parse("bell\u{7}").is_err());
+        assert!(Summary::parse("c1\u{85}").is_err());
+        assert!(Summary::parse(&"s".repeat(SUMMARY_MAX + 1)).is_err());
     }
 
     #[test]

@@ -46,8 +46,14 @@ async fn document_describes_every_operation_and_its_problems() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
-    assert_eq!(
-        doc["components"]["schemas"]["CreateProject"]["properties"]["slug"]["pattern"],
-        openfund::domain::slug::PATTERN
-    );
+    // The document states the server's own rules, so clients and fuzzers agree with it.
+    let props = &doc["components"]["schemas"]["CreateProject"]["properties"];
+    use openfund::domain::{project, slug};
+    assert_eq!(props["slug"]["pattern"], slug::PATTERN);
+    assert_eq!(props["slug"]["maxLength"], slug::MAX_LEN);
+    assert_eq!(props["name"]["pattern"], project::NAME_PATTERN);
+    assert_eq!(props["name"]["maxLength"], project::NAME_MAX);
+    assert_eq!(props["summary"]["pattern"], project::SUMMARY_PATTERN);
+    assert_eq!(props["summary"]["maxLength"], project::SUMMARY_MAX);
+    assert_eq!(props["homepage"]["pattern"], project::HOMEPAGE_PATTERN);
 }

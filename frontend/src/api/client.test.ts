@@ -53,7 +53,7 @@ describe("api client", () => {
     expect(apiErr.title).toBe("Not Found");
     expect(apiErr.detail).toBe("no project with slug 'nope'");
     expect(apiErr.isNotFound).toBe(true);
-    expect(apiErr.problem?.type).toBe("about:blank");
+    expect(apiErr.problem?.type).toBe("urn:openfund:problem:not_found");
     expect(apiErr.message).toBe("Not Found: no project with slug 'nope'");
   });
 

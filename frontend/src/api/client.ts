@@ -6,7 +6,7 @@
  * changes, regenerating the schema makes `npm run typecheck` fail wherever
  * the front end no longer matches.
  */
-import type { components, operations, paths } from "./schema";
+import type { components, paths } from "./schema";
 
 export type Project = components["schemas"]["Project"];
 export type ProjectKind = components["schemas"]["ProjectKind"];
@@ -22,7 +22,7 @@ type GetProjectResponse = JsonBody<
   paths["/api/v1/projects/{slug}"]["get"]["responses"][200]
 >;
 export type ListProjectsQuery = NonNullable<
-  operations["list_projects"]["parameters"]["query"]
+  paths["/api/v1/projects"]["get"]["parameters"]["query"]
 >;
 
 /** Codes the client itself produces when the server gave no problem document. */

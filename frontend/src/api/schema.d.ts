@@ -11,10 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List projects, newest first */
-        get: operations["list_projects"];
+        /** List projects, newest first. */
+        get: operations["list"];
         put?: never;
-        post?: never;
+        /** Create a project (operator only until accounts exist). */
+        post: operations["create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -28,8 +29,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one project by slug */
-        get: operations["get_project"];
+        /** Read one project by its slug. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up and serving HTTP. */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Request counts and latency histograms by route and status, in Prometheus text format. */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The database is reachable and migrated. */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -42,48 +94,95 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description RFC 9457 problem details, served as application/problem+json */
+        /** @description A request to create a project. */
+        CreateProject: {
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL.
+             */
+            homepage?: string | null;
+            kind: components["schemas"]["ProjectKind"];
+            /**
+             * @description Display name; surrounding spaces are trimmed.
+             * @example Pythia
+             */
+            name: string;
+            /** @example pythia */
+            slug: string;
+            summary?: string;
+        };
+        Health: {
+            /** @description `ok` when the check passed. */
+            status: string;
+        };
+        /** @description An RFC 9457 problem document. */
         Problem: {
-            /** @description URI reference identifying the problem type */
-            type: string;
-            /** @description Short human-readable summary */
-            title: string;
+            /** @description Stable machine-readable code, e.g. `not_found`, `validation_failed`. */
+            code: string;
+            /** @description Explanation specific to this occurrence. */
+            detail?: string | null;
+            /** @description Field-level violations, for `validation_failed`. */
+            errors?: components["schemas"]["Violation"][];
             /**
              * Format: int32
-             * @description HTTP status code
+             * @description The HTTP status code.
              */
             status: number;
-            /** @description Human-readable explanation of this occurrence */
-            detail?: string | null;
-            /** @description Stable machine-readable code, e.g. not_found, bad_request, internal */
-            code: string;
-            /** @description URI reference identifying this occurrence */
-            instance?: string | null;
+            /** @description Short summary of the problem type. */
+            title: string;
+            /** @description URI naming the problem type: `urn:openfund:problem:<code>`. */
+            type: string;
         };
+        /** @description An open AI project raising money and compute. */
         Project: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL, or null.
+             */
+            homepage: string | null;
             /** Format: int64 */
             id: number;
-            slug: string;
-            name: string;
-            summary: string;
             kind: components["schemas"]["ProjectKind"];
-            homepage: string | null;
+            /** @example BLOOM */
+            name: string;
             /**
-             * Format: date-time
-             * @description RFC 3339 timestamp
+             * @description URL-safe handle, unique on this instance.
+             * @example bloom
              */
-            created_at: string;
+            slug: string;
+            summary: string;
         };
-        /** @enum {string} */
+        /**
+         * @description What kind of open AI work a project is.
+         * @enum {string}
+         */
         ProjectKind: "model" | "dataset" | "library" | "tool" | "other";
+        /** @description One page of projects, newest first. */
         ProjectPage: {
             items: components["schemas"]["Project"][];
-            /** Format: int64 */
+            /**
+             * Format: int32
+             * @description This page's number, from 1.
+             */
             page: number;
-            /** Format: int64 */
+            /** Format: int32 */
             per_page: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Projects in all pages.
+             */
             total: number;
+        };
+        /** @description A rule a value broke, named by the field it came from and a stable reason code. */
+        Violation: {
+            /** @description Stable machine code, e.g. `too_long`. */
+            code: string;
+            /** @description The input field, e.g. `slug`. */
+            field: string;
+            /** @description Human-readable explanation. */
+            message: string;
         };
     };
     responses: never;
@@ -94,12 +193,12 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_projects: {
+    list: {
         parameters: {
             query?: {
-                /** @description 1-based page number */
+                /** @description Page number, from 1. */
                 page?: number;
-                /** @description Items per page (1..100) */
+                /** @description Items per page. */
                 per_page?: number;
             };
             header?: never;
@@ -117,7 +216,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectPage"];
                 };
             };
-            /** @description Invalid paging parameters */
+            /** @description Invalid query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -126,8 +225,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error */
-            500: {
+            /** @description The database is not reachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -137,12 +236,101 @@ export interface operations {
             };
         };
     };
-    get_project: {
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProject"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description URL of the new project */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description URL-safe project identifier */
+                /** @description The project's slug */
                 slug: string;
             };
             cookie?: never;
@@ -158,7 +346,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description No project with that slug */
+            /** @description No such project */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -167,8 +355,77 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error */
-            500: {
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

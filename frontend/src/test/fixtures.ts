@@ -40,7 +40,7 @@ export function page(items: Project[], extra: Partial<ProjectPage> = {}): Projec
 }
 
 export function problem(status: number, code: string, title: string, detail?: string): Problem {
-  return { type: "about:blank", title, status, code, detail: detail ?? null, instance: null };
+  return { type: `urn:openfund:problem:${code}`, title, status, code, detail: detail ?? null };
 }
 
 export function jsonResponse(body: unknown, status = 200, type = "application/json"): Response {
