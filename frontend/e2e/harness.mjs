@@ -5,6 +5,7 @@
 // Environment:
 //   OPENFUND_BIN     server binary (default ../target/debug/openfund, relative to frontend/)
 //   CHROMIUM_BIN     browser executable (default /usr/bin/chromium)
+//   OPENFUND_E2E_DATABASE_URL  an empty database to use instead of a temp SQLite file
 //   E2E_SCREENSHOT   where to write the home page screenshot (default ../docs/screenshot.png)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -100,7 +101,10 @@ export async function startServer() {
   const port = await freePort();
   const env = {
     ...process.env,
-    OPENFUND_DATABASE_URL: `sqlite:${join(tmp, "e2e.db")}`,
+    // A caller may hand in a fresh database of another backend (scripts/test-all
+    // does so for PostgreSQL); otherwise a throw-away SQLite file.
+    OPENFUND_DATABASE_URL:
+      process.env.OPENFUND_E2E_DATABASE_URL ?? `sqlite:${join(tmp, "e2e.db")}`,
     OPENFUND_BIND: `127.0.0.1:${port}`,
   };
 
