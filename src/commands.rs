@@ -2,9 +2,10 @@
 
 use anyhow::Context;
 
-use crate::config::{Command, Config};
+use crate::config::{Command, Config, Environment};
 use crate::db::{self, Db};
-use crate::startup::Application;
+use crate::startup::{self, Application};
+use crate::store::{accounts, outbox};
 use crate::{api, demo};
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -23,7 +24,57 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Worker => run_worker(config).await,
+        Command::Outbox { all } => {
+            let url = config.database_url.clone();
+            let (rows, total) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = db::establish(&url)?;
+                db::run_migrations(&mut conn)?;
+                Ok(outbox::list(&mut conn, all, 1000, 0)?)
+            })
+            .await??;
+            println!(
+                "{total} {} message(s) in the outbox",
+                if all { "" } else { "unsent" }
+            );
+            for m in rows {
+                let state = match (m.sent_at, &m.last_error) {
+                    (Some(at), _) => format!("sent {at}"),
+                    (None, Some(err)) => format!("unsent after {} attempt(s): {err}", m.attempts),
+                    (None, None) => "unsent".to_owned(),
+                };
+                println!(
+                    "#{:<6} {}  to {}  \"{}\"  [{state}]",
+                    m.id, m.created_at, m.to_address, m.subject
+                );
+            }
+            Ok(())
+        }
+        Command::PromoteAdmin { email } => {
+            let url = config.database_url.clone();
+            let lowered = email.trim().to_lowercase();
+            let found = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+                let mut conn = db::establish(&url)?;
+                db::run_migrations(&mut conn)?;
+                let Some(account) = accounts::find_by_email(&mut conn, &lowered)? else {
+                    return Ok(false);
+                };
+                use diesel::prelude::*;
+                diesel::update(crate::db::schema::accounts::table.find(account.id))
+                    .set(crate::db::schema::accounts::is_admin.eq(true))
+                    .execute(&mut conn)?;
+                Ok(true)
+            })
+            .await??;
+            anyhow::ensure!(found, "no account with email {email}");
+            println!("{email} is now a site admin");
+            Ok(())
+        }
         Command::Demo => {
+            anyhow::ensure!(
+                config.env != Environment::Production,
+                "demo data has well-known passwords; it is refused when OPENFUND_ENV=production"
+            );
             let url = config.database_url.clone();
             let inserted = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = db::establish(&url)?;
@@ -36,6 +87,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 demo::count() - inserted,
                 config.database_url
             );
+            println!("demo sign-ins:");
+            for a in demo::ACCOUNTS {
+                println!("  {:<26} password {:<32} ({})", a.email, a.password, a.role);
+            }
             Ok(())
         }
         Command::Openapi => {
@@ -45,6 +100,43 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{doc}");
             Ok(())
         }
+    }
+}
+
+async fn run_worker(config: Config) -> anyhow::Result<()> {
+    config.validate().map_err(|e| anyhow::anyhow!(e))?;
+    let db = Db::new(config.database_url.clone(), config.db_pool_size)?;
+    let migrating = db.clone();
+    tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+    let worker = startup::build_worker(&config, db)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(stopped));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    running.await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
     }
 }
 

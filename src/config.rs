@@ -22,14 +22,23 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Run the web server (the default).
+    /// Run the web server and, unless OPENFUND_WORKER=false, the job worker (the default).
     Serve,
+    /// Run only the background job worker (mail delivery and other jobs).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load the demo projects (idempotent) and exit.
+    /// Load the demo projects and accounts (idempotent) and exit.
     Demo,
+    /// List mail in the outbox (unsent only, unless --all).
+    Outbox {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Make an existing account a site admin.
+    PromoteAdmin { email: String },
     /// Print the OpenAPI document and exit.
     Openapi,
 }
@@ -78,15 +87,154 @@ pub struct Config {
     #[arg(long, env = "OPENFUND_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
 
-    /// Operator token allowed to create projects until accounts exist (issue 3).
+    /// `production` refuses to start with a missing or weak OPENFUND_JWT_SECRET.
+    #[arg(long, env = "OPENFUND_ENV", value_enum, default_value_t = Environment::Development, global = true)]
+    pub env: Environment,
+
+    /// The site's public base URL, used in mail links and as the token issuer
+    /// (default: http://<bind>).
+    #[arg(long, env = "OPENFUND_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Name shown in mail and pages.
     #[arg(
         long,
-        env = "OPENFUND_ADMIN_TOKEN",
+        env = "OPENFUND_INSTANCE_NAME",
+        default_value = "OpenFund",
+        global = true
+    )]
+    pub instance_name: String,
+
+    /// HS256 signing key for access tokens, at least 32 bytes. A development run
+    /// without it generates one and keeps it in the database.
+    #[arg(
+        long,
+        env = "OPENFUND_JWT_SECRET",
         global = true,
         hide_env_values = true
     )]
-    pub admin_token: Option<Secret>,
+    pub jwt_secret: Option<Secret>,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(
+        long,
+        env = "OPENFUND_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub access_token_ttl_secs: i64,
+
+    /// Lifetime of a refresh token, in days.
+    #[arg(
+        long,
+        env = "OPENFUND_REFRESH_TOKEN_TTL_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub refresh_token_ttl_days: i64,
+
+    /// SMTP relay, e.g. `smtp://127.0.0.1:2525`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`. Without it mail stays in the outbox.
+    #[arg(long, env = "OPENFUND_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "OPENFUND_MAIL_FROM",
+        default_value = "OpenFund <noreply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// GitHub web base URL (GitHub Enterprise: https://ghe.example.com).
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_URL",
+        default_value = "https://github.com",
+        global = true
+    )]
+    pub github_url: String,
+
+    /// GitHub REST API base URL (GitHub Enterprise: https://ghe.example.com/api/v3).
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_API_URL",
+        default_value = "https://api.github.com",
+        global = true
+    )]
+    pub github_api_url: String,
+
+    /// OAuth app client id; sign-in with GitHub is off without it.
+    #[arg(long, env = "OPENFUND_GITHUB_CLIENT_ID", global = true)]
+    pub github_client_id: Option<String>,
+
+    /// OAuth app client secret.
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub github_client_secret: Option<Secret>,
+
+    /// Run the job worker inside `serve`.
+    #[arg(long = "worker", env = "OPENFUND_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub embedded_worker: bool,
+
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    #[arg(
+        long,
+        env = "OPENFUND_JOB_POLL_MS",
+        default_value_t = 500,
+        global = true
+    )]
+    pub job_poll_ms: u64,
+
+    /// First retry delay of a failed job, doubled on each further failure (max 1 h).
+    #[arg(
+        long,
+        env = "OPENFUND_JOB_BACKOFF_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub job_backoff_ms: u64,
+
+    /// Sign-in, registration and reset attempts allowed per client and window.
+    #[arg(
+        long,
+        env = "OPENFUND_AUTH_RATE_LIMIT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub auth_rate_limit: u32,
+
+    /// The rate-limit window, in seconds.
+    #[arg(
+        long,
+        env = "OPENFUND_AUTH_RATE_WINDOW_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub auth_rate_window_secs: u64,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Secrets that must never sign tokens in production (defaults and examples).
+const KNOWN_WEAK_SECRETS: &[&str] = &[
+    "changeme",
+    "secret",
+    "openfund",
+    "development",
+    "please-change-me-to-a-long-random-string",
+    "0123456789abcdef0123456789abcdef",
+];
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -118,9 +266,6 @@ impl std::str::FromStr for Secret {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() < 16 {
-            return Err("must be at least 16 characters".to_owned());
-        }
         Ok(Secret(s.to_owned()))
     }
 }
@@ -138,9 +283,77 @@ impl Config {
             workers: None,
             max_body_bytes: 64 * 1024,
             static_dir: None,
-            admin_token: None,
+            env: Environment::Development,
+            public_url: None,
+            instance_name: "OpenFund".to_owned(),
+            jwt_secret: None,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            smtp_url: None,
+            mail_from: "OpenFund <noreply@localhost>".to_owned(),
+            github_url: "https://github.com".to_owned(),
+            github_api_url: "https://api.github.com".to_owned(),
+            github_client_id: None,
+            github_client_secret: None,
+            embedded_worker: true,
+            job_poll_ms: 500,
+            job_backoff_ms: 5_000,
+            auth_rate_limit: 10,
+            auth_rate_window_secs: 900,
         }
     }
+
+    /// The base URL links point at.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Refuses settings that would be unsafe in production.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.env == Environment::Production {
+            let secret = self
+                .jwt_secret
+                .as_ref()
+                .ok_or("OPENFUND_JWT_SECRET is required when OPENFUND_ENV=production")?;
+            check_jwt_secret(secret.expose())?;
+        } else if let Some(secret) = &self.jwt_secret {
+            check_jwt_secret(secret.expose())?;
+        }
+        if self.access_token_ttl_secs < 30 || self.refresh_token_ttl_days < 1 {
+            return Err("token lifetimes are too short".to_owned());
+        }
+        Ok(())
+    }
+}
+
+fn check_jwt_secret(secret: &str) -> Result<(), String> {
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        return Err(format!(
+            "OPENFUND_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes"
+        ));
+    }
+    let lowered = secret.to_lowercase();
+    if KNOWN_WEAK_SECRETS
+        .iter()
+        .any(|weak| lowered == *weak || lowered.contains("changeme"))
+    {
+        return Err(
+            "OPENFUND_JWT_SECRET is a known default; generate one with `openssl rand -base64 48`"
+                .to_owned(),
+        );
+    }
+    if secret
+        .bytes()
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        < 8
+    {
+        return Err("OPENFUND_JWT_SECRET has too little variety to be random".to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -170,13 +383,30 @@ mod tests {
     fn bad_values_are_refused() {
         assert!(Cli::try_parse_from(["openfund", "--database-url", "mysql://x"]).is_err());
         assert!(Cli::try_parse_from(["openfund", "--bind", "nowhere"]).is_err());
-        assert!(Cli::try_parse_from(["openfund", "--admin-token", "short"]).is_err());
     }
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
         let mut c = Config::for_database("sqlite:x.db".parse().unwrap());
-        c.admin_token = Some(Secret::new("a-very-secret-token-value"));
-        assert!(!format!("{c:?}").contains("a-very-secret"));
+        c.jwt_secret = Some(Secret::new("a-very-secret-token-value"));
+        c.smtp_url = Some(Secret::new("smtp://user:hunter2@mail"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("a-very-secret") && !shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn production_refuses_missing_short_or_default_secrets() {
+        let mut c = Config::for_database("sqlite:x.db".parse().unwrap());
+        assert!(c.validate().is_ok(), "development may generate a secret");
+        c.env = Environment::Production;
+        assert!(c.validate().unwrap_err().contains("required"));
+        c.jwt_secret = Some(Secret::new("too-short"));
+        assert!(c.validate().unwrap_err().contains("32 bytes"));
+        c.jwt_secret = Some(Secret::new("please-change-me-to-a-long-random-string"));
+        assert!(c.validate().unwrap_err().contains("known default"));
+        c.jwt_secret = Some(Secret::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(c.validate().is_err());
+        c.jwt_secret = Some(Secret::new("k3Jq9vXb2LmN8pQr5sTu7wYz1AcEgHiKoMnOpQrS"));
+        assert!(c.validate().is_ok());
     }
 }

@@ -4,8 +4,48 @@
 use chrono::NaiveDateTime;
 
 use crate::db::{self, AnyConnection, DbError};
+use crate::domain::policy::ProjectRole;
 use crate::domain::{NewProject, ProjectKind, Violation};
-use crate::store::projects;
+use crate::security::passwords;
+use crate::store::{accounts, members, projects};
+
+/// Demo sign-ins, printed by `openfund demo` and `make run`. Never use them on a
+/// public instance: `openfund demo` refuses to run with OPENFUND_ENV=production.
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    is_admin: bool,
+    owns: &'static [&'static str],
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        email: "admin@openfund.test",
+        password: "demo-admin-violet-harbour",
+        display_name: "Ada Operator",
+        role: "site admin",
+        is_admin: true,
+        owns: &[],
+    },
+    DemoAccount {
+        email: "maintainer@openfund.test",
+        password: "demo-maintainer-cobalt-engine",
+        display_name: "Mina Maintainer",
+        role: "owner of TinyStories LM and FlashKernels",
+        is_admin: false,
+        owns: &["tinystories-lm", "flashkernels"],
+    },
+    DemoAccount {
+        email: "sponsor@openfund.test",
+        password: "demo-sponsor-amber-lantern",
+        display_name: "Sam Sponsor",
+        role: "sponsor",
+        is_admin: false,
+        owns: &[],
+    },
+];
 
 struct DemoProject {
     slug: &'static str,
@@ -81,6 +121,8 @@ pub enum DemoError {
     Invalid(&'static str, Vec<Violation>),
     #[error("demo project {0} has a bad timestamp")]
     Timestamp(&'static str),
+    #[error("hashing a demo password: {0}")]
+    Hash(String),
 }
 
 impl From<diesel::result::Error> for DemoError {
@@ -100,6 +142,31 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, DemoError> {
                 .map_err(|_| DemoError::Timestamp(p.slug))?;
             if projects::insert_if_absent(conn, project, created_at)? {
                 inserted += 1;
+            }
+        }
+        for a in ACCOUNTS {
+            if accounts::find_by_email(conn, a.email)?.is_some() {
+                continue;
+            }
+            let hash = passwords::hash(a.password).map_err(|e| DemoError::Hash(e.to_string()))?;
+            let at = NaiveDateTime::parse_from_str("2026-01-15 12:00:00", "%Y-%m-%d %H:%M:%S")
+                .map_err(|_| DemoError::Timestamp(a.email))?;
+            let id = accounts::insert(
+                conn,
+                &accounts::NewAccount {
+                    email: a.email,
+                    display_name: a.display_name,
+                    password_hash: Some(&hash),
+                    email_verified_at: Some(at),
+                    is_admin: a.is_admin,
+                    github: None,
+                },
+                at,
+            )?;
+            for slug in a.owns {
+                if let Some(p) = projects::find_by_slug(conn, slug)? {
+                    members::add(conn, p.id, id, ProjectRole::Owner, at)?;
+                }
             }
         }
         Ok(inserted)

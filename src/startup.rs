@@ -10,19 +10,80 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, AppState, error, frontend, observe, routes::RouteTable};
-use crate::config::Config;
-use crate::db::Db;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::api::{self, AppState, auth::RateLimiter, error, frontend, observe, routes::RouteTable};
+use crate::config::{Config, Environment};
+use crate::db::{self, Db};
+use crate::github::GithubOAuth;
+use crate::jobs::Worker;
+use crate::mail::{MailContext, Mailer};
+use crate::security::jwt::JwtKeys;
+use crate::store;
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<Worker>,
+}
+
+const JWT_SECRET_NAME: &str = "jwt_signing_key";
+
+/// The access-token signing key: the configured one, or (outside production) one
+/// generated on first start and kept in the database, so every instance shares it.
+pub fn jwt_secret(config: &Config, db: &Db) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    if config.env == Environment::Production {
+        anyhow::bail!("OPENFUND_JWT_SECRET is required when OPENFUND_ENV=production");
+    }
+    let mut conn = db.conn()?;
+    if let Some(existing) = store::secrets::get(&mut conn, JWT_SECRET_NAME)? {
+        return Ok(existing.into_bytes());
+    }
+    let (generated, _) = crate::security::secrets::generate("")?;
+    let inserted = db::write_tx(&mut conn, |c| {
+        store::secrets::insert(c, JWT_SECRET_NAME, &generated, db::now())
+    });
+    if inserted.is_ok() {
+        tracing::warn!(
+            "OPENFUND_JWT_SECRET is not set: generated a signing key and stored it in the database"
+        );
+        return Ok(generated.into_bytes());
+    }
+    // Another instance stored one first: use theirs.
+    Ok(store::secrets::get(&mut conn, JWT_SECRET_NAME)?
+        .ok_or_else(|| anyhow::anyhow!("could not store the generated signing key"))?
+        .into_bytes())
+}
+
+/// The worker, configured from the settings.
+pub fn build_worker(config: &Config, db: Db) -> anyhow::Result<Worker> {
+    let mailer = Mailer::new(
+        config.smtp_url.as_ref().map(|s| s.expose()),
+        &config.mail_from,
+    )?;
+    if !mailer.is_configured() {
+        tracing::warn!(
+            "OPENFUND_SMTP_URL is not set: mail stays in the outbox (`openfund outbox` lists it)"
+        );
+    }
+    Ok(Worker::new(
+        db,
+        mailer,
+        Duration::from_millis(config.job_poll_ms),
+        Duration::from_millis(config.job_backoff_ms),
+    ))
 }
 
 impl Application {
     /// Connects, migrates, binds `config.bind` (port 0 picks one) and prepares the
     /// server; nothing is served until [`Application::run_until_stopped`].
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        config.validate().map_err(|e| anyhow::anyhow!(e))?;
         let db = Db::new(config.database_url.clone(), config.db_pool_size)?;
         let migrating = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrating.migrate())
@@ -33,6 +94,26 @@ impl Application {
             tracing::info!(?applied, "applied migrations");
         }
 
+        let secret_db = db.clone();
+        let secret_config = config.clone();
+        let secret = tokio::task::spawn_blocking(move || jwt_secret(&secret_config, &secret_db))
+            .await
+            .context("signing-key task")??;
+        let worker = if config.embedded_worker {
+            Some(build_worker(config, db.clone())?)
+        } else {
+            None
+        };
+        let github = match (&config.github_client_id, &config.github_client_secret) {
+            (Some(id), Some(secret)) => Some(GithubOAuth::new(
+                &config.github_url,
+                &config.github_api_url,
+                id,
+                secret.expose(),
+            )),
+            _ => None,
+        };
+
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -42,12 +123,25 @@ impl Application {
         if !frontend.is_built() {
             tracing::warn!("the web front end is not built: run `make build`");
         }
+        let mut public_config = config.clone();
+        public_config.bind.set_port(port);
+        let public_url = public_config.public_url();
         let state = web::Data::new(AppState {
             db,
             metrics: observe::Metrics::new()?,
-            admin_token: config.admin_token.clone(),
             routes: RouteTable::from_openapi(&openapi),
             frontend,
+            jwt: JwtKeys::new(&secret, &public_url, config.access_token_ttl_secs),
+            refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
+            mail: MailContext {
+                instance_name: config.instance_name.clone(),
+                public_url,
+            },
+            limiter: RateLimiter::new(
+                config.auth_rate_limit,
+                Duration::from_secs(config.auth_rate_window_secs),
+            ),
+            github,
         });
         let max_body = config.max_body_bytes;
 
@@ -84,6 +178,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            worker,
         })
     }
 
@@ -91,7 +186,15 @@ impl Application {
         self.port
     }
 
+    /// Serves until a shutdown signal; the embedded worker stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(handle) = worker {
+            let _ = handle.await;
+        }
+        result
     }
 }

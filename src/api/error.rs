@@ -46,6 +46,7 @@ pub struct ApiError {
     errors: Vec<Violation>,
     www_authenticate: bool,
     allow: Option<String>,
+    retry_after: Option<u64>,
     source: Option<anyhow::Error>,
 }
 
@@ -58,6 +59,7 @@ impl ApiError {
             errors: Vec::new(),
             www_authenticate: false,
             allow: None,
+            retry_after: None,
             source: None,
         }
     }
@@ -82,6 +84,18 @@ impl ApiError {
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
         let mut e = Self::new(StatusCode::UNAUTHORIZED, code).with_detail(detail);
         e.www_authenticate = true;
+        e
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code).with_detail(detail)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited").with_detail(format!(
+            "too many attempts; try again in {retry_after_secs} s"
+        ));
+        e.retry_after = Some(retry_after_secs);
         e
     }
 
@@ -198,7 +212,9 @@ impl ResponseError for ApiError {
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.as_str()));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.insert_header((header::RETRY_AFTER, "5"));
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();

@@ -1,10 +1,14 @@
 //! HTTP surface: shared state, the OpenAPI document, and the route tree. Handlers are
 //! thin: they parse, call `store`/`domain` inside one unit of work, and shape replies.
 
+pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod frontend;
+pub mod github;
 pub mod health;
+pub mod me;
 pub mod observe;
 pub mod projects;
 pub mod routes;
@@ -16,17 +20,23 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::config::Secret;
 use crate::db::{self, AnyConnection, Db};
+use crate::github::GithubOAuth;
+use crate::mail::MailContext;
+use crate::security::jwt::JwtKeys;
 pub use error::{ApiError, Problem};
 
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
     pub metrics: observe::Metrics,
-    pub admin_token: Option<Secret>,
     pub routes: routes::RouteTable,
     pub frontend: frontend::Frontend,
+    pub jwt: JwtKeys,
+    pub refresh_ttl: chrono::Duration,
+    pub mail: MailContext,
+    pub limiter: auth::RateLimiter,
+    pub github: Option<GithubOAuth>,
 }
 
 impl AppState {
@@ -73,6 +83,9 @@ impl AppState {
     ),
     tags(
         (name = "projects", description = "Open AI projects raising money and compute"),
+        (name = "auth", description = "Registration, sign-in, sessions and password reset"),
+        (name = "account", description = "The signed-in account and its API tokens"),
+        (name = "admin", description = "Operator views: jobs and the mail outbox"),
         (name = "operations", description = "Health, readiness and metrics")
     ),
     modifiers(&BearerAuth)
@@ -95,7 +108,29 @@ impl Modify for BearerAuth {
 fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(projects::list)
         .service(projects::create)
-        .service(projects::get);
+        .service(projects::get)
+        .service(accounts::register)
+        .service(accounts::verify_email)
+        .service(accounts::resend_verification)
+        .service(accounts::login)
+        .service(accounts::refresh)
+        .service(accounts::logout)
+        .service(accounts::password_reset)
+        .service(accounts::password_reset_confirm)
+        .service(github::start)
+        .service(github::callback)
+        .service(me::me)
+        .service(me::update_me)
+        .service(me::delete_me)
+        .service(me::change_password)
+        .service(me::change_email)
+        .service(me::unlink_github)
+        .service(me::list_tokens)
+        .service(me::create_token)
+        .service(me::revoke_token)
+        .service(admin::list_jobs)
+        .service(admin::retry_job)
+        .service(admin::list_outbox);
 }
 
 /// Operational routes at the root.

@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Operator;
+use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
 use crate::db;
+use crate::domain::policy::{self, ProjectRole};
 use crate::domain::{NewProject, PageRequest, ProjectKind};
+use crate::store::members;
 use crate::store::projects::{self as store, ProjectRow};
 
 /// An open AI project raising money and compute.
@@ -161,7 +163,8 @@ pub struct CreateProject {
     pub homepage: Option<String>,
 }
 
-/// Create a project (operator only until accounts exist).
+/// Create a project; the caller becomes its owner. Needs a verified email address
+/// and, with an API token, the `write` scope.
 #[utoipa::path(
     tag = "projects",
     request_body = CreateProject,
@@ -171,6 +174,7 @@ pub struct CreateProject {
          headers(("Location" = String, description = "URL of the new project"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Email not verified, or read-only token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -180,10 +184,18 @@ pub struct CreateProject {
 )]
 #[post("/projects")]
 pub async fn create(
-    _operator: Operator,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_write()?;
+    if !policy::can_create_project(caller.standing) {
+        return Err(ApiError::forbidden(
+            "email_not_verified",
+            "verify your email address before creating a project",
+        ));
+    }
+    let owner = caller.account_id;
     let body = body.into_inner();
     let new = NewProject::parse(
         &body.slug,
@@ -202,7 +214,10 @@ pub async fn create(
                     format!("the slug {:?} is already in use", new.slug.as_str()),
                 ));
             }
-            Ok(store::insert(conn, new, db::now())?)
+            let now = db::now();
+            let row = store::insert(conn, new, now)?;
+            members::add(conn, row.id, owner, ProjectRole::Owner, now)?;
+            Ok(row)
         })
         .await?;
     let project = Project::try_from(row)?;

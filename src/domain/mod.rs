@@ -1,10 +1,14 @@
 //! Plain domain types and rules: no I/O, no HTTP, no database. Values validate on
 //! construction so that the layers above never handle unchecked strings.
 
+pub mod email;
 pub mod pagination;
+pub mod password;
+pub mod policy;
 pub mod project;
 pub mod slug;
 
+pub use email::Email;
 pub use pagination::PageRequest;
 pub use project::{Homepage, NewProject, ProjectKind, ProjectName, Summary};
 pub use slug::Slug;

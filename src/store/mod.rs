@@ -1,4 +1,13 @@
 //! Queries, one module per resource. Every function takes `&mut AnyConnection` so it
 //! can run inside the caller's transaction or on its own.
 
+pub mod accounts;
+pub mod api_tokens;
+pub mod email_tokens;
+pub mod jobs;
+pub mod members;
+pub mod oauth_states;
+pub mod outbox;
 pub mod projects;
+pub mod secrets;
+pub mod sessions;

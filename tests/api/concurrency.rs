@@ -12,10 +12,12 @@ async fn concurrent_creates_all_succeed() {
         c.db_pool_size = 8;
     })
     .await;
+    let user = app.user().await;
+    let token = user.token.as_str();
     let requests = (0..48).map(|i| {
         let body = json!({"slug": format!("c{i}"), "name": format!("C {i}"), "kind": "tool"});
         let app = &app;
-        async move { app.create_project(&body).await.status().as_u16() }
+        async move { app.create_project(token, &body).await.status().as_u16() }
     });
     let statuses = futures_join_all(requests).await;
     assert!(statuses.iter().all(|s| *s == 201), "statuses: {statuses:?}");

@@ -1,6 +1,6 @@
 //! Every error is problem+json with a stable code: never HTML, never a 500.
 
-use crate::helpers::{OPERATOR_TOKEN, assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app};
 
 #[tokio::test]
 async fn unknown_api_route_is_a_404_problem() {
@@ -12,10 +12,11 @@ async fn unknown_api_route_is_a_404_problem() {
 #[tokio::test]
 async fn malformed_json_is_a_400_problem() {
     let app = spawn_app().await;
+    let user = app.user().await;
     let res = app
         .client
         .post(app.url("/api/v1/projects"))
-        .bearer_auth(OPERATOR_TOKEN)
+        .bearer_auth(&user.token)
         .header("content-type", "application/json")
         .body(r#"{"slug": "x", "name": "#)
         .send()
@@ -27,10 +28,11 @@ async fn malformed_json_is_a_400_problem() {
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_a_422_problem() {
     let app = spawn_app().await;
+    let user = app.user().await;
     let res = app
         .client
         .post(app.url("/api/v1/projects"))
-        .bearer_auth(OPERATOR_TOKEN)
+        .bearer_auth(&user.token)
         .json(&serde_json::json!({"slug": "ok-slug", "name": "N", "kind": "spaceship"}))
         .send()
         .await
@@ -41,6 +43,7 @@ async fn json_of_the_wrong_shape_is_a_422_problem() {
 #[tokio::test]
 async fn oversize_body_is_a_413_problem() {
     let app = spawn_app().await;
+    let user = app.user().await;
     let huge = format!(
         r#"{{"slug":"big","name":"{}","kind":"model"}}"#,
         "x".repeat(200_000)
@@ -48,7 +51,7 @@ async fn oversize_body_is_a_413_problem() {
     let res = app
         .client
         .post(app.url("/api/v1/projects"))
-        .bearer_auth(OPERATOR_TOKEN)
+        .bearer_auth(&user.token)
         .header("content-type", "application/json")
         .body(huge)
         .send()
@@ -60,10 +63,11 @@ async fn oversize_body_is_a_413_problem() {
 #[tokio::test]
 async fn non_json_body_is_a_415_problem() {
     let app = spawn_app().await;
+    let user = app.user().await;
     let res = app
         .client
         .post(app.url("/api/v1/projects"))
-        .bearer_auth(OPERATOR_TOKEN)
+        .bearer_auth(&user.token)
         .header("content-type", "text/plain")
         .body("slug=x")
         .send()

@@ -4,16 +4,31 @@ use std::path::PathBuf;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use openfund::config::{Config, Secret};
-use openfund::db::{Backend, DatabaseUrl};
+use openfund::db::{self, Backend, DatabaseUrl};
 use openfund::startup::Application;
+use serde_json::json;
 
-pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+use crate::mail_sink::MailSink;
+
+pub const JWT_SECRET: &str = "integration-test-signing-key-9f8e7d6c5b4a";
+pub const PASSWORD: &str = "violet-harbour-engine-42";
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: DatabaseUrl,
     pub db: TestDatabase,
+    pub mail: Option<MailSink>,
+    pub config: Config,
+}
+
+/// A signed-in account made for a test.
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+    /// The `openfund_refresh` cookie value.
+    pub refresh: String,
 }
 
 impl TestApp {
@@ -29,15 +44,117 @@ impl TestApp {
             .expect("request failed")
     }
 
-    pub async fn create_project(&self, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn create_project(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/projects"))
-            .bearer_auth(OPERATOR_TOKEN)
+            .bearer_auth(token)
             .json(body)
             .send()
             .await
             .expect("request failed")
     }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Puts an account straight into the database (no mail round trip).
+    pub fn insert_account(&self, email: &str, verified: bool, admin: bool) -> i64 {
+        let mut conn = db::establish(&self.database_url).expect("connect");
+        let hash = openfund::security::passwords::hash(PASSWORD).expect("hash");
+        let now = db::now();
+        openfund::store::accounts::insert(
+            &mut conn,
+            &openfund::store::accounts::NewAccount {
+                email,
+                display_name: "Test User",
+                password_hash: Some(&hash),
+                email_verified_at: verified.then_some(now),
+                is_admin: admin,
+                github: None,
+            },
+            now,
+        )
+        .expect("insert account")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A verified account, signed in.
+    pub async fn user(&self) -> TestUser {
+        self.user_with(false).await
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        self.user_with(true).await
+    }
+
+    async fn user_with(&self, admin: bool) -> TestUser {
+        let email = format!(
+            "user-{}@example.org",
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        );
+        let id = self.insert_account(&email, true, admin);
+        let res = self.login(&email, PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 200, "login failed");
+        let refresh = refresh_cookie(&res).expect("refresh cookie");
+        let body: serde_json::Value = res.json().await.unwrap();
+        TestUser {
+            id,
+            email,
+            token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh,
+        }
+    }
+
+    /// A personal API token of `user` with the given scopes.
+    pub async fn api_token(&self, user: &TestUser, scopes: &[&str]) -> String {
+        let res = self
+            .client
+            .post(self.url("/api/v1/me/tokens"))
+            .bearer_auth(&user.token)
+            .json(&json!({"name": "test token", "scopes": scopes}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["secret"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn refresh(&self, cookie: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/refresh"))
+            .header("cookie", format!("openfund_refresh={cookie}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn mail(&self) -> &MailSink {
+        self.mail.as_ref().expect("spawn the app with a mail sink")
+    }
+}
+
+/// The `openfund_refresh` value a response sets, if any.
+pub fn refresh_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers().get_all("set-cookie").iter().find_map(|v| {
+        let v = v.to_str().ok()?;
+        let rest = v.strip_prefix("openfund_refresh=")?;
+        let value = rest.split(';').next()?.to_owned();
+        (!value.is_empty()).then_some(value)
+    })
 }
 
 /// Which backend this run of the suite exercises.
@@ -141,14 +258,35 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
-    let (db, database_url) = TestDatabase::create(backend());
-    let mut config = Config::for_database(database_url.clone());
+/// The app with a real SMTP server behind it.
+pub async fn spawn_app_with_mail(customise: impl FnOnce(&mut Config)) -> TestApp {
+    let sink = MailSink::start();
+    let url = sink.url();
+    let mut app = spawn_app_with(|c| {
+        c.smtp_url = Some(Secret::new(url));
+        customise(c);
+    })
+    .await;
+    app.mail = Some(sink);
+    app
+}
+
+/// The configuration every test server starts from.
+pub fn test_config(database_url: DatabaseUrl) -> Config {
+    let mut config = Config::for_database(database_url);
     config.bind = "127.0.0.1:0".parse().expect("address");
     config.workers = Some(2);
     config.db_pool_size = 5;
-    config.admin_token = Some(Secret::new(OPERATOR_TOKEN));
+    config.jwt_secret = Some(Secret::new(JWT_SECRET));
+    config.job_poll_ms = 50;
+    config.job_backoff_ms = 200;
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned());
+    config
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+    let (db, database_url) = TestDatabase::create(backend());
+    let mut config = test_config(database_url.clone());
     customise(&mut config);
     openfund::telemetry::init(&config);
 
@@ -166,6 +304,8 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
             .expect("client"),
         database_url,
         db,
+        mail: None,
+        config,
     }
 }
 

@@ -1,11 +1,14 @@
 //! Integration tests: one binary, each test with its own database and server.
 //! Backend: `OPENFUND_TEST_BACKEND=sqlite` (default) or `postgres`.
 
+mod accounts;
 mod concurrency;
 mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod mail_sink;
 mod openapi;
 mod projects;
 mod schema_parity;
+mod tokens;

@@ -27,7 +27,8 @@ async fn empty_instance_lists_no_projects() {
 #[tokio::test]
 async fn operator_creates_a_project_that_can_then_be_read() {
     let app = spawn_app().await;
-    let res = app.create_project(&project("pythia")).await;
+    let owner = app.user().await;
+    let res = app.create_project(&owner.token, &project("pythia")).await;
     assert_eq!(res.status().as_u16(), 201);
     assert_eq!(res.headers()["location"], "/api/v1/projects/pythia");
     let created: serde_json::Value = res.json().await.unwrap();
@@ -50,8 +51,11 @@ async fn missing_project_is_a_404_problem() {
 #[tokio::test]
 async fn list_is_paginated_newest_first() {
     let app = spawn_app().await;
+    let owner = app.user().await;
     for i in 0..5 {
-        let res = app.create_project(&project(&format!("p{i}"))).await;
+        let res = app
+            .create_project(&owner.token, &project(&format!("p{i}")))
+            .await;
         assert_eq!(res.status().as_u16(), 201);
     }
     let page1: serde_json::Value = app
@@ -88,7 +92,7 @@ async fn list_is_paginated_newest_first() {
 }
 
 #[tokio::test]
-async fn creating_requires_the_operator_token() {
+async fn creating_needs_a_signed_in_caller_with_write_scope() {
     let app = spawn_app().await;
     let url = app.url("/api/v1/projects");
 
@@ -102,15 +106,10 @@ async fn creating_requires_the_operator_token() {
     assert!(anonymous.headers().contains_key("www-authenticate"));
     assert_problem(anonymous, 401, "unauthenticated").await;
 
-    let wrong = app
-        .client
-        .post(&url)
-        .bearer_auth("not-the-operator-token-at-all")
-        .json(&project("wrong"))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(wrong, 401, "invalid_token").await;
+    let bogus = app
+        .create_project("not-a-real-token", &project("bogus"))
+        .await;
+    assert_problem(bogus, 401, "invalid_token").await;
 
     let basic = app
         .client
@@ -122,28 +121,50 @@ async fn creating_requires_the_operator_token() {
         .unwrap();
     assert_problem(basic, 401, "invalid_token").await;
 
+    let user = app.user().await;
+    let read_only = app.api_token(&user, &["read"]).await;
+    assert_problem(
+        app.create_project(&read_only, &project("ro")).await,
+        403,
+        "insufficient_scope",
+    )
+    .await;
+
     // Nothing was written by the refused requests.
     let list: serde_json::Value = app.get("/api/v1/projects").await.json().await.unwrap();
     assert_eq!(list["total"], 0);
-}
 
-#[tokio::test]
-async fn without_a_configured_token_nobody_can_create() {
-    let app = crate::helpers::spawn_app_with(|c| c.admin_token = None).await;
-    let res = app.create_project(&project("nobody")).await;
-    assert_problem(res, 401, "invalid_token").await;
+    let writer = app.api_token(&user, &["read", "write"]).await;
+    assert_eq!(
+        app.create_project(&writer, &project("rw"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.create_project(&user.token, &project("session"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
 }
 
 #[tokio::test]
 async fn invalid_fields_are_a_422_problem_listing_each() {
     let app = spawn_app().await;
+    let owner = app.user().await;
     let res = app
-        .create_project(&json!({
-            "slug": "Bad Slug",
-            "name": "   ",
-            "kind": "dataset",
-            "homepage": "javascript:alert(1)"
-        }))
+        .create_project(
+            &owner.token,
+            &json!({
+                "slug": "Bad Slug",
+                "name": "   ",
+                "kind": "dataset",
+                "homepage": "javascript:alert(1)"
+            }),
+        )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
     let fields: Vec<_> = body["errors"]
@@ -160,12 +181,16 @@ async fn invalid_fields_are_a_422_problem_listing_each() {
 #[tokio::test]
 async fn a_taken_slug_is_a_409_problem() {
     let app = spawn_app().await;
+    let owner = app.user().await;
     assert_eq!(
-        app.create_project(&project("twin")).await.status().as_u16(),
+        app.create_project(&owner.token, &project("twin"))
+            .await
+            .status()
+            .as_u16(),
         201
     );
     assert_problem(
-        app.create_project(&project("twin")).await,
+        app.create_project(&owner.token, &project("twin")).await,
         409,
         "slug_taken",
     )

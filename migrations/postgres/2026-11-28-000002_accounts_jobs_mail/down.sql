@@ -1,0 +1,10 @@
+DROP TABLE instance_secrets;
+DROP TABLE outbox;
+DROP TABLE jobs;
+DROP TABLE project_members;
+DROP TABLE oauth_states;
+DROP TABLE email_tokens;
+DROP TABLE api_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE accounts;
