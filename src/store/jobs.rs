@@ -93,10 +93,10 @@ pub fn claim(
 }
 
 pub fn complete(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    // locked_by stays: which worker ran a job is worth keeping.
     diesel::update(jobs::table.find(id))
         .set((
             jobs::state.eq("done"),
-            jobs::locked_by.eq(None::<String>),
             jobs::last_error.eq(None::<String>),
             jobs::updated_at.eq(now),
         ))

@@ -7,6 +7,7 @@ mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod jobs;
 mod mail_sink;
 mod openapi;
 mod projects;
