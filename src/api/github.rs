@@ -183,7 +183,7 @@ pub async fn callback(
     let (user, verified_email) = match github.user(&token).await {
         Ok(u) => u,
         Err(e) => {
-            tracing::warn!(error = %e, "GitHub user lookup failed");
+            tracing::warn!(error = ?e, "GitHub user lookup failed");
             return Ok(fail("github_unavailable"));
         }
     };

@@ -77,6 +77,7 @@ impl GithubOAuth {
         redirect_uri: &str,
     ) -> Result<String, GithubError> {
         let client = Octocrab::builder()
+            .base_uri(self.web_url.as_str())?
             .add_header(http::header::ACCEPT, "application/json".to_owned())
             .build()?;
         let body = serde_json::json!({
@@ -128,14 +129,15 @@ impl GithubOAuth {
         &self,
         access_token: &str,
     ) -> Result<(GithubUser, Option<String>), GithubError> {
+        // Relative routes on the API base URI: octocrab sends the token only to its own
+        // host, and keeps a base path such as GitHub Enterprise's `/api/v3`.
         let client = Octocrab::builder()
+            .base_uri(self.api_url.as_str())?
             .personal_token(access_token.to_owned())
             .build()?;
-        let user: GithubUser = client
-            .get(format!("{}/user", self.api_url), None::<&()>)
-            .await?;
+        let user: GithubUser = client.get("/user", None::<&()>).await?;
         let emails: Vec<GithubEmail> = client
-            .get(format!("{}/user/emails", self.api_url), None::<&()>)
+            .get("/user/emails", None::<&()>)
             .await
             .unwrap_or_default();
         let verified = emails

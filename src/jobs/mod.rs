@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::db::{self, AnyConnection, Db, DbError};
 use crate::mail::{Delivery, Mailer};
@@ -143,7 +144,11 @@ impl Worker {
         };
         let span =
             tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-        let _enter = span.enter();
+        self.run_claimed(job).instrument(span).await?;
+        Ok(true)
+    }
+
+    async fn run_claimed(&self, job: jobs::JobRow) -> Result<(), DbError> {
         let outcome = self.dispatch(&job).await;
         let now = db::now();
         match outcome {
@@ -171,7 +176,7 @@ impl Worker {
                 .await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn dispatch(&self, job: &jobs::JobRow) -> Result<(), JobError> {

@@ -79,3 +79,31 @@ async fn every_response_carries_a_request_id() {
         .unwrap();
     assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
 }
+
+#[test]
+fn production_refuses_to_start_without_a_strong_signing_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("prod.db").display());
+    for (secret, expected) in [
+        (None, "OPENFUND_JWT_SECRET is required"),
+        (Some("short-secret"), "at least 32 bytes"),
+        (
+            Some("please-change-me-to-a-long-random-string"),
+            "known default",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_openfund"));
+        cmd.arg("serve")
+            .env("OPENFUND_ENV", "production")
+            .env("OPENFUND_DATABASE_URL", &db)
+            .env("OPENFUND_BIND", "127.0.0.1:0")
+            .env_remove("OPENFUND_JWT_SECRET");
+        if let Some(s) = secret {
+            cmd.env("OPENFUND_JWT_SECRET", s);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "started with {secret:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{secret:?}: {err}");
+    }
+}

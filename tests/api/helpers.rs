@@ -19,7 +19,6 @@ pub struct TestApp {
     pub database_url: DatabaseUrl,
     pub db: TestDatabase,
     pub mail: Option<MailSink>,
-    pub config: Config,
 }
 
 /// A signed-in account made for a test.
@@ -305,7 +304,6 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
         database_url,
         db,
         mail: None,
-        config,
     }
 }
 

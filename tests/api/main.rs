@@ -5,6 +5,8 @@ mod accounts;
 mod concurrency;
 mod demo;
 mod errors;
+mod github;
+mod github_double;
 mod health;
 mod helpers;
 mod jobs;
