@@ -53,3 +53,14 @@ stop_server() {
     SERVER_PID=""
   fi
 }
+
+# api_token URL EMAIL PASSWORD: signs in and prints a new read+write personal API token.
+api_token() {
+  local url="$1" email="$2" password="$3" access
+  access=$(curl -fsS -X POST "$url/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$password\"}" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') || die "sign-in as $email failed"
+  curl -fsS -X POST "$url/api/v1/me/tokens" -H 'content-type: application/json' -H "authorization: Bearer $access" \
+    -d '{"name":"test suite","scopes":["read","write"]}' \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])' || die "creating an API token failed"
+}

@@ -75,11 +75,27 @@ pub struct Session {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    #[schema(max_length = 254, example = "ada@example.org")]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:"]{1,64}@([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-]([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-])?\.)+[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-]([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-])?$"#,
+        example = "ada@example.org"
+    )]
     pub email: String,
-    #[schema(example = "correct-violet-harbour-engine")]
+    /// 12–128 characters, not one character repeated, not a common password, not
+    /// containing the email's name.
+    #[schema(
+        min_length = 12,
+        max_length = 128,
+        pattern = r"^(?!([\s\S])\1*$)",
+        example = "correct-violet-harbour-engine"
+    )]
     pub password: String,
-    #[schema(max_length = 80, example = "Ada")]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Ada"
+    )]
     pub display_name: String,
 }
 
@@ -103,28 +119,13 @@ pub struct EmailRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirmRequest {
     pub token: String,
+    #[schema(min_length = 12, max_length = 128, pattern = r"^(?!([\s\S])\1*$)")]
     pub password: String,
 }
 
 /// Display names: 1–80 characters, no control characters, not blank; trimmed.
 pub fn parse_display_name(raw: &str) -> Result<String, Violation> {
-    let trimmed = raw.trim();
-    let len = trimmed.chars().count();
-    if len == 0 || len > DISPLAY_NAME_MAX {
-        return Err(Violation::new(
-            "display_name",
-            "length",
-            format!("must be 1 to {DISPLAY_NAME_MAX} characters"),
-        ));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(Violation::new(
-            "display_name",
-            "format",
-            "must not contain control characters",
-        ));
-    }
-    Ok(trimmed.to_owned())
+    crate::domain::project::parse_label("display_name", raw, DISPLAY_NAME_MAX)
 }
 
 /// Creates a single-use mail token and returns the secret for the link.
@@ -234,11 +235,10 @@ pub async fn register(
     Ok(HttpResponse::Accepted().json(status("verification_sent")))
 }
 
+/// 404: no live link with this token exists (never issued, expired or used).
 fn invalid_link() -> ApiError {
-    ApiError::bad_request(
-        "invalid_or_expired_link",
-        "this link is invalid, expired or already used",
-    )
+    ApiError::not_found("this link is invalid, expired or already used")
+        .with_code("invalid_or_expired_link")
 }
 
 /// Confirm an email address (a new account's, or a changed one) from the mailed link.
@@ -247,7 +247,7 @@ fn invalid_link() -> ApiError {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "Verified", body = StatusResponse),
-        (status = 400, description = "Invalid, expired or used link", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Invalid, expired or used link", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new address was taken meanwhile", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -600,7 +600,7 @@ pub async fn password_reset(
     request_body = ResetConfirmRequest,
     responses(
         (status = 200, description = "Password changed", body = StatusResponse),
-        (status = 400, description = "Invalid, expired or used link", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Invalid, expired or used link", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The password breaks a rule", body = Problem, content_type = "application/problem+json")
     )
 )]

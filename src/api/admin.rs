@@ -58,6 +58,7 @@ pub struct JobPage {
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// Only jobs in this state (e.g. `failed`).
+    #[param(inline)]
     pub state: Option<JobState>,
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,

@@ -39,7 +39,11 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMe {
-    #[schema(max_length = 80)]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub display_name: String,
 }
 
@@ -74,6 +78,8 @@ pub async fn update_me(
 pub struct ChangePassword {
     /// Required when the account has a password.
     pub current_password: Option<String>,
+    /// 12–128 characters; not a common password; not containing the email's name.
+    #[schema(min_length = 12, max_length = 128, pattern = r"^(?!([\s\S])\1*$)")]
     pub new_password: String,
 }
 
@@ -138,6 +144,10 @@ pub async fn change_password(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangeEmail {
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:"]{1,64}@([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-]([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-])?\.)+[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-]([^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff@<>()\[\]\\,;:".\-])?$"#
+    )]
     pub new_email: String,
     /// Required when the account has a password.
     pub password: Option<String>,
@@ -325,7 +335,12 @@ impl From<api_tokens::ApiTokenRow> for ApiToken {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiToken {
-    #[schema(max_length = 64, example = "cluster reporter")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "cluster reporter"
+    )]
     pub name: String,
     #[schema(min_items = 1)]
     pub scopes: Vec<TokenScope>,
@@ -383,18 +398,10 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_session()?;
     let body = body.into_inner();
-    let name = body.name.trim().to_owned();
     let mut problems = Vec::new();
-    if name.is_empty()
-        || name.chars().count() > TOKEN_NAME_MAX
-        || name.chars().any(char::is_control)
-    {
-        problems.push(Violation::new(
-            "name",
-            "length",
-            format!("must be 1 to {TOKEN_NAME_MAX} characters, no control characters"),
-        ));
-    }
+    let name = crate::domain::project::parse_label("name", &body.name, TOKEN_NAME_MAX)
+        .map_err(|v| problems.push(v))
+        .unwrap_or_default();
     if body.scopes.is_empty() {
         problems.push(Violation::new(
             "scopes",

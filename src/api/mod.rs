@@ -150,11 +150,66 @@ where
             InitError = (),
         >,
 {
-    app.into_utoipa_app()
+    let (app, mut api) = app
+        .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(operations)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
-        .split_for_parts()
+        .split_for_parts();
+    add_standard_problems(&mut api);
+    (app, api)
+}
+
+/// Documents the problems any operation can answer whatever its handler does: body
+/// errors for operations that take a body, query errors for those with parameters.
+fn add_standard_problems(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                error::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let mut standard = Vec::new();
+            if op.request_body.is_some() {
+                standard.extend([
+                    ("400", "Malformed JSON (`malformed_json`)"),
+                    ("413", "Body too large (`payload_too_large`)"),
+                    ("415", "Body is not JSON (`unsupported_media_type`)"),
+                    ("422", "The body does not fit the schema (`invalid_body`) or breaks a rule (`validation_failed`)"),
+                ]);
+            }
+            let has_query = op.parameters.iter().flatten().any(|p| {
+                matches!(p, utoipa::openapi::RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+            });
+            if has_query {
+                standard.push((
+                    "400",
+                    "Invalid parameters (`invalid_query`, `invalid_parameter`)",
+                ));
+            }
+            for (status, description) in standard {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

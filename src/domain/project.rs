@@ -91,27 +91,33 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
 }
 
-/// A display name: 1–120 characters, no control characters, not blank; stored trimmed.
+/// The rule for every short display text (project names, display names, token names):
+/// at most `max` characters as sent, no control characters, not blank; trimmed.
+pub fn parse_label(field: &str, raw: &str, max: usize) -> Result<String, Violation> {
+    if raw.chars().count() > max {
+        return Err(Violation::new(
+            field,
+            "length",
+            format!("must be at most {max} characters long"),
+        ));
+    }
+    if !NAME_RE.is_match(raw) {
+        return Err(Violation::new(
+            field,
+            "format",
+            "must not be blank or contain control characters",
+        ));
+    }
+    Ok(raw.trim_matches(is_space).to_owned())
+}
+
+/// A project's display name: 1–120 characters, see [`parse_label`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectName(String);
 
 impl ProjectName {
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        if raw.chars().count() > NAME_MAX {
-            return Err(Violation::new(
-                "name",
-                "length",
-                format!("must be at most {NAME_MAX} characters long"),
-            ));
-        }
-        if !NAME_RE.is_match(raw) {
-            return Err(Violation::new(
-                "name",
-                "format",
-                "must not be blank or contain control characters",
-            ));
-        }
-        Ok(ProjectName(raw.trim_matches(is_space).to_owned()))
+        parse_label("name", raw, NAME_MAX).map(ProjectName)
     }
 
     pub fn into_inner(self) -> String {
