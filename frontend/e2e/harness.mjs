@@ -7,9 +7,10 @@
 //   CHROMIUM_BIN     browser executable (default /usr/bin/chromium)
 //   OPENFUND_E2E_DATABASE_URL  an empty database to use instead of a temp SQLite file
 //   E2E_SCREENSHOT   where to write the home page screenshot (default ../docs/screenshot.png)
+//   PYTHON           interpreter for the SMTP sink (default python3; needs `pip install aiosmtpd`)
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,9 +86,13 @@ process.on("exit", () => {
 /**
  * Runs `openfund demo` then `openfund serve` against a fresh database in a
  * temp dir, and waits for /readyz to answer 200.
- * Returns { baseUrl, port, tmp, logs(), stop() }.
+ * With `{ mail: true }` it first starts a real SMTP server (aiosmtpd) writing
+ * to a maildir and points the server at it (`OPENFUND_SMTP_URL`,
+ * `OPENFUND_PUBLIC_URL`); the result then has `mail` (see startMailServer).
+ * `env` adds or overrides server environment variables (e.g. a GitHub double's).
+ * Returns { baseUrl, port, tmp, logs(), stop(), mail? }.
  */
-export async function startServer() {
+export async function startServer({ mail: withMail = false, env: extraEnv = {} } = {}) {
   if (!existsSync(OPENFUND_BIN)) {
     throw new Error(
       `OpenFund binary not found at ${OPENFUND_BIN}. Build it (cargo build) or set OPENFUND_BIN.`,
@@ -99,6 +104,15 @@ export async function startServer() {
 
   const tmp = mkdtempSync(join(tmpdir(), "openfund-e2e-"));
   const port = await freePort();
+  let mail = null;
+  if (withMail) {
+    try {
+      mail = await startMailServer(join(tmp, "maildir"));
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const env = {
     ...process.env,
     // A caller may hand in a fresh database of another backend (scripts/test-all
@@ -106,6 +120,10 @@ export async function startServer() {
     OPENFUND_DATABASE_URL:
       process.env.OPENFUND_E2E_DATABASE_URL ?? `sqlite:${join(tmp, "e2e.db")}`,
     OPENFUND_BIND: `127.0.0.1:${port}`,
+    ...(mail
+      ? { OPENFUND_SMTP_URL: mail.url, OPENFUND_PUBLIC_URL: `http://127.0.0.1:${port}` }
+      : {}),
+    ...extraEnv,
   };
 
   const demo = spawnSync(OPENFUND_BIN, ["demo"], {
@@ -115,6 +133,7 @@ export async function startServer() {
     timeout: DEMO_TIMEOUT_MS,
   });
   if (demo.error || demo.status !== 0) {
+    await mail?.stop();
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(
       `\`openfund demo\` failed (status ${demo.status}, ${demo.error ?? "no spawn error"}):\n` +
@@ -149,6 +168,7 @@ export async function startServer() {
         await exitPromise;
       }
     }
+    await mail?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 
@@ -165,7 +185,7 @@ export async function startServer() {
     try {
       const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) {
-        return { baseUrl, port, tmp, logs: logs.text, stop };
+        return { baseUrl, port, tmp, logs: logs.text, stop, mail };
       }
       last = `HTTP ${res.status}`;
     } catch (err) {
@@ -208,4 +228,199 @@ export async function launchBrowser() {
 
 export function ensureDirFor(file) {
   mkdirSync(dirname(file), { recursive: true });
+}
+
+// ---------------------------------------------------------------- mail
+
+const PYTHON = process.env.PYTHON ?? "python3";
+const SMTP_READY_TIMEOUT_MS = 15_000;
+
+function canConnect(port) {
+  return new Promise((resolveConn) => {
+    const sock = connect({ host: "127.0.0.1", port });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolveConn(true);
+    });
+    sock.once("error", () => resolveConn(false));
+  });
+}
+
+/**
+ * Starts a real local SMTP server for one run:
+ *   python3 -m aiosmtpd -n -l 127.0.0.1:<free port> -c aiosmtpd.handlers.Mailbox <maildir>
+ * Every message it accepts lands as one file in `<maildir>/new/` (the
+ * Mailbox handler creates the maildir). Returns
+ * { port, url, maildir, messages(), waitForMail(pred, timeoutMs), logs(), stop() }.
+ */
+export async function startMailServer(maildir) {
+  const probe = spawnSync(PYTHON, ["-c", "import aiosmtpd"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `the browser tests need the aiosmtpd SMTP server: \`pip install aiosmtpd\` ` +
+        `(${PYTHON}: ${probe.error ?? probe.stderr.trim()})`,
+    );
+  }
+  // Maildir creates <maildir> and its cur/new/tmp, but not missing parents.
+  mkdirSync(dirname(maildir), { recursive: true });
+  const port = await freePort();
+  const logs = tail();
+  const child = spawn(
+    PYTHON,
+    ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", maildir],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  running.add(child);
+  child.stdout.on("data", (d) => logs.push(d));
+  child.stderr.on("data", (d) => logs.push(d));
+  let exited = null;
+  const exitPromise = new Promise((r) =>
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      running.delete(child);
+      r();
+    }),
+  );
+
+  async function stop() {
+    if (exited) return;
+    child.kill("SIGTERM");
+    const timer = sleep(5_000).then(() => "timeout");
+    if ((await Promise.race([exitPromise, timer])) === "timeout") {
+      child.kill("SIGKILL");
+      await exitPromise;
+    }
+  }
+
+  const deadline = Date.now() + SMTP_READY_TIMEOUT_MS;
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `aiosmtpd did not start on 127.0.0.1:${port} (${JSON.stringify(exited)}):\n${logs.text()}`,
+      );
+    }
+    await sleep(100);
+  }
+
+  /** Every message delivered so far, parsed. */
+  function messages() {
+    const dir = join(maildir, "new");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .sort()
+      .map((name) => parseMessage(readFileSync(join(dir, name), "latin1")));
+  }
+
+  /** Polls the maildir until a message matches `pred` (by default: any). */
+  async function waitForMail(pred = () => true, timeoutMs = 20_000) {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = messages().find(pred);
+      if (found) return found;
+      if (Date.now() > until) {
+        const seen = messages().map((m) => `${m.to} | ${m.subject}`);
+        throw new Error(
+          `no matching mail within ${timeoutMs} ms; ${seen.length} message(s): ${JSON.stringify(seen)}`,
+        );
+      }
+      await sleep(250);
+    }
+  }
+
+  return { port, url: `smtp://127.0.0.1:${port}`, maildir, messages, waitForMail, logs: logs.text, stop };
+}
+
+/** RFC 2047 encoded words in a header (=?utf-8?q?...?= / =?utf-8?b?...?=). */
+function decodeHeader(value) {
+  return value.replace(/=\?([^?]+)\?([bqBQ])\?([^?]*)\?=/g, (_, charset, enc, text) => {
+    const bytes =
+      enc.toUpperCase() === "B"
+        ? Buffer.from(text, "base64")
+        : qpBytes(text.replace(/_/g, " "));
+    return new TextDecoder(charset).decode(bytes);
+  });
+}
+
+/** Quoted-printable → bytes: soft line breaks (`=` at line end) go, `=XX` become bytes. */
+function qpBytes(text) {
+  const joined = text.replace(/=\r?\n/g, "");
+  const out = [];
+  for (let i = 0; i < joined.length; i++) {
+    const c = joined[i];
+    if (c === "=" && /^[0-9A-Fa-f]{2}$/.test(joined.slice(i + 1, i + 3))) {
+      out.push(parseInt(joined.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      out.push(joined.charCodeAt(i) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+function splitHeaders(raw) {
+  const m = /\r?\n\r?\n/.exec(raw);
+  const head = m ? raw.slice(0, m.index) : raw;
+  const body = m ? raw.slice(m.index + m[0].length) : "";
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {
+    const i = line.indexOf(":");
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] ??= line.slice(i + 1).trim();
+  }
+  return { headers, body };
+}
+
+function headerParam(value, name) {
+  const m = new RegExp(`${name}="?([^";]+)"?`, "i").exec(value ?? "");
+  return m ? m[1] : null;
+}
+
+/** Decodes one leaf part's body to text by its Content-Transfer-Encoding and charset. */
+function decodeBody(headers, body) {
+  const cte = (headers["content-transfer-encoding"] ?? "7bit").toLowerCase();
+  const charset = headerParam(headers["content-type"], "charset") ?? "utf-8";
+  let bytes;
+  if (cte === "quoted-printable") bytes = qpBytes(body);
+  else if (cte === "base64") bytes = Buffer.from(body.replace(/\s+/g, ""), "base64");
+  else bytes = Buffer.from(body, "latin1");
+  return new TextDecoder(charset).decode(bytes);
+}
+
+/** Leaf parts of a (possibly nested multipart) entity: [{ type, text }]. */
+function leafParts(headers, body) {
+  const type = (headers["content-type"] ?? "text/plain").split(";")[0].trim().toLowerCase();
+  if (type.startsWith("multipart/")) {
+    const boundary = headerParam(headers["content-type"], "boundary");
+    if (!boundary) return [];
+    const chunks = body.split(`--${boundary}`).slice(1);
+    const parts = [];
+    for (const chunk of chunks) {
+      if (chunk.startsWith("--")) break;
+      const sub = splitHeaders(chunk.replace(/^\r?\n/, ""));
+      parts.push(...leafParts(sub.headers, sub.body));
+    }
+    return parts;
+  }
+  return [{ type, text: decodeBody(headers, body) }];
+}
+
+/**
+ * Parses a raw RFC 5322 message: { headers, to, subject, text, html, links }.
+ * `text` is the text/plain part (or the whole body), decoded; `links` are the
+ * http(s) URLs in it.
+ */
+export function parseMessage(raw) {
+  const { headers, body } = splitHeaders(raw);
+  const parts = leafParts(headers, body);
+  const text = parts.find((p) => p.type === "text/plain")?.text ?? parts[0]?.text ?? "";
+  const html = parts.find((p) => p.type === "text/html")?.text ?? null;
+  const links = [...text.matchAll(/https?:\/\/[^\s<>"')]+/g)].map((m) => m[0]);
+  return {
+    headers,
+    to: decodeHeader(headers.to ?? ""),
+    subject: decodeHeader(headers.subject ?? ""),
+    text,
+    html,
+    links,
+  };
 }

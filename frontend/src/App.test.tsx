@@ -13,9 +13,18 @@ import {
 
 type Handler = (url: URL) => Response | Promise<Response>;
 
+/**
+ * Stubs fetch. The app's start-up session refresh answers 401 (signed out) and
+ * is not recorded, so the returned spy sees only the calls `handler` serves.
+ */
 function stubApi(handler: Handler) {
   const fetch = vi.fn(async (input: string) => handler(new URL(input, "http://localhost")));
-  vi.stubGlobal("fetch", fetch);
+  vi.stubGlobal("fetch", async (input: string) => {
+    if (new URL(input, "http://localhost").pathname === "/api/v1/auth/refresh") {
+      return problemResponse(problem(401, "invalid_refresh_token", "Unauthorized"));
+    }
+    return fetch(input);
+  });
   return fetch;
 }
 

@@ -7,13 +7,56 @@
  * the front end no longer matches.
  */
 import type { components, paths } from "./schema";
+import { sessionStore, type SessionStore } from "../auth/session";
 
 export type Project = components["schemas"]["Project"];
 export type ProjectKind = components["schemas"]["ProjectKind"];
 export type ProjectPage = components["schemas"]["ProjectPage"];
 export type Problem = components["schemas"]["Problem"];
+export type Violation = components["schemas"]["Violation"];
 
 type JsonBody<R> = R extends { content: { "application/json": infer B } } ? B : never;
+type RequestJson<O> = O extends { requestBody?: { content: { "application/json": infer B } } }
+  ? B
+  : never;
+
+export type Me = components["schemas"]["Me"];
+export type Session = components["schemas"]["Session"];
+export type ApiToken = components["schemas"]["ApiToken"];
+export type CreatedApiToken = components["schemas"]["CreatedApiToken"];
+export type TokenScope = components["schemas"]["TokenScope"];
+export type GithubMode = components["schemas"]["GithubMode"];
+export type StatusResponse = components["schemas"]["StatusResponse"];
+
+// Request and response bodies of the account endpoints, by path.
+export type RegisterRequest = RequestJson<paths["/api/v1/auth/register"]["post"]>;
+export type LoginRequest = RequestJson<paths["/api/v1/auth/login"]["post"]>;
+export type UpdateMe = RequestJson<paths["/api/v1/me"]["patch"]>;
+export type ChangePassword = RequestJson<paths["/api/v1/me/password"]["post"]>;
+export type ChangeEmail = RequestJson<paths["/api/v1/me/email"]["post"]>;
+export type DeleteAccount = RequestJson<paths["/api/v1/me"]["delete"]>;
+export type CreateApiToken = RequestJson<paths["/api/v1/me/tokens"]["post"]>;
+type VerifyEmailRequest = RequestJson<paths["/api/v1/auth/verify-email"]["post"]>;
+type ResendRequest = RequestJson<paths["/api/v1/auth/verify-email/resend"]["post"]>;
+type ResetRequest = RequestJson<paths["/api/v1/auth/password-reset"]["post"]>;
+type ResetConfirmRequest = RequestJson<paths["/api/v1/auth/password-reset/confirm"]["post"]>;
+type GithubStartRequest = RequestJson<paths["/api/v1/auth/github/start"]["post"]>;
+
+type RegisterResponse = JsonBody<paths["/api/v1/auth/register"]["post"]["responses"][202]>;
+type VerifyEmailResponse = JsonBody<paths["/api/v1/auth/verify-email"]["post"]["responses"][200]>;
+type ResendResponse = JsonBody<paths["/api/v1/auth/verify-email/resend"]["post"]["responses"][202]>;
+type LoginResponse = JsonBody<paths["/api/v1/auth/login"]["post"]["responses"][200]>;
+type RefreshResponse = JsonBody<paths["/api/v1/auth/refresh"]["post"]["responses"][200]>;
+type ResetResponse = JsonBody<paths["/api/v1/auth/password-reset"]["post"]["responses"][202]>;
+type ResetConfirmResponse = JsonBody<
+  paths["/api/v1/auth/password-reset/confirm"]["post"]["responses"][200]
+>;
+export type GithubStart = JsonBody<paths["/api/v1/auth/github/start"]["post"]["responses"][200]>;
+type GetMeResponse = JsonBody<paths["/api/v1/me"]["get"]["responses"][200]>;
+type UpdateMeResponse = JsonBody<paths["/api/v1/me"]["patch"]["responses"][200]>;
+type ChangeEmailResponse = JsonBody<paths["/api/v1/me/email"]["post"]["responses"][202]>;
+type ListTokensResponse = JsonBody<paths["/api/v1/me/tokens"]["get"]["responses"][200]>;
+type CreateTokenResponse = JsonBody<paths["/api/v1/me/tokens"]["post"]["responses"][201]>;
 
 type ListProjectsResponse = JsonBody<
   paths["/api/v1/projects"]["get"]["responses"][200]
@@ -38,6 +81,8 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | null;
   readonly problem: Problem | null;
+  /** Seconds from a `Retry-After` header (429, 503), or null. */
+  readonly retryAfter: number | null;
 
   constructor(init: {
     status: number;
@@ -45,6 +90,7 @@ export class ApiError extends Error {
     title: string;
     detail?: string | null;
     problem?: Problem | null;
+    retryAfter?: number | null;
   }) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title);
     this.name = "ApiError";
@@ -53,6 +99,12 @@ export class ApiError extends Error {
     this.title = init.title;
     this.detail = init.detail ?? null;
     this.problem = init.problem ?? null;
+    this.retryAfter = init.retryAfter ?? null;
+  }
+
+  /** Field-level violations of a `validation_failed` problem (else empty). */
+  get violations(): Violation[] {
+    return this.problem?.errors ?? [];
   }
 
   get isNotFound(): boolean {
@@ -79,7 +131,18 @@ function isJson(res: Response): boolean {
   return /\bjson\b/i.test(type) || /\+json\b/i.test(type);
 }
 
+/** `Retry-After` as whole seconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
 async function errorFromResponse(res: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
   let body: unknown = null;
   if (isJson(res)) {
     try {
@@ -95,6 +158,7 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
       title: body.title,
       detail: body.detail ?? null,
       problem: body,
+      retryAfter,
     });
   }
   return new ApiError({
@@ -102,8 +166,10 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
     code: `http_${res.status}`,
     title: res.statusText || `HTTP ${res.status}`,
     detail: "The server answered without a problem document.",
+    retryAfter,
   });
 }
+
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -111,25 +177,53 @@ export interface ApiClientOptions {
   /** Prefix for every path, e.g. "http://127.0.0.1:8080". Empty = same origin. */
   baseUrl?: string;
   fetch?: FetchLike;
+  /**
+   * Where the access token lives (in memory). Without one, calls that need a
+   * session are sent without `Authorization` and nothing is refreshed.
+   */
+  session?: SessionStore;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+type Auth =
+  /** No bearer token, no refresh. */
+  | "none"
+  /** Bearer token required: wait for the start-up refresh; refresh once on 401 `invalid_token`. */
+  | "required"
+  /** Bearer token sent if there is one; never refreshed. */
+  | "optional";
+
+interface Call {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  body?: unknown;
+  auth?: Auth;
+  signal?: AbortSignal;
+}
+
+const ACCEPT = "application/json, application/problem+json";
+
 export function createApiClient(options: ApiClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
   const doFetch: FetchLike =
     options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const session = options.session ?? null;
 
-  async function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-    let res: Response;
+  /** One fetch; a network failure becomes ApiError `network_error`. */
+  async function send(call: Call): Promise<Response> {
+    const headers: Record<string, string> = { Accept: ACCEPT };
+    if (call.body !== undefined) headers["Content-Type"] = "application/json";
+    const token = call.auth && call.auth !== "none" ? session?.accessToken() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const init: RequestInit = { method: call.method, headers, signal: call.signal };
+    if (call.body !== undefined) init.body = JSON.stringify(call.body);
+    // The refresh cookie (path /api/v1/auth) must travel with auth calls.
+    if (call.path.startsWith("/api/v1/auth/")) init.credentials = "same-origin";
     try {
-      res = await doFetch(baseUrl + path, {
-        method: "GET",
-        headers: { Accept: "application/json, application/problem+json" },
-        signal: opts.signal,
-      });
+      return await doFetch(baseUrl + call.path, init);
     } catch (err) {
       if (err instanceof DOMException && err.name === "AbortError") throw err;
       throw new ApiError({
@@ -139,7 +233,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         detail: err instanceof Error ? err.message : String(err),
       });
     }
-    if (!res.ok) throw await errorFromResponse(res);
+  }
+
+  async function readJson<T>(res: Response): Promise<T> {
     try {
       return (await res.json()) as T;
     } catch {
@@ -150,6 +246,70 @@ export function createApiClient(options: ApiClientOptions = {}) {
         detail: "The response body was not valid JSON.",
       });
     }
+  }
+
+  // Only one refresh at a time: the server rotates the refresh cookie, so two
+  // concurrent refreshes would race with each other.
+  let refreshing: Promise<Session | null> | null = null;
+
+  /**
+   * `POST /api/v1/auth/refresh` with the HttpOnly cookie. 200 stores the new
+   * session; 401 (no or stale cookie) signs out and resolves null; any other
+   * failure rejects (and signs out if nobody was signed in yet).
+   */
+  function refresh(): Promise<Session | null> {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        const res = await send({ method: "POST", path: "/api/v1/auth/refresh" });
+        if (res.status === 401) {
+          session?.clear();
+          return null;
+        }
+        if (!res.ok) throw await errorFromResponse(res);
+        const body = await readJson<RefreshResponse>(res);
+        session?.setSession(body);
+        return body;
+      } catch (err) {
+        if (session?.get().status === "loading") session.clear();
+        throw err;
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  /** Sends a call; with auth "required", refreshes once and retries once on 401 `invalid_token`. */
+  async function request(call: Call): Promise<Response> {
+    if (call.auth === "required" && session?.get().status === "loading") {
+      await refresh().catch(() => null);
+    }
+    let res = await send(call);
+    if (res.status === 401 && call.auth === "required" && session) {
+      const err = await errorFromResponse(res);
+      if (err.code !== "invalid_token") throw err;
+      const renewed = await refresh().catch(() => null);
+      if (!renewed) {
+        session.clear();
+        throw err;
+      }
+      res = await send(call);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    return res;
+  }
+
+  async function json<T>(call: Call): Promise<T> {
+    return readJson<T>(await request(call));
+  }
+
+  async function empty(call: Call): Promise<void> {
+    await request(call);
+  }
+
+  function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    return json<T>({ method: "GET", path, signal: opts.signal });
   }
 
   return {
@@ -169,10 +329,163 @@ export function createApiClient(options: ApiClientOptions = {}) {
         opts,
       );
     },
+
+    // ---- accounts: sign-up, sign-in, session ----
+
+    /** `POST /auth/register` — 202 whether or not the address already has an account. */
+    register(body: RegisterRequest) {
+      return json<RegisterResponse>({ method: "POST", path: "/api/v1/auth/register", body });
+    },
+
+    /** `POST /auth/verify-email` — 400 `invalid_or_expired_link` for a bad token. */
+    verifyEmail(token: string, opts: RequestOptions = {}) {
+      const body: VerifyEmailRequest = { token };
+      return json<VerifyEmailResponse>({
+        method: "POST",
+        path: "/api/v1/auth/verify-email",
+        body,
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /auth/verify-email/resend` */
+    resendVerification(email: string) {
+      const body: ResendRequest = { email };
+      return json<ResendResponse>({
+        method: "POST",
+        path: "/api/v1/auth/verify-email/resend",
+        body,
+      });
+    },
+
+    /** `POST /auth/login` — stores the session; the server sets the refresh cookie. */
+    async login(body: LoginRequest) {
+      const s = await json<LoginResponse>({ method: "POST", path: "/api/v1/auth/login", body });
+      session?.setSession(s);
+      return s;
+    },
+
+    refresh,
+
+    /** `POST /auth/logout` — forgets the session even if the server call fails. */
+    async logout() {
+      try {
+        await empty({ method: "POST", path: "/api/v1/auth/logout", auth: "optional" });
+      } finally {
+        session?.clear();
+      }
+    },
+
+    /** `POST /auth/password-reset` — 202 whether or not an account exists. */
+    requestPasswordReset(email: string) {
+      const body: ResetRequest = { email };
+      return json<ResetResponse>({
+        method: "POST",
+        path: "/api/v1/auth/password-reset",
+        body,
+      });
+    },
+
+    /** `POST /auth/password-reset/confirm` */
+    confirmPasswordReset(token: string, password: string) {
+      const body: ResetConfirmRequest = { token, password };
+      return json<ResetConfirmResponse>({
+        method: "POST",
+        path: "/api/v1/auth/password-reset/confirm",
+        body,
+      });
+    },
+
+    /** `POST /auth/github/start` — the browser then goes to `authorize_url`. */
+    githubStart(mode: GithubMode) {
+      const body: GithubStartRequest = { mode };
+      return json<GithubStart>({
+        method: "POST",
+        path: "/api/v1/auth/github/start",
+        body,
+        auth: mode === "link" ? "required" : "none",
+      });
+    },
+
+    // ---- the signed-in account ----
+
+    /** `GET /me` — also updates the in-memory session's account. */
+    async getMe(opts: RequestOptions = {}) {
+      const me = await json<GetMeResponse>({
+        method: "GET",
+        path: "/api/v1/me",
+        auth: "required",
+        signal: opts.signal,
+      });
+      session?.setMe(me);
+      return me;
+    },
+
+    /** `PATCH /me` — also updates the in-memory session's account. */
+    async updateMe(body: UpdateMe) {
+      const me = await json<UpdateMeResponse>({ method: "PATCH", path: "/api/v1/me", body, auth: "required" });
+      session?.setMe(me);
+      return me;
+    },
+
+    /** `POST /me/password` — 401 `invalid_credentials` for a wrong current password. */
+    changePassword(body: ChangePassword) {
+      return empty({ method: "POST", path: "/api/v1/me/password", body, auth: "required" });
+    },
+
+    /** `POST /me/email` — sends a verification mail to the new address. */
+    changeEmail(body: ChangeEmail) {
+      return json<ChangeEmailResponse>({
+        method: "POST",
+        path: "/api/v1/me/email",
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /me/github` — 409 `last_sign_in_method` without a password. */
+    unlinkGithub() {
+      return empty({ method: "DELETE", path: "/api/v1/me/github", auth: "required" });
+    },
+
+    /** `DELETE /me` — then the session is gone. */
+    async deleteAccount(body: DeleteAccount) {
+      await empty({ method: "DELETE", path: "/api/v1/me", body, auth: "required" });
+      session?.clear();
+    },
+
+    /** `GET /me/tokens` */
+    listTokens(opts: RequestOptions = {}) {
+      return json<ListTokensResponse>({
+        method: "GET",
+        path: "/api/v1/me/tokens",
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /me/tokens` — the answer carries the secret, shown once. */
+    createToken(body: CreateApiToken) {
+      return json<CreateTokenResponse>({
+        method: "POST",
+        path: "/api/v1/me/tokens",
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /me/tokens/{id}` */
+    revokeToken(id: number) {
+      return empty({
+        method: "DELETE",
+        path: `/api/v1/me/tokens/${encodeURIComponent(String(id))}`,
+        auth: "required",
+      });
+    },
   };
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** The client the app uses: same origin as the page. */
-export const api: ApiClient = createApiClient();
+/** The client the app uses: same origin as the page, session in memory. */
+export const api: ApiClient = createApiClient({ session: sessionStore });

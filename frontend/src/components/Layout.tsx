@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { Link, useLocation } from "../router";
+import { AccountNav } from "./UserMenu";
 
 function LogoMark() {
   return (
@@ -27,6 +28,7 @@ export function SiteHeader() {
           </Link>
           <a href="/api/v1/docs">API</a>
         </nav>
+        <AccountNav />
       </div>
     </header>
   );

@@ -53,6 +53,20 @@ export function formatDate(rfc3339: string): string {
   return dateFormat.format(new Date(ms));
 }
 
+const shortDateFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/** RFC 3339 → "28 Nov 2025" (UTC), for tables. */
+export function formatShortDate(rfc3339: string): string {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return rfc3339;
+  return shortDateFormat.format(new Date(ms));
+}
+
 /** Only http(s) URLs are linked; anything else (javascript:, data:, junk) is not. */
 export function safeHttpUrl(url: string | null | undefined): string | null {
   if (!url) return null;

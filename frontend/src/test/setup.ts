@@ -1,5 +1,6 @@
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
+import { sessionStore } from "../auth/session";
 
 // jsdom does not implement scrolling; the router scrolls to top on navigation.
 window.scrollTo = () => {};
@@ -7,4 +8,6 @@ window.scrollTo = () => {};
 afterEach(() => {
   cleanup();
   window.history.replaceState(null, "", "/");
+  // Every test starts like a fresh page load: session not yet known.
+  sessionStore.reset();
 });

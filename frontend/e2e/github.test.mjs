@@ -1,0 +1,100 @@
+// Sign in with GitHub against a real `openfund serve` and a local GitHub double:
+// the /signin/github landing page, linking and unlinking in settings, and errors.
+import assert from "node:assert/strict";
+import { randomBytes, randomInt } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { startGithubDouble } from "./github-double.mjs";
+import { launchBrowser, startServer } from "./harness.mjs";
+
+// Unique per run, so a database shared with other runs (PostgreSQL in scripts/test-all) is fine.
+const tag = randomBytes(3).toString("hex");
+const GRACE = {
+  id: randomInt(1_000_000, 2_000_000_000),
+  login: `grace-${tag}`,
+  name: "Grace Hopper",
+  email: `grace-${tag}@example.org`,
+  verified: true,
+};
+
+describe("OpenFund sign-in with GitHub", () => {
+  let github;
+  let server;
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    github = await startGithubDouble();
+    github.setUser(GRACE);
+    server = await startServer({ env: github.env });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    if (process.env.E2E_SERVER_LOGS && server) console.log(server.logs());
+    await browser?.close();
+    await server?.stop();
+    await github?.stop();
+  });
+
+  test("'Sign in with GitHub' signs a new user in through /signin/github", async () => {
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.getByTestId("user-name").waitFor();
+    assert.equal(await page.getByTestId("user-name").textContent(), GRACE.name);
+    assert.ok(github.requests.includes("POST /login/oauth/access_token"), "code exchanged");
+  });
+
+  test("settings shows the linked login; unlinking the only sign-in method is refused", async () => {
+    await page.goto(`${server.baseUrl}/settings`);
+    const section = page.getByTestId("settings-github");
+    await section.waitFor();
+    assert.equal(await section.getByTestId("github-login").textContent(), `@${GRACE.login}`);
+    await section.getByTestId("github-unlink").click();
+    const alert = section.getByRole("alert");
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Set a password before unlinking/);
+  });
+
+  test("after setting a password, GitHub can be unlinked and linked again", async () => {
+    const password = page.getByTestId("settings-password");
+    await password.getByLabel("New password").fill("pacific-compiler-bugs-1947");
+    await password.getByRole("button", { name: "Set password" }).click();
+    await password.getByTestId("password-changed").waitFor();
+
+    const section = page.getByTestId("settings-github");
+    await section.getByTestId("github-unlink").click();
+    await section.getByTestId("github-link").waitFor();
+
+    await section.getByTestId("github-link").click();
+    await page.waitForURL(`${server.baseUrl}/settings?github=linked`);
+    await page.getByTestId("github-linked").waitFor();
+    assert.equal(
+      await page.getByTestId("settings-github").getByTestId("github-login").textContent(),
+      `@${GRACE.login}`,
+    );
+  });
+
+  test("a declined authorization shows github_denied on /signin/github", async () => {
+    await page.getByTestId("user-menu-button").click();
+    await page.getByTestId("menu-logout").click();
+    await page.getByTestId("nav-login").waitFor();
+
+    github.setDeny(true);
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+    await page.waitForURL(`${server.baseUrl}/signin/github?error=github_denied`);
+    const failed = page.getByTestId("github-signin-error");
+    await failed.waitFor();
+    assert.match(await failed.textContent(), /GitHub sign-in was cancelled/);
+    assert.equal(await failed.getByTestId("error-code").textContent(), "github_denied");
+    github.setDeny(false);
+  });
+
+  test("no uncaught errors in the page", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,129 @@
+import { useEffect, useId, useRef, useState } from "react";
+import { api } from "../api/client";
+import { useSession } from "../auth/useSession";
+import { Link, useLocation, useNavigate } from "../router";
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]![0], parts[parts.length - 1]![0]] : [parts[0]?.[0]];
+  return letters.filter(Boolean).join("").toUpperCase() || "?";
+}
+
+/** The right side of the header: Log in / Sign up, or the account menu. */
+export function AccountNav() {
+  const session = useSession();
+  const { pathname } = useLocation();
+
+  if (session.status === "loading") {
+    return <span className="account-nav-placeholder" aria-hidden="true" />;
+  }
+  if (session.status === "signed_out") {
+    return (
+      <div className="account-nav" data-testid="account-nav">
+        <Link
+          to="/login"
+          className="nav-link"
+          aria-current={pathname === "/login" ? "page" : undefined}
+          data-testid="nav-login"
+        >
+          Log in
+        </Link>
+        <Link to="/signup" className="button button-small" data-testid="nav-signup">
+          Sign up
+        </Link>
+      </div>
+    );
+  }
+  return <UserMenu name={session.me.display_name} email={session.me.email} />;
+}
+
+function UserMenu({ name, email }: { name: string; email: string }) {
+  const [open, setOpen] = useState(false);
+  const [loggingOut, setLoggingOut] = useState(false);
+  const menuId = useId();
+  const rootRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+
+  // Close on navigation, outside click and Escape.
+  useEffect(() => setOpen(false), [pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+
+  async function logOut() {
+    setLoggingOut(true);
+    try {
+      await api.logout();
+    } catch {
+      /* the session is cleared either way */
+    } finally {
+      setLoggingOut(false);
+      setOpen(false);
+      navigate("/");
+    }
+  }
+
+  return (
+    <div className="user-menu" ref={rootRef} data-testid="user-menu">
+      <button
+        ref={buttonRef}
+        type="button"
+        className="user-menu-button"
+        aria-expanded={open}
+        aria-controls={menuId}
+        onClick={() => setOpen((o) => !o)}
+        data-testid="user-menu-button"
+      >
+        <span className="avatar" aria-hidden="true">
+          {initials(name)}
+        </span>
+        <span className="user-name" data-testid="user-name">
+          {name}
+        </span>
+        <span className="caret" aria-hidden="true">
+          ▾
+        </span>
+      </button>
+      <div className="user-menu-panel" id={menuId} hidden={!open}>
+        <p className="user-menu-email" title={email}>
+          {email}
+        </p>
+        <ul>
+          <li>
+            <Link to="/settings" data-testid="menu-settings">
+              Settings
+            </Link>
+          </li>
+          <li>
+            <button
+              type="button"
+              onClick={() => void logOut()}
+              disabled={loggingOut}
+              aria-busy={loggingOut}
+              data-testid="menu-logout"
+            >
+              {loggingOut ? "Logging out…" : "Log out"}
+            </button>
+          </li>
+        </ul>
+      </div>
+    </div>
+  );
+}
