@@ -142,6 +142,7 @@ impl Application {
                 Duration::from_secs(config.auth_rate_window_secs),
             ),
             github,
+            mail_delivery: config.smtp_url.is_some(),
         });
         let max_body = config.max_body_bytes;
 

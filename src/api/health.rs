@@ -56,3 +56,25 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body))
 }
+
+/// What a client needs to know about this instance before signing in.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct Instance {
+    /// The instance's display name.
+    pub name: String,
+    /// Whether "Sign in with GitHub" is configured.
+    pub github_sign_in: bool,
+    /// Whether outgoing mail is configured (otherwise it waits in the outbox).
+    pub mail_delivery: bool,
+}
+
+/// Public facts about this instance.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The instance", body = Instance)))]
+#[get("/instance")]
+pub async fn instance(state: web::Data<AppState>) -> web::Json<Instance> {
+    web::Json(Instance {
+        name: state.mail.instance_name.clone(),
+        github_sign_in: state.github.is_some(),
+        mail_delivery: state.mail_delivery,
+    })
+}

@@ -37,6 +37,7 @@ pub struct AppState {
     pub mail: MailContext,
     pub limiter: auth::RateLimiter,
     pub github: Option<GithubOAuth>,
+    pub mail_delivery: bool,
 }
 
 impl AppState {
@@ -106,7 +107,8 @@ impl Modify for BearerAuth {
 
 /// Routes under `/api/v1`, collected into the OpenAPI document as they are registered.
 fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(projects::list)
+    cfg.service(health::instance)
+        .service(projects::list)
         .service(projects::create)
         .service(projects::get)
         .service(accounts::register)

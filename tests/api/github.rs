@@ -214,6 +214,17 @@ async fn a_forged_or_replayed_state_is_refused() {
 }
 
 #[tokio::test]
+async fn the_instance_says_whether_github_sign_in_is_on() {
+    let (on, _github) = app_with_github().await;
+    let info: serde_json::Value = on.get("/api/v1/instance").await.json().await.unwrap();
+    assert_eq!(info["github_sign_in"], true);
+    let off = crate::helpers::spawn_app().await;
+    let info: serde_json::Value = off.get("/api/v1/instance").await.json().await.unwrap();
+    assert_eq!(info["github_sign_in"], false);
+    assert_eq!(info["name"], "OpenFund");
+}
+
+#[tokio::test]
 async fn without_configuration_github_sign_in_is_off() {
     let app = crate::helpers::spawn_app().await;
     let res = app

@@ -337,7 +337,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       return json<RegisterResponse>({ method: "POST", path: "/api/v1/auth/register", body });
     },
 
-    /** `POST /auth/verify-email` — 400 `invalid_or_expired_link` for a bad token. */
+    /** `POST /auth/verify-email` — 404 `invalid_or_expired_link` for a bad token. */
     verifyEmail(token: string, opts: RequestOptions = {}) {
       const body: VerifyEmailRequest = { token };
       return json<VerifyEmailResponse>({

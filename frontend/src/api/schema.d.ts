@@ -240,6 +240,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public facts about this instance. */
+        get: operations["instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -512,6 +529,15 @@ export interface components {
         Health: {
             /** @description `ok` when the check passed. */
             status: string;
+        };
+        /** @description What a client needs to know about this instance before signing in. */
+        Instance: {
+            /** @description Whether "Sign in with GitHub" is configured. */
+            github_sign_in: boolean;
+            /** @description Whether outgoing mail is configured (otherwise it waits in the outbox). */
+            mail_delivery: boolean;
+            /** @description The instance's display name. */
+            name: string;
         };
         Job: {
             /** Format: int32 */
@@ -1447,6 +1473,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instance"];
                 };
             };
         };
