@@ -25,7 +25,21 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker => run_worker(config).await,
-        Command::Outbox { all } => {
+        Command::Outbox { show: Some(id), .. } => {
+            let url = config.database_url.clone();
+            let row = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = db::establish(&url)?;
+                Ok(outbox::find(&mut conn, id)?)
+            })
+            .await??
+            .ok_or_else(|| anyhow::anyhow!("no message #{id} in the outbox"))?;
+            println!(
+                "To: {}\nSubject: {}\nCreated: {}\n\n{}",
+                row.to_address, row.subject, row.created_at, row.text_body
+            );
+            Ok(())
+        }
+        Command::Outbox { all, show: None } => {
             let url = config.database_url.clone();
             let (rows, total) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = db::establish(&url)?;

@@ -32,10 +32,15 @@ pub enum Command {
     Migrate,
     /// Load the demo projects and accounts (idempotent) and exit.
     Demo,
-    /// List mail in the outbox (unsent only, unless --all).
+    /// List mail in the outbox (unsent only, unless --all), or print one message.
     Outbox {
+        /// Include sent messages.
         #[arg(long)]
         all: bool,
+        /// Print the text body of this message (e.g. a verification link on an
+        /// instance without SMTP).
+        #[arg(long, value_name = "ID")]
+        show: Option<i64>,
     },
     /// Make an existing account a site admin.
     PromoteAdmin { email: String },
