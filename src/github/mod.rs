@@ -57,17 +57,14 @@ impl GithubOAuth {
 
     /// Where to send the browser to ask the user for consent.
     pub fn authorize_url(&self, state: &str, redirect_uri: &str) -> String {
-        let mut url = url::Url::parse(&format!("{}/login/oauth/authorize", self.web_url))
-            .unwrap_or_else(|_| {
-                url::Url::parse("https://github.com/login/oauth/authorize").expect("constant URL")
-            });
-        url.query_pairs_mut()
+        let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("scope", "read:user user:email")
             .append_pair("state", state)
-            .append_pair("allow_signup", "true");
-        url.to_string()
+            .append_pair("allow_signup", "true")
+            .finish();
+        format!("{}/login/oauth/authorize?{query}", self.web_url)
     }
 
     /// Trades the callback's `code` for a user access token.
