@@ -39,6 +39,15 @@ describe("OpenFund sign-in with GitHub", () => {
     await github?.stop();
   });
 
+  test("with GitHub configured, the instance says so and the login page offers it", async () => {
+    const res = await fetch(`${server.baseUrl}/api/v1/instance`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).github_sign_in, true);
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByRole("button", { name: "Sign in with GitHub" }).waitFor();
+    assert.equal(await page.getByTestId("github-button").count(), 1);
+  });
+
   test("'Sign in with GitHub' signs a new user in through /signin/github", async () => {
     await page.goto(`${server.baseUrl}/login`);
     await page.getByRole("button", { name: "Sign in with GitHub" }).click();

@@ -14,19 +14,25 @@ import {
 type Handler = (url: URL) => Response | Promise<Response>;
 
 /**
- * Stubs fetch. The app's start-up session refresh answers 401 (signed out) and
- * is not recorded, so the returned spy sees only the calls `handler` serves.
+ * Stubs fetch. The app's start-up calls are not recorded: the session refresh
+ * answers 401 (signed out) and `GET /api/v1/instance` answers `instance`
+ * (default: the server's defaults). The returned spy sees only the calls
+ * `handler` serves.
  */
-function stubApi(handler: Handler) {
+function stubApi(handler: Handler, instance: () => Response = () => jsonResponse(INSTANCE)) {
   const fetch = vi.fn(async (input: string) => handler(new URL(input, "http://localhost")));
   vi.stubGlobal("fetch", async (input: string) => {
-    if (new URL(input, "http://localhost").pathname === "/api/v1/auth/refresh") {
+    const path = new URL(input, "http://localhost").pathname;
+    if (path === "/api/v1/auth/refresh") {
       return problemResponse(problem(401, "invalid_refresh_token", "Unauthorized"));
     }
+    if (path === "/api/v1/instance") return instance();
     return fetch(input);
   });
   return fetch;
 }
+
+const INSTANCE = { name: "OpenFund", github_sign_in: false, mail_delivery: false };
 
 function renderAt(path: string) {
   window.history.replaceState(null, "", path);
@@ -65,7 +71,8 @@ describe("App", () => {
     expect(heading.textContent).toBe("Open Speech Corpus");
     expect(screen.getByTestId("project-created").textContent).toBe("27 November 2025");
     expect(screen.queryByTestId("project-homepage")).toBeNull();
-    expect(document.title).toBe("Open Speech Corpus · OpenFund");
+    // The title is set in an effect, which may run just after the heading appears.
+    await waitFor(() => expect(document.title).toBe("Open Speech Corpus · OpenFund"));
   });
 
   it("filters the current page by kind through the URL", async () => {

@@ -1,6 +1,7 @@
 import type { ComponentType } from "react";
 import { useSessionStart } from "./auth/useSession";
 import { Layout } from "./components/Layout";
+import { useInstanceStart } from "./instance/instance";
 import { ForgotPasswordPage } from "./pages/account/ForgotPasswordPage";
 import { GithubSigninPage } from "./pages/account/GithubSigninPage";
 import { LoginPage } from "./pages/account/LoginPage";
@@ -36,6 +37,7 @@ function Routes() {
 
 export function App() {
   useSessionStart();
+  useInstanceStart();
   return (
     <Layout>
       <Routes />

@@ -7,6 +7,16 @@
  * the front end no longer matches.
  */
 import type { components, paths } from "./schema";
+import {
+  broadcastSessionChannel,
+  browserLocks,
+  parseSessionMessage,
+  PEER_SESSION_MAX_AGE_MS,
+  withRefreshLock,
+  type RefreshLocks,
+  type SessionChannel,
+  type SessionMessage,
+} from "../auth/crossTab";
 import { sessionStore, type SessionStore } from "../auth/session";
 
 export type Project = components["schemas"]["Project"];
@@ -27,6 +37,7 @@ export type CreatedApiToken = components["schemas"]["CreatedApiToken"];
 export type TokenScope = components["schemas"]["TokenScope"];
 export type GithubMode = components["schemas"]["GithubMode"];
 export type StatusResponse = components["schemas"]["StatusResponse"];
+export type Instance = components["schemas"]["Instance"];
 
 // Request and response bodies of the account endpoints, by path.
 export type RegisterRequest = RequestJson<paths["/api/v1/auth/register"]["post"]>;
@@ -61,6 +72,7 @@ type CreateTokenResponse = JsonBody<paths["/api/v1/me/tokens"]["post"]["response
 type ListProjectsResponse = JsonBody<
   paths["/api/v1/projects"]["get"]["responses"][200]
 >;
+type GetInstanceResponse = JsonBody<paths["/api/v1/instance"]["get"]["responses"][200]>;
 type GetProjectResponse = JsonBody<
   paths["/api/v1/projects/{slug}"]["get"]["responses"][200]
 >;
@@ -182,6 +194,18 @@ export interface ApiClientOptions {
    * session are sent without `Authorization` and nothing is refreshed.
    */
   session?: SessionStore;
+  /**
+   * Web Locks that serialise refreshes across tabs (see ../auth/crossTab).
+   * Default: `navigator.locks`, looked up at each refresh; null: this tab only.
+   */
+  locks?: RefreshLocks | null;
+  /**
+   * Where tabs announce new sessions, so a tab can skip a refresh that another
+   * tab has just done. Default: none (the app's `api` uses a BroadcastChannel).
+   */
+  channel?: SessionChannel | null;
+  /** Clock in ms since the epoch (tests). */
+  now?: () => number;
 }
 
 export interface RequestOptions {
@@ -248,8 +272,72 @@ export function createApiClient(options: ApiClientOptions = {}) {
     }
   }
 
-  // Only one refresh at a time: the server rotates the refresh cookie, so two
-  // concurrent refreshes would race with each other.
+  const now = options.now ?? (() => Date.now());
+  const lockManager = () => (options.locks === undefined ? browserLocks() : options.locks);
+  const channel = options.channel ?? null;
+
+  // What other tabs last announced, and when this tab last learnt about its
+  // own cookie (its own refresh, login or logout). A peer's session is only
+  // reused if it is newer than that.
+  let peerMessage: SessionMessage | null = null;
+  let ownAt = -Infinity;
+  let listening = false;
+
+  function listenToPeers() {
+    if (listening || !channel) return;
+    listening = true;
+    channel.listen((data) => {
+      const message = parseSessionMessage(data);
+      if (message && (!peerMessage || message.at >= peerMessage.at)) peerMessage = message;
+    });
+  }
+
+  /** Records a change of this tab's session and tells the other tabs. */
+  function announce(message: SessionMessage) {
+    ownAt = message.at;
+    listenToPeers();
+    channel?.post(message);
+  }
+
+  /** A session another tab got within the last few seconds that this tab may adopt. */
+  function recentPeerSession(): { session: Session; at: number } | null {
+    if (!session || peerMessage?.type !== "session") return null;
+    const { at, session: peer } = peerMessage;
+    const age = now() - at;
+    if (age < 0 || age > PEER_SESSION_MAX_AGE_MS || at <= ownAt) return null;
+    // Never adopt the token this tab already holds (it may just have been refused).
+    if (session.accessToken() === peer.access_token) return null;
+    return { session: peer, at };
+  }
+
+  /** One refresh, run while holding the cross-tab lock. */
+  async function refreshLocked(): Promise<Session | null> {
+    const peer = recentPeerSession();
+    if (peer) {
+      // Another tab refreshed moments ago: the cookie has been rotated and its
+      // access token is fresh, so take that instead of another round trip.
+      ownAt = peer.at;
+      session?.setSession(peer.session, peer.at);
+      return peer.session;
+    }
+    const res = await send({ method: "POST", path: "/api/v1/auth/refresh" });
+    if (res.status === 401) {
+      session?.clear();
+      announce({ type: "signed_out", at: now() });
+      return null;
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    const body = await readJson<RefreshResponse>(res);
+    const at = now();
+    session?.setSession(body, at);
+    announce({ type: "session", at, session: body });
+    return body;
+  }
+
+  // Only one refresh at a time: the server rotates the refresh cookie and
+  // treats a reused one as theft. In this tab, concurrent callers share one
+  // promise; across tabs, the Web Lock `openfund-refresh` queues the refreshes
+  // so each sends the cookie the previous one set.
   let refreshing: Promise<Session | null> | null = null;
 
   /**
@@ -259,17 +347,10 @@ export function createApiClient(options: ApiClientOptions = {}) {
    */
   function refresh(): Promise<Session | null> {
     if (refreshing) return refreshing;
+    listenToPeers();
     refreshing = (async () => {
       try {
-        const res = await send({ method: "POST", path: "/api/v1/auth/refresh" });
-        if (res.status === 401) {
-          session?.clear();
-          return null;
-        }
-        if (!res.ok) throw await errorFromResponse(res);
-        const body = await readJson<RefreshResponse>(res);
-        session?.setSession(body);
-        return body;
+        return await withRefreshLock(lockManager(), refreshLocked);
       } catch (err) {
         if (session?.get().status === "loading") session.clear();
         throw err;
@@ -313,6 +394,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
   }
 
   return {
+    /** `GET /api/v1/instance` — the instance's name and which features are configured. */
+    getInstance(opts?: RequestOptions) {
+      return getJson<GetInstanceResponse>("/api/v1/instance", opts);
+    },
+
     /** `GET /api/v1/projects` — one page of projects, newest first. */
     listProjects(query: ListProjectsQuery = {}, opts?: RequestOptions) {
       const params = new URLSearchParams();
@@ -361,7 +447,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `POST /auth/login` — stores the session; the server sets the refresh cookie. */
     async login(body: LoginRequest) {
       const s = await json<LoginResponse>({ method: "POST", path: "/api/v1/auth/login", body });
-      session?.setSession(s);
+      const at = now();
+      session?.setSession(s, at);
+      announce({ type: "session", at, session: s });
       return s;
     },
 
@@ -373,6 +461,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
         await empty({ method: "POST", path: "/api/v1/auth/logout", auth: "optional" });
       } finally {
         session?.clear();
+        announce({ type: "signed_out", at: now() });
       }
     },
 
@@ -452,6 +541,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     async deleteAccount(body: DeleteAccount) {
       await empty({ method: "DELETE", path: "/api/v1/me", body, auth: "required" });
       session?.clear();
+      announce({ type: "signed_out", at: now() });
     },
 
     /** `GET /me/tokens` */
@@ -487,5 +577,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** The client the app uses: same origin as the page, session in memory. */
-export const api: ApiClient = createApiClient({ session: sessionStore });
+/** The client the app uses: same origin as the page, session in memory, refreshes coordinated across tabs. */
+export const api: ApiClient = createApiClient({
+  session: sessionStore,
+  channel: broadcastSessionChannel(),
+});

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { DEFAULT_INSTANCE, useInstance } from "../instance/instance";
 import { Link, useLocation } from "../router";
 import { AccountNav } from "./UserMenu";
 
@@ -15,12 +16,13 @@ function LogoMark() {
 export function SiteHeader() {
   const { pathname } = useLocation();
   const exploring = pathname === "/" || pathname.startsWith("/projects");
+  const { name } = useInstance();
   return (
     <header className="site-header">
       <div className="container header-inner">
         <Link to="/" className="brand" data-testid="brand">
           <LogoMark />
-          <span className="brand-name">OpenFund</span>
+          <span className="brand-name">{name}</span>
         </Link>
         <nav aria-label="Main" className="main-nav">
           <Link to="/" aria-current={exploring ? "page" : undefined}>
@@ -35,12 +37,14 @@ export function SiteHeader() {
 }
 
 export function SiteFooter() {
+  const { name } = useInstance();
   return (
     <footer className="site-footer">
       <div className="container footer-inner">
         <p className="footer-tagline">
-          <strong>OpenFund</strong> — money, compute and recognition for open AI, accounted for
-          in public. Self-hostable.
+          <strong data-testid="footer-name">{name}</strong> — money, compute and recognition for
+          open AI, accounted for in public.{" "}
+          {name === DEFAULT_INSTANCE.name ? "Self-hostable." : "Runs on OpenFund, which is self-hostable."}
         </p>
         <nav aria-label="Developer" className="footer-nav">
           <a href="/api/v1/docs" data-testid="footer-api-docs">

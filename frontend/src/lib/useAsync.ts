@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { useInstance } from "../instance/instance";
 
 export type AsyncState<T> =
   | { status: "loading" }
@@ -35,8 +36,10 @@ export function useAsync<T>(
   return { ...state, retry };
 }
 
+/** Sets `document.title` to "<title> · <instance name>" (just the name for ""). */
 export function useDocumentTitle(title: string) {
+  const { name } = useInstance();
   useEffect(() => {
-    document.title = title ? `${title} · OpenFund` : "OpenFund";
-  }, [title]);
+    document.title = title ? `${title} · ${name}` : name;
+  }, [title, name]);
 }

@@ -1,6 +1,7 @@
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 import { sessionStore } from "../auth/session";
+import { instanceStore } from "../instance/instance";
 
 // jsdom does not implement scrolling; the router scrolls to top on navigation.
 window.scrollTo = () => {};
@@ -10,4 +11,5 @@ afterEach(() => {
   window.history.replaceState(null, "", "/");
   // Every test starts like a fresh page load: session not yet known.
   sessionStore.reset();
+  instanceStore.reset();
 });

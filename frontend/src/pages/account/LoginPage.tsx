@@ -3,6 +3,7 @@ import { api, isApiError } from "../../api/client";
 import { useSession } from "../../auth/useSession";
 import { AuthCard } from "../../components/AuthCard";
 import { Field, FormAlert, SubmitButton } from "../../components/Form";
+import { useGithubSignIn, useInstance } from "../../instance/instance";
 import { safeNext } from "../../lib/next";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
@@ -17,6 +18,8 @@ export function LoginPage() {
   const next = safeNext(params.get("next"));
   const navigate = useNavigate();
   const session = useSession();
+  const instance = useInstance();
+  const github = useGithubSignIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const submit = useSubmit(() => api.login({ email: email.trim(), password }));
@@ -36,7 +39,7 @@ export function LoginPage() {
 
   return (
     <AuthCard
-      title="Log in to OpenFund"
+      title={`Log in to ${instance.name}`}
       lead="Welcome back. Pick up your pledges, projects and API tokens."
       testId="login-page"
       footer={
@@ -45,10 +48,14 @@ export function LoginPage() {
         </p>
       }
     >
-      <GithubButton mode="login">Sign in with GitHub</GithubButton>
-      <p className="divider" aria-hidden="true">
-        <span>or with your email</span>
-      </p>
+      {github && (
+        <>
+          <GithubButton mode="login">Sign in with GitHub</GithubButton>
+          <p className="divider" aria-hidden="true">
+            <span>or with your email</span>
+          </p>
+        </>
+      )}
       <form onSubmit={onSubmit} noValidate aria-label="Log in" className="form">
         {submit.error !== null && (
           <FormAlert tone={code === "email_not_verified" ? "warning" : "error"}>

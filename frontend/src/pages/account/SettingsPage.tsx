@@ -4,6 +4,7 @@ import { sessionStore } from "../../auth/session";
 import { useSession } from "../../auth/useSession";
 import { Field, FormAlert, Notice, PasswordRules, SubmitButton } from "../../components/Form";
 import { LoadingBlock } from "../../components/States";
+import { useGithubSignIn } from "../../instance/instance";
 import { formatDate } from "../../lib/format";
 import { loginHref } from "../../lib/next";
 import { codeMessage, fieldErrors, problemMessage } from "../../lib/problems";
@@ -248,7 +249,16 @@ function PasswordSection({ me }: { me: Me }) {
   );
 }
 
-function GithubSection({ me, justLinked }: { me: Me; justLinked: boolean }) {
+/** GitHub link/unlink. Without GitHub sign-in on this instance only an existing link is shown (it can still be removed). */
+function GithubSection({
+  me,
+  justLinked,
+  offered,
+}: {
+  me: Me;
+  justLinked: boolean;
+  offered: boolean;
+}) {
   const unlink = useSubmit(async () => {
     await api.unlinkGithub();
     // getMe() refreshes the account in the session; if it fails, patch it locally.
@@ -264,7 +274,11 @@ function GithubSection({ me, justLinked }: { me: Me; justLinked: boolean }) {
     <Section
       id="github"
       title="GitHub"
-      description="Link GitHub to sign in with it and to have your contributions recognised."
+      description={
+        offered
+          ? "Link GitHub to sign in with it and to have your contributions recognised."
+          : "Sign-in with GitHub is not enabled on this instance."
+      }
     >
       {justLinked && linked && <Notice testId="github-linked">GitHub account linked.</Notice>}
       {unlink.error !== null && <FormAlert>{problemMessage(unlink.error)}</FormAlert>}
@@ -295,11 +309,13 @@ function GithubSection({ me, justLinked }: { me: Me; justLinked: boolean }) {
           </button>
         </div>
       ) : (
-        <div className="form-narrow">
-          <GithubButton mode="link" className="button button-github" testId="github-link">
-            Link GitHub account
-          </GithubButton>
-        </div>
+        offered && (
+          <div className="form-narrow">
+            <GithubButton mode="link" className="button button-github" testId="github-link">
+              Link GitHub account
+            </GithubButton>
+          </div>
+        )
       )}
     </Section>
   );
@@ -379,6 +395,7 @@ export function SettingsPage() {
   const navigate = useNavigate();
   const { pathname, search } = useLocation();
   const justLinked = useSearchParams().get("github") === "linked";
+  const githubOffered = useGithubSignIn();
 
   useEffect(() => {
     if (session.status === "signed_out") {
@@ -390,6 +407,8 @@ export function SettingsPage() {
     return <LoadingBlock label="Loading your account…" />;
   }
   const me = session.me;
+  // Without GitHub sign-in there is nothing to link; an existing link stays visible.
+  const showGithub = githubOffered || me.github_login !== null;
   return (
     <div className="settings" data-testid="settings-page">
       <header className="settings-header">
@@ -403,7 +422,7 @@ export function SettingsPage() {
         <a href="#profile">Profile</a>
         <a href="#email">Email</a>
         <a href="#password">Password</a>
-        <a href="#github">GitHub</a>
+        {showGithub && <a href="#github">GitHub</a>}
         <a href="#tokens">API tokens</a>
         <a href="#delete">Delete account</a>
       </nav>
@@ -411,7 +430,9 @@ export function SettingsPage() {
         <ProfileSection me={me} />
         <EmailSection me={me} />
         <PasswordSection me={me} />
-        <GithubSection me={me} justLinked={justLinked} />
+        {showGithub && (
+          <GithubSection me={me} justLinked={justLinked} offered={githubOffered} />
+        )}
         <Section
           id="tokens"
           title="API tokens"

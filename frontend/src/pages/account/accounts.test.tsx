@@ -13,7 +13,8 @@ type Handler = (init: RequestInit | undefined, url: URL) => Response | Promise<R
 
 /**
  * Stubs fetch with "METHOD /path" handlers. Refresh answers 401 (signed out)
- * unless `signedIn`; the home page's project list is empty.
+ * unless `signedIn`; the instance has GitHub sign-in configured; the home
+ * page's project list is empty.
  */
 function stubServer(routes: Record<string, Handler> = {}, { signedIn = false } = {}) {
   const calls: { key: string; init: RequestInit | undefined }[] = [];
@@ -27,6 +28,9 @@ function stubServer(routes: Record<string, Handler> = {}, { signedIn = false } =
       return signedIn
         ? jsonResponse(sessionBody())
         : problemResponse(problem(401, "invalid_refresh_token", "Unauthorized"));
+    }
+    if (key === "GET /api/v1/instance") {
+      return jsonResponse({ name: "OpenFund", github_sign_in: true, mail_delivery: true });
     }
     if (key === "GET /api/v1/projects") return jsonResponse(page([]));
     if (key === "GET /api/v1/me/tokens") return jsonResponse([]);
@@ -206,7 +210,7 @@ describe("log in", () => {
     });
     renderAt("/login");
     expect(screen.getByTestId("forgot-link").getAttribute("href")).toBe("/forgot-password");
-    fireEvent.click(screen.getByRole("button", { name: "Sign in with GitHub" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Sign in with GitHub" }));
     await waitFor(() =>
       expect(assign).toHaveBeenCalledWith("https://github.com/login/oauth/authorize?state=s"),
     );
@@ -434,7 +438,10 @@ describe("TokenCreatedDialog", () => {
 
     fireEvent.click(within(dialog).getByTestId("token-copy"));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(created.secret));
-    expect(within(dialog).getByTestId("token-copy").textContent).toBe("Copied ✓");
+    // The label changes once writeText's promise has resolved and React re-rendered.
+    await waitFor(() =>
+      expect(within(dialog).getByTestId("token-copy").textContent).toBe("Copied ✓"),
+    );
 
     fireEvent.keyDown(document, { key: "Escape" });
     expect(onClose).toHaveBeenCalled();

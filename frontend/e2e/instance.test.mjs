@@ -1,0 +1,177 @@
+// The instance's name and GitHub setting (GET /api/v1/instance), and the session
+// refresh across tabs, against a real `openfund serve` started WITHOUT GitHub and
+// with OPENFUND_INSTANCE_NAME. Run `npm run build` first.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, startServer } from "./harness.mjs";
+
+const NAME = "Harbour Fund";
+// One of the accounts `openfund demo` creates (src/demo.rs).
+const DEMO = {
+  email: "maintainer@openfund.test",
+  password: "demo-maintainer-cobalt-engine",
+  name: "Mina Maintainer",
+};
+const REFRESH_PATH = "/api/v1/auth/refresh";
+
+/**
+ * A route handler for the refresh endpoint that holds each request until a
+ * second one arrives (then lets both go at the same instant) or `aloneMs`
+ * passes. Two tabs refreshing without coordination therefore hit the server
+ * together with the same cookie; serialised refreshes never meet.
+ */
+function refreshBarrier(aloneMs) {
+  const outcomes = [];
+  let waiting = null;
+  return {
+    outcomes,
+    async handle(route) {
+      if (waiting) {
+        const partner = waiting;
+        waiting = null;
+        partner.release();
+        outcomes.push("paired");
+      } else {
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            if (waiting?.resolve === resolve) waiting = null;
+            outcomes.push("alone");
+            resolve();
+          }, aloneMs);
+          waiting = {
+            resolve,
+            release() {
+              clearTimeout(timer);
+              resolve();
+            },
+          };
+        });
+      }
+      await route.continue();
+    },
+  };
+}
+
+describe("OpenFund instance settings and sessions across tabs", () => {
+  let server;
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    server = await startServer({ env: { OPENFUND_INSTANCE_NAME: NAME } });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    if (process.env.E2E_SERVER_LOGS && server) console.log(server.logs());
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("GET /api/v1/instance reports the name and no GitHub sign-in", async () => {
+    const res = await fetch(`${server.baseUrl}/api/v1/instance`);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.name, NAME);
+    assert.equal(body.github_sign_in, false);
+    assert.equal(typeof body.mail_delivery, "boolean");
+  });
+
+  test("the header, footer and title show the instance's name", async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId("brand").filter({ hasText: NAME }).waitFor();
+    assert.equal(await page.getByTestId("footer-name").textContent(), NAME);
+    await page.waitForFunction((name) => document.title === name, NAME);
+  });
+
+  test("the login page offers no 'Sign in with GitHub'", async () => {
+    await page.goto(`${server.baseUrl}/login`);
+    // The heading carries the name, so the instance has been loaded by now.
+    await page.getByRole("heading", { name: `Log in to ${NAME}` }).waitFor();
+    assert.equal(await page.title(), `Log in · ${NAME}`);
+    assert.equal(await page.getByRole("button", { name: "Sign in with GitHub" }).count(), 0);
+    assert.equal(await page.getByTestId("github-button").count(), 0);
+    assert.equal(await page.getByText("or with your email").count(), 0);
+  });
+
+  test("signed in, settings have no GitHub section", async () => {
+    const form = page.getByRole("form", { name: "Log in" });
+    await form.getByLabel("Email").fill(DEMO.email);
+    await form.getByLabel("Password").fill(DEMO.password);
+    await form.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    assert.equal(await page.getByTestId("user-name").textContent(), DEMO.name);
+
+    await page.goto(`${server.baseUrl}/settings`);
+    await page.getByTestId("settings-tokens").waitFor();
+    assert.equal(await page.getByTestId("settings-github").count(), 0);
+    assert.equal(await page.getByTestId("github-link").count(), 0);
+  });
+
+  test("two tabs refreshing at the same moment stay signed in: the Web Lock serialises them", async () => {
+    const context = browser.context;
+    const other = await context.newPage();
+    other.on("pageerror", (err) => pageErrors.push(String(err)));
+    await other.goto(`${server.baseUrl}/`);
+    await other.getByTestId("user-name").waitFor();
+    for (const p of [page, other]) {
+      assert.equal(
+        await p.evaluate(() => typeof navigator.locks?.request === "function"),
+        true,
+        "Chromium has Web Locks",
+      );
+    }
+
+    const barrier = refreshBarrier(1_500);
+    const statuses = [];
+    const onResponse = (res) => {
+      if (new URL(res.url()).pathname === REFRESH_PATH) statuses.push(res.status());
+    };
+    context.on("response", onResponse);
+    await context.route(`**${REFRESH_PATH}`, (route) => barrier.handle(route));
+    try {
+      for (let round = 0; round < 2; round += 1) {
+        // Both tabs start up at once, and each refreshes its session on start.
+        await Promise.all([page.reload(), other.reload()]);
+        await Promise.all([
+          page.getByTestId("user-name").waitFor(),
+          other.getByTestId("user-name").waitFor(),
+        ]);
+      }
+    } finally {
+      await context.unroute(`**${REFRESH_PATH}`);
+      context.off("response", onResponse);
+    }
+
+    assert.ok(barrier.outcomes.length >= 2, `refreshes went out (${barrier.outcomes})`);
+    assert.ok(
+      barrier.outcomes.every((o) => o === "alone"),
+      `no two refreshes were ever in flight together: ${barrier.outcomes.join(", ")}`,
+    );
+    assert.ok(statuses.length >= 2, "refresh responses seen");
+    assert.ok(statuses.every((s) => s === 200), `every refresh answered 200: ${statuses}`);
+    assert.equal(await page.getByTestId("user-name").textContent(), DEMO.name);
+    assert.equal(await other.getByTestId("user-name").textContent(), DEMO.name);
+
+    // The session was not revoked: a third tab still signs in from the cookie.
+    const third = await context.newPage();
+    await third.goto(`${server.baseUrl}/`);
+    await third.getByTestId("user-name").waitFor();
+    assert.equal(await third.getByTestId("user-name").textContent(), DEMO.name);
+    const storage = await third.evaluate(() => ({
+      local: localStorage.length,
+      session: sessionStorage.length,
+      cookie: document.cookie,
+    }));
+    assert.deepEqual(storage, { local: 0, session: 0, cookie: "" }, "no token readable by JS");
+    await third.close();
+    await other.close();
+  });
+
+  test("no uncaught errors in the page", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
