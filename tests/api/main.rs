@@ -12,6 +12,7 @@ mod helpers;
 mod jobs;
 mod mail_sink;
 mod openapi;
+mod permissions;
 mod projects;
 mod schema_parity;
 mod tokens;
