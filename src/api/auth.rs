@@ -111,11 +111,7 @@ async fn authenticate(state: &AppState, token: String) -> Result<Caller, ApiErro
         let found = state
             .read(move |conn| Ok(api_tokens::find_by_hash(conn, &hash)?))
             .await?;
-        let (row, _) = found.ok_or_else(invalid_token)?;
-        let account = state
-            .read(move |conn| Ok(accounts::find(conn, row.account_id)?))
-            .await?
-            .ok_or_else(invalid_token)?;
+        let (row, account) = found.ok_or_else(invalid_token)?;
         // Record use at most once a minute: a busy automation should not turn every
         // read into a write.
         let now = db::now();

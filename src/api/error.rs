@@ -230,9 +230,11 @@ impl ResponseError for ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(_) | DbError::Connect(_) => ApiError::unavailable(e),
+            DbError::Pool(_) | DbError::Connect(_) | DbError::Missing(_) => {
+                ApiError::unavailable(e)
+            }
             DbError::Query(q) => ApiError::from(q),
-            DbError::Migrations(_) => ApiError::internal(e),
+            DbError::Migrations(_) | DbError::Task(_) => ApiError::internal(e),
         }
     }
 }

@@ -114,6 +114,10 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error("migrations failed: {0}")]
     Migrations(String),
+    #[error("the database is missing: {0}")]
+    Missing(String),
+    #[error("database task failed: {0}")]
+    Task(String),
 }
 
 /// Opens a connection on the backend named by the URL, so that the backend's own error
@@ -210,7 +214,7 @@ impl Db {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 if !Path::new(path).is_file() {
-                    return Err(DbError::Migrations(format!(
+                    return Err(DbError::Missing(format!(
                         "SQLite file {} is missing",
                         path.display()
                     )));

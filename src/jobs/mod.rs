@@ -116,7 +116,7 @@ impl Worker {
             f(&mut conn)
         })
         .await
-        .map_err(|e| DbError::Migrations(format!("worker task panicked: {e}")))?
+        .map_err(|e| DbError::Task(format!("worker task panicked: {e}")))?
     }
 
     async fn requeue_stale(&self) -> Result<(), DbError> {

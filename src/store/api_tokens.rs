@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{accounts, api_tokens};
+use crate::store::accounts::AccountRow;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens)]
@@ -70,15 +71,15 @@ pub fn delete(conn: &mut AnyConnection, account_id: i64, id: i64) -> QueryResult
     Ok(n == 1)
 }
 
-/// The token with this hash and whether its owner's email is verified and admin.
+/// The token with this hash, and its owner.
 pub fn find_by_hash(
     conn: &mut AnyConnection,
     token_hash: &str,
-) -> QueryResult<Option<(ApiTokenRow, bool)>> {
+) -> QueryResult<Option<(ApiTokenRow, AccountRow)>> {
     api_tokens::table
         .inner_join(accounts::table)
         .filter(api_tokens::token_hash.eq(token_hash))
-        .select((ApiTokenRow::as_select(), accounts::is_admin))
+        .select((ApiTokenRow::as_select(), AccountRow::as_select()))
         .first(conn)
         .optional()
 }
