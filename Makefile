@@ -10,7 +10,7 @@ help: ## list the targets
 
 run: build ## build everything, load demo data into ./openfund.db (SQLite) and serve it
 	@$(BIN_RELEASE) demo
-	@echo "Demo data loaded. No sign-in yet: accounts arrive with the next release."
+	@echo "Demo data loaded. Sign in with one of the accounts above."
 	@$(BIN_RELEASE) serve
 
 test: ## the whole suite: lint, front-end unit, Rust on SQLite+PostgreSQL, browser, schemathesis
