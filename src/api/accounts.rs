@@ -161,8 +161,7 @@ pub async fn register(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip_key = format!("register:ip:{}", auth::client_ip(&req));
-    state.limiter.check(&[&ip_key])?;
-    state.limiter.hit(&ip_key, Instant::now());
+    state.limiter.consume(&ip_key)?;
 
     let body = body.into_inner();
     let mut problems = Vec::new();
@@ -301,8 +300,7 @@ pub async fn resend_verification(
     body: web::Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip_key = format!("register:ip:{}", auth::client_ip(&req));
-    state.limiter.check(&[&ip_key])?;
-    state.limiter.hit(&ip_key, Instant::now());
+    state.limiter.consume(&ip_key)?;
     if let Ok(email) = Email::parse("email", &body.email) {
         let ctx = state.mail.clone();
         state
@@ -560,8 +558,7 @@ pub async fn password_reset(
     body: web::Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip_key = format!("reset:ip:{}", auth::client_ip(&req));
-    state.limiter.check(&[&ip_key])?;
-    state.limiter.hit(&ip_key, Instant::now());
+    state.limiter.consume(&ip_key)?;
     if let Ok(email) = Email::parse("email", &body.email) {
         let ctx = state.mail.clone();
         state

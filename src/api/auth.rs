@@ -243,6 +243,13 @@ impl RateLimiter {
         entry.1 += 1;
     }
 
+    /// Counts one attempt against `key`, refusing it (429) when the key is over its limit.
+    pub fn consume(&self, key: &str) -> Result<(), ApiError> {
+        self.check(&[key])?;
+        self.hit(key, Instant::now());
+        Ok(())
+    }
+
     /// 429 with Retry-After when any of `keys` is over its limit.
     pub fn check(&self, keys: &[&str]) -> Result<(), ApiError> {
         let now = Instant::now();
@@ -273,6 +280,19 @@ mod tests {
         assert_eq!(limiter.blocked_for("k", t0 + Duration::from_secs(61)), None);
         limiter.hit("k", t0 + Duration::from_secs(61));
         assert_eq!(limiter.blocked_for("k", t0 + Duration::from_secs(62)), None);
+    }
+
+    #[test]
+    fn consume_counts_each_attempt_and_refuses_past_the_limit() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        assert!(limiter.consume("register:ip:1").is_ok());
+        assert!(limiter.consume("register:ip:1").is_ok());
+        let refused = limiter.consume("register:ip:1").unwrap_err();
+        assert_eq!(
+            (refused.status().as_u16(), refused.code()),
+            (429, "rate_limited")
+        );
+        assert!(limiter.consume("register:ip:2").is_ok());
     }
 
     #[test]
