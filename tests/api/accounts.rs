@@ -74,16 +74,7 @@ async fn full_sign_up_path_through_real_mail() {
     );
     let access = session["access_token"].as_str().unwrap().to_owned();
 
-    let me: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.json_as("/api/v1/me", &access).await;
     assert_eq!(me["display_name"], "Ada");
 
     let res = app.refresh(&cookie1).await;
@@ -104,13 +95,7 @@ async fn full_sign_up_path_through_real_mail() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 204);
     assert_problem(app.refresh(&cookie2).await, 401, "invalid_refresh_token").await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&access2)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_as("/api/v1/me", &access2).await;
     assert_problem(res, 401, "invalid_token").await;
 }
 
@@ -130,13 +115,7 @@ async fn reusing_a_spent_refresh_token_revokes_the_family() {
     )
     .await;
     assert_problem(app.refresh(&newer).await, 401, "invalid_refresh_token").await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_as("/api/v1/me", &user.token).await;
     assert_problem(res, 401, "invalid_token").await;
 }
 

@@ -128,16 +128,7 @@ async fn an_existing_account_links_and_unlinks_github() {
 
     let res = run_flow(&app, "link", Some(&user.token)).await;
     assert_eq!(res.headers()["location"], "/settings?github=linked");
-    let me: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.json_as("/api/v1/me", &user.token).await;
     assert_eq!(me["github_login"], "octocat");
 
     // GitHub sign-in now lands in this account.
@@ -158,16 +149,7 @@ async fn an_existing_account_links_and_unlinks_github() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 204);
-    let me: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.json_as("/api/v1/me", &user.token).await;
     assert_eq!(me["github_login"], serde_json::Value::Null);
     assert_eq!(
         app.login(&user.email, PASSWORD).await.status().as_u16(),

@@ -43,6 +43,25 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// GET with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// GET with a bearer token, body as JSON.
+    pub async fn json_as(&self, path: &str, token: &str) -> serde_json::Value {
+        self.get_as(path, token)
+            .await
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
     pub async fn create_project(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/projects"))

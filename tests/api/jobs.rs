@@ -125,16 +125,7 @@ async fn without_smtp_mail_stays_in_the_outbox_and_is_listed() {
     );
 
     let admin = app.admin().await;
-    let listed: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/admin/outbox"))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: serde_json::Value = app.json_as("/api/v1/admin/outbox", &admin.token).await;
     assert_eq!(listed["total"], 1);
     assert_eq!(listed["items"][0]["to"], "kept@example.org");
 }
@@ -155,15 +146,8 @@ async fn failed_jobs_are_kept_and_shown_to_admins() {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let failed = loop {
         let page: serde_json::Value = app
-            .client
-            .get(app.url("/api/v1/admin/jobs?state=failed"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_as("/api/v1/admin/jobs?state=failed", &admin.token)
+            .await;
         if page["total"] == 1 {
             break page;
         }

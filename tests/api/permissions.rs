@@ -68,16 +68,7 @@ async fn account_management_needs_a_session_not_a_token() {
         assert_problem(with_token, 403, "session_required").await;
     }
     // The account is untouched.
-    let me: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.json_as("/api/v1/me", &user.token).await;
     assert_eq!(me["display_name"], "Test User");
     assert_eq!(me["email"], user.email);
 }

@@ -33,13 +33,7 @@ async fn every_malformed_expired_foreign_or_unsigned_token_is_401() {
         c
     };
     // The real token works, so the failures below are about the token alone.
-    let res = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_as("/api/v1/me", &user.token).await;
     assert_eq!(res.status().as_u16(), 200);
 
     let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
@@ -99,13 +93,7 @@ async fn every_malformed_expired_foreign_or_unsigned_token_is_401() {
         ),
     ];
     for (name, token) in cases {
-        let res = app
-            .client
-            .get(app.url("/api/v1/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_as("/api/v1/me", &token).await;
         assert_eq!(res.status().as_u16(), 401, "{name}");
         assert_problem(res, 401, "invalid_token").await;
     }
@@ -131,16 +119,7 @@ async fn api_tokens_are_shown_once_scoped_and_revocable() {
     assert!(secret.starts_with("of_pat_"));
     assert!(secret.starts_with(created["token"]["prefix"].as_str().unwrap()));
 
-    let list: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = app.json_as("/api/v1/me/tokens", &user.token).await;
     assert_eq!(list[0]["name"], "gpu cluster");
     assert!(
         !list.to_string().contains(&secret),
@@ -149,13 +128,7 @@ async fn api_tokens_are_shown_once_scoped_and_revocable() {
     assert_eq!(list[0]["last_used_at"], serde_json::Value::Null);
 
     // Read scope reads…
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let me = app.get_as("/api/v1/me", &secret).await;
     assert_eq!(me.status().as_u16(), 200);
     // …but does not write, and no token manages tokens.
     let write = app
@@ -165,25 +138,10 @@ async fn api_tokens_are_shown_once_scoped_and_revocable() {
         )
         .await;
     assert_problem(write, 403, "insufficient_scope").await;
-    let manage = app
-        .client
-        .get(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let manage = app.get_as("/api/v1/me/tokens", &secret).await;
     assert_problem(manage, 403, "session_required").await;
 
-    let list: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = app.json_as("/api/v1/me/tokens", &user.token).await;
     assert!(list[0]["last_used_at"].is_string(), "use is recorded");
 
     let id = created["token"]["id"].as_i64().unwrap();
@@ -195,28 +153,13 @@ async fn api_tokens_are_shown_once_scoped_and_revocable() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 204);
-    let res = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_as("/api/v1/me", &secret).await;
     assert_problem(res, 401, "invalid_token").await;
 
     // Another user cannot revoke (or see) someone else's token.
     let other = app.user().await;
     let theirs = app.api_token(&other, &["read"]).await;
-    let their_id: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&other.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let their_id: serde_json::Value = app.json_as("/api/v1/me/tokens", &other.token).await;
     let their_id = their_id[0]["id"].as_i64().unwrap();
     let res = app
         .client
@@ -227,14 +170,7 @@ async fn api_tokens_are_shown_once_scoped_and_revocable() {
         .unwrap();
     assert_problem(res, 404, "not_found").await;
     assert_eq!(
-        app.client
-            .get(app.url("/api/v1/me"))
-            .bearer_auth(&theirs)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
+        app.get_as("/api/v1/me", &theirs).await.status().as_u16(),
         200
     );
 }
@@ -245,22 +181,10 @@ async fn admin_views_are_for_site_admins_only() {
     for path in ["/api/v1/admin/jobs?state=failed", "/api/v1/admin/outbox"] {
         assert_problem(app.get(path).await, 401, "unauthenticated").await;
         let user = app.user().await;
-        let res = app
-            .client
-            .get(app.url(path))
-            .bearer_auth(&user.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_as(path, &user.token).await;
         assert_problem(res, 403, "forbidden").await;
         let admin = app.admin().await;
-        let res = app
-            .client
-            .get(app.url(path))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_as(path, &admin.token).await;
         assert_eq!(res.status().as_u16(), 200, "{path}");
     }
 }
