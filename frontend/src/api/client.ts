@@ -35,7 +35,7 @@ export type Session = components["schemas"]["Session"];
 export type ApiToken = components["schemas"]["ApiToken"];
 export type CreatedApiToken = components["schemas"]["CreatedApiToken"];
 export type TokenScope = components["schemas"]["TokenScope"];
-export type GithubMode = components["schemas"]["GithubMode"];
+export type GithubMode = components["schemas"]["OAuthMode"];
 export type StatusResponse = components["schemas"]["StatusResponse"];
 export type Instance = components["schemas"]["Instance"];
 
