@@ -66,7 +66,7 @@ pub struct JobQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
     pub cursor: Option<String>,
 }
 
@@ -90,6 +90,9 @@ pub async fn list_jobs(
 ) -> Result<web::Json<JobPage>, ApiError> {
     let query = query.into_inner();
     let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    if let Some(kind) = &query.kind {
+        admin::check_kind("kind", kind, true).map_err(|v| ApiError::invalid_parameters(vec![v]))?;
+    }
     let who = caller.0;
     let (rows, next_cursor) = state
         .services
@@ -150,7 +153,8 @@ pub struct Retried {
     responses(
         (status = 200, description = "Re-queued", body = Retried),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a site admin, or read-only token", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Not a site admin, or read-only token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid kind", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/admin/jobs/retry")]
@@ -217,7 +221,7 @@ pub struct OutboxQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
     pub cursor: Option<String>,
 }
 
