@@ -153,8 +153,7 @@ pub struct Retried {
     responses(
         (status = 200, description = "Re-queued", body = Retried),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a site admin, or read-only token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid kind", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Not a site admin, or read-only token", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/admin/jobs/retry")]
