@@ -10,8 +10,30 @@ use diesel::connection::SimpleConnection;
 use openfund::db::Backend;
 use serde_json::json;
 
-use super::support::send;
-use crate::helpers::{PASSWORD, assert_problem, backend, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, TestUser, assert_problem, backend, spawn_app_with};
+
+/// Renames the user, giving up after 30 s (a server without a lock timeout would
+/// hold the request for as long as the lock is held).
+async fn rename(app: &TestApp, user: &TestUser) -> reqwest::Response {
+    app.client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&user.token)
+        .json(&json!({"display_name": "Busy Bee"}))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("no answer within 30 s")
+}
+
+async fn sign_in(app: &TestApp, user: &TestUser) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": user.email, "password": PASSWORD}))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("no answer within 30 s")
+}
 
 #[tokio::test]
 async fn a_write_stuck_behind_another_connections_lock_is_503_database_busy() {
@@ -31,12 +53,11 @@ async fn a_write_stuck_behind_another_connections_lock_is_503_database_busy() {
     }
 
     let started = Instant::now();
-    let rename = json!({"display_name": "Busy Bee"});
-    let res = send(&app, "PATCH", "/api/v1/me", &user.token, rename.clone()).await;
+    let res = rename(&app, &user).await;
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 503, "database_busy").await;
     // Signing in writes a session: the same answer.
-    assert_problem(app.login(&user.email, PASSWORD).await, 503, "database_busy").await;
+    assert_problem(sign_in(&app, &user).await, 503, "database_busy").await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "waited {:?}, not the configured 300 ms",
@@ -45,14 +66,11 @@ async fn a_write_stuck_behind_another_connections_lock_is_503_database_busy() {
 
     // Once the lock is released the same requests go through.
     holder.batch_execute("ROLLBACK").unwrap();
-    let res = send(&app, "PATCH", "/api/v1/me", &user.token, rename).await;
+    let res = rename(&app, &user).await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
         res.json::<serde_json::Value>().await.unwrap()["display_name"],
         "Busy Bee"
     );
-    assert_eq!(
-        app.login(&user.email, PASSWORD).await.status().as_u16(),
-        200
-    );
+    assert_eq!(sign_in(&app, &user).await.status().as_u16(), 200);
 }
