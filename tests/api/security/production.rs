@@ -69,9 +69,29 @@ fn the_binary_reads_the_rail_from_the_environment() {
         }
         cmd
     };
-    let out = command(None).output().unwrap();
-    assert!(!out.status.success(), "started without OPENFUND_PUBLIC_URL");
-    let err = String::from_utf8_lossy(&out.stderr);
+    // Without it, the process exits at once with the reason (a server that started
+    // anyway is stopped after 30 s and fails the test).
+    let mut child = command(None)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = status.expect("started without OPENFUND_PUBLIC_URL");
+    assert!(!status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("OPENFUND_PUBLIC_URL is required"), "{err}");
 
     // With it, the server comes up (and is stopped again).
