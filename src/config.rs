@@ -567,6 +567,26 @@ mod tests {
     }
 
     #[test]
+    fn lock_and_github_timeouts_parse_and_are_bounded() {
+        let cli = Cli::try_parse_from([
+            "openfund",
+            "--db-lock-timeout-ms",
+            "250",
+            "--github-timeout-secs",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.config.db_lock_timeout(),
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(cli.config.github_timeout_secs, 3);
+        // Zero would mean "never wait" on SQLite but "wait forever" on PostgreSQL.
+        assert!(Cli::try_parse_from(["openfund", "--db-lock-timeout-ms", "0"]).is_err());
+        assert!(Cli::try_parse_from(["openfund", "--github-timeout-secs", "0"]).is_err());
+    }
+
+    #[test]
     fn trusted_proxies_parse_from_the_environment_form() {
         let cli =
             Cli::try_parse_from(["openfund", "--trusted-proxies", "10.0.0.0/8, ::1"]).unwrap();

@@ -385,6 +385,17 @@ mod tests {
     }
 
     #[test]
+    fn lock_waits_past_the_timeout_are_busy() {
+        // SQLite's SQLITE_BUSY, PostgreSQL's lock_timeout (55P03) and deadlock (40P01).
+        assert!(is_busy_message("database is locked"));
+        assert!(is_busy_message("canceling statement due to lock timeout"));
+        assert!(is_busy_message("deadlock detected"));
+        assert!(!is_busy_message(
+            "duplicate key value violates unique constraint \"users_email_key\""
+        ));
+    }
+
+    #[test]
     fn debug_output_hides_the_password() {
         let url: DatabaseUrl = "postgres://app:s3cret@db.internal/openfund"
             .parse()
