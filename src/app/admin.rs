@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, Tx};
+use crate::domain::Violation;
 use crate::domain::cursor::KeysetPage;
 use crate::domain::ids::JobId;
 use crate::store::jobs::{self, JobRow, JobState};
@@ -16,8 +17,31 @@ pub enum AdminError {
     Denied(#[from] Denied),
     #[error("no failed job with this id")]
     NoFailedJob,
+    #[error("invalid input")]
+    Invalid(Vec<Violation>),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Longest job kind name (`send_mail`, …) a request may name.
+pub const KIND_MAX: usize = 64;
+
+/// A job kind named in a request: at most [`KIND_MAX`] characters, and not empty unless
+/// `may_be_empty` (a filter that matches nothing). Unknown kinds are fine: they match
+/// no job.
+pub fn check_kind(field: &str, kind: &str, may_be_empty: bool) -> Result<(), Violation> {
+    let len = kind.chars().count();
+    if len > KIND_MAX {
+        return Err(Violation::new(
+            field,
+            "too_long",
+            format!("at most {KIND_MAX} characters"),
+        ));
+    }
+    if len == 0 && !may_be_empty {
+        return Err(Violation::new(field, "blank", "must not be empty"));
+    }
+    Ok(())
 }
 
 /// One page of jobs, newest first, and the cursor of the next page.
@@ -58,6 +82,7 @@ pub fn retry_kind(
 ) -> Result<usize, AdminError> {
     who.require_admin()?;
     who.require_write()?;
+    check_kind("kind", kind, false).map_err(|v| AdminError::Invalid(vec![v]))?;
     retry_failed_of_kind(tx, kind, now)
 }
 
