@@ -16,3 +16,4 @@ mod permissions;
 mod projects;
 mod schema_parity;
 mod tokens;
+mod web;
