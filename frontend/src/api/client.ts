@@ -399,6 +399,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
       return getJson<GetInstanceResponse>("/api/v1/instance", opts);
     },
 
+    /** `GET /api/v1/openapi.json` — the API's own description (read by the docs page). */
+    getOpenApi(opts?: RequestOptions) {
+      return getJson<unknown>("/api/v1/openapi.json", opts);
+    },
+
     /** `GET /api/v1/projects` — one page of projects, newest first. */
     listProjects(query: ListProjectsQuery = {}, opts?: RequestOptions) {
       const params = new URLSearchParams();
