@@ -3,6 +3,7 @@
 // with OPENFUND_INSTANCE_NAME. Run `npm run build` first.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { watchPage } from "./checks.mjs";
 import { launchBrowser, startServer } from "./harness.mjs";
 
 const NAME = "Harbour Fund";
@@ -56,13 +57,14 @@ describe("OpenFund instance settings and sessions across tabs", () => {
   let server;
   let browser;
   let page;
+  let w;
   const pageErrors = [];
 
   before(async () => {
     server = await startServer({ env: { OPENFUND_INSTANCE_NAME: NAME } });
     browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    w = await watchPage(browser.context, server.baseUrl);
+    page = w.page;
   });
 
   after(async () => {
@@ -85,6 +87,7 @@ describe("OpenFund instance settings and sessions across tabs", () => {
     await page.getByTestId("brand").filter({ hasText: NAME }).waitFor();
     assert.equal(await page.getByTestId("footer-name").textContent(), NAME);
     await page.waitForFunction((name) => document.title === name, NAME);
+    await w.audit("home with the instance's name");
   });
 
   test("the login page offers no 'Sign in with GitHub'", async () => {
@@ -95,6 +98,7 @@ describe("OpenFund instance settings and sessions across tabs", () => {
     assert.equal(await page.getByRole("button", { name: "Sign in with GitHub" }).count(), 0);
     assert.equal(await page.getByTestId("github-button").count(), 0);
     assert.equal(await page.getByText("or with your email").count(), 0);
+    await w.audit("login without GitHub");
   });
 
   test("signed in, settings have no GitHub section", async () => {
@@ -109,6 +113,7 @@ describe("OpenFund instance settings and sessions across tabs", () => {
     await page.getByTestId("settings-tokens").waitFor();
     assert.equal(await page.getByTestId("settings-github").count(), 0);
     assert.equal(await page.getByTestId("github-link").count(), 0);
+    await w.audit("settings without GitHub");
   });
 
   test("two tabs refreshing at the same moment stay signed in: the Web Lock serialises them", async () => {
@@ -171,7 +176,8 @@ describe("OpenFund instance settings and sessions across tabs", () => {
     await other.close();
   });
 
-  test("no uncaught errors in the page", () => {
-    assert.deepEqual(pageErrors, []);
+  test("no CSP violations, no uncaught errors, every visited page audited", () => {
+    w.assertClean();
+    assert.deepEqual(pageErrors, [], "no uncaught errors in the other tabs");
   });
 });
