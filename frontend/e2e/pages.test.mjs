@@ -205,6 +205,17 @@ describe("OpenFund pages: widths, axe, keyboard, words", () => {
       await w.audit(`settings at ${size.width} px`, { narrowAxe: false });
     }
 
+    // The account menu opens within the screen, even at 320 px.
+    for (const size of [NARROW, PHONE]) {
+      await page.setViewportSize(size);
+      await page.getByTestId("user-menu-button").click();
+      const panel = await page.locator(".user-menu-panel").boundingBox();
+      assert.ok(panel, "the menu is open");
+      assert.ok(panel.x >= 0 && panel.x + panel.width <= size.width, `menu within ${size.width} px: ${JSON.stringify(panel)}`);
+      await w.audit(`account menu open at ${size.width} px`);
+      await page.keyboard.press("Escape");
+    }
+
     await page.setViewportSize(PHONE);
     const create = page.getByRole("form", { name: "Create API token" });
     await create.getByLabel("Token name").fill("keyboard check");

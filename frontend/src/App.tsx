@@ -3,6 +3,7 @@ import { useSessionStart } from "./auth/useSession";
 import { Layout } from "./components/Layout";
 import { useInstanceStart } from "./instance/instance";
 import { ApiDocsPage } from "./pages/ApiDocsPage";
+import { FailedJobsPage, OutboxPage } from "./pages/admin/AdminPages";
 import { ForgotPasswordPage } from "./pages/account/ForgotPasswordPage";
 import { GithubSigninPage } from "./pages/account/GithubSigninPage";
 import { LoginPage } from "./pages/account/LoginPage";
@@ -31,6 +32,8 @@ export const PAGES: Record<string, ComponentType<{ params: Record<string, string
   "/settings": SettingsPage,
   "/signin/github": GithubSigninPage,
   "/api/v1/docs": ApiDocsPage,
+  "/admin/jobs": FailedJobsPage,
+  "/admin/outbox": OutboxPage,
 };
 
 export const PAGE_PATTERNS: readonly string[] = routes.pages;

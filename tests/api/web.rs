@@ -144,6 +144,8 @@ async fn only_the_apps_pages_answer_200() {
         "/settings",
         "/settings/",
         "/signin/github",
+        "/admin/jobs",
+        "/admin/outbox",
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status().as_u16(), 200, "{path}");

@@ -18,6 +18,17 @@ import {
   type SessionMessage,
 } from "../auth/crossTab";
 import { sessionStore, type SessionStore } from "../auth/session";
+import type {
+  CursorPage,
+  Job,
+  ListJobsQuery,
+  ListOutboxQuery,
+  OutboxMessage,
+  RetriedJobs,
+  RetryJobsRequest,
+} from "./admin-types";
+
+export type { CursorPage, Job, OutboxMessage } from "./admin-types";
 
 export type Project = components["schemas"]["Project"];
 export type ProjectKind = components["schemas"]["ProjectKind"];
@@ -577,7 +588,63 @@ export function createApiClient(options: ApiClientOptions = {}) {
         auth: "required",
       });
     },
+
+    // ---- site admins (types in ./admin-types) ----
+
+    /** `GET /admin/jobs` — newest first; 400 `invalid_cursor` for a stale cursor. */
+    async listJobs(q: ListJobsQuery = {}, opts: RequestOptions = {}): Promise<CursorPage<Job>> {
+      const body = await json<{ items?: Job[]; next_cursor?: string | null }>({
+        method: "GET",
+        path: `/api/v1/admin/jobs${query({ state: q.state, kind: q.kind, limit: q.limit, cursor: q.cursor })}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+      return cursorPage(body);
+    },
+
+    /** `POST /admin/jobs/{id}/retry` — back in the queue with fresh attempts; 404 if not failed. */
+    retryJob(id: number) {
+      return empty({
+        method: "POST",
+        path: `/api/v1/admin/jobs/${encodeURIComponent(String(id))}/retry`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /admin/jobs/retry` — every failed job of one kind back in the queue. */
+    retryJobs(kind: string) {
+      const body: RetryJobsRequest = { kind };
+      return json<RetriedJobs>({ method: "POST", path: "/api/v1/admin/jobs/retry", body, auth: "required" });
+    },
+
+    /** `GET /admin/outbox` — unsent mail, or all of it with `all`; newest first. */
+    async listOutbox(
+      q: ListOutboxQuery = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<OutboxMessage>> {
+      const body = await json<{ items?: OutboxMessage[]; next_cursor?: string | null }>({
+        method: "GET",
+        path: `/api/v1/admin/outbox${query({ all: q.all ? true : undefined, limit: q.limit, cursor: q.cursor })}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+      return cursorPage(body);
+    },
   };
+}
+
+/** A list answer as a cursor page; a page-numbered answer (no `next_cursor`) is the last page. */
+function cursorPage<T>(body: { items?: T[]; next_cursor?: string | null }): CursorPage<T> {
+  return { items: Array.isArray(body.items) ? body.items : [], next_cursor: body.next_cursor ?? null };
+}
+
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : "";
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
