@@ -3,10 +3,11 @@
 use anyhow::Context;
 
 use crate::config::{Command, Config, Environment};
-use crate::db::{self, Db};
+use crate::db::{self, Db, DbError};
+use crate::domain::ids::OutboxId;
 use crate::startup::{self, Application};
-use crate::store::{accounts, outbox};
-use crate::{api, demo};
+use crate::store::{outbox, users};
+use crate::{api, app, demo};
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
@@ -29,27 +30,40 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let url = config.database_url.clone();
             let row = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = db::establish(&url)?;
-                Ok(outbox::find(&mut conn, id)?)
+                Ok(outbox::find(&mut conn, OutboxId(id))?)
             })
             .await??
             .ok_or_else(|| anyhow::anyhow!("no message #{id} in the outbox"))?;
             println!(
-                "To: {}\nSubject: {}\nCreated: {}\n\n{}",
-                row.to_address, row.subject, row.created_at, row.text_body
+                "To: {}\nSubject: {}\nCreated: {}\n",
+                row.to_address, row.subject, row.created_at
             );
+            match (&row.sent_at, &row.text_body) {
+                (Some(at), _) => println!("(delivered {at}; the body is not kept after delivery)"),
+                (None, Some(body)) => println!("{body}"),
+                (None, None) => {
+                    println!("(not delivered, and its link expired: the body was removed)")
+                }
+            }
             Ok(())
         }
         Command::Outbox { all, show: None } => {
             let url = config.database_url.clone();
-            let (rows, total) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let rows = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = db::establish(&url)?;
                 db::run_migrations(&mut conn)?;
-                Ok(outbox::list(&mut conn, all, 1000, 0)?)
+                Ok(outbox::list(&mut conn, all, None, 1000)?)
             })
             .await??;
             println!(
-                "{total} {} message(s) in the outbox",
-                if all { "" } else { "unsent" }
+                "{} {}message(s) in the outbox{}",
+                rows.len(),
+                if all { "" } else { "unsent " },
+                if rows.len() == 1000 {
+                    " (the newest 1000 shown)"
+                } else {
+                    ""
+                }
             );
             for m in rows {
                 let state = match (m.sent_at, &m.last_error) {
@@ -70,17 +84,17 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let found = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
                 let mut conn = db::establish(&url)?;
                 db::run_migrations(&mut conn)?;
-                let Some(account) = accounts::find_by_email(&mut conn, &lowered)? else {
-                    return Ok(false);
-                };
-                use diesel::prelude::*;
-                diesel::update(crate::db::schema::accounts::table.find(account.id))
-                    .set(crate::db::schema::accounts::is_admin.eq(true))
-                    .execute(&mut conn)?;
-                Ok(true)
+                let (found, _) = db::tx::run_write(&mut conn, |tx| {
+                    let Some(user) = users::find_by_email(tx, &lowered)? else {
+                        return Ok::<_, DbError>(false);
+                    };
+                    users::set_admin(tx, user.id, true, db::now())?;
+                    Ok(true)
+                })?;
+                Ok(found)
             })
             .await??;
-            anyhow::ensure!(found, "no account with email {email}");
+            anyhow::ensure!(found, "no user with email {email}");
             println!("{email} is now a site admin");
             Ok(())
         }
@@ -107,6 +121,20 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::RetryJobs { kind } => {
+            let url = config.database_url.clone();
+            let retried = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                let mut conn = db::establish(&url)?;
+                db::run_migrations(&mut conn)?;
+                let (n, _) = db::tx::run_write(&mut conn, |tx| {
+                    app::admin::retry_failed_of_kind(tx, &kind, db::now())
+                })?;
+                Ok(n)
+            })
+            .await??;
+            println!("{retried} failed job(s) back in the queue");
+            Ok(())
+        }
         Command::Openapi => {
             let doc = api::openapi()
                 .to_pretty_json()
@@ -122,7 +150,8 @@ async fn run_worker(config: Config) -> anyhow::Result<()> {
     let db = Db::new(config.database_url.clone(), config.db_pool_size)?;
     let migrating = db.clone();
     tokio::task::spawn_blocking(move || migrating.migrate()).await??;
-    let worker = startup::build_worker(&config, db)?;
+    let mail = startup::mail_context(&config, config.public_url());
+    let worker = startup::build_worker(&config, db, mail)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopped));
     shutdown_signal().await;

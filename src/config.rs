@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::DatabaseUrl;
+use crate::domain::net::{ForwardedHeader, TrustedProxies};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +47,11 @@ pub enum Command {
     PromoteAdmin { email: String },
     /// Print the OpenAPI document and exit.
     Openapi,
+    /// Put every failed job of a kind back in the queue (e.g. `send_mail` after an outage).
+    RetryJobs {
+        /// The job kind, e.g. `send_mail`.
+        kind: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -187,7 +193,8 @@ pub struct Config {
     #[arg(long = "worker", env = "OPENFUND_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub embedded_worker: bool,
 
-    /// How often an idle worker looks for due jobs, in milliseconds.
+    /// How often an idle worker looks for due jobs, in milliseconds (on PostgreSQL the
+    /// worker is woken by LISTEN/NOTIFY and looks at most every 30 s on its own).
     #[arg(
         long,
         env = "OPENFUND_JOB_POLL_MS",
@@ -196,7 +203,16 @@ pub struct Config {
     )]
     pub job_poll_ms: u64,
 
-    /// First retry delay of a failed job, doubled on each further failure (max 1 h).
+    /// Jobs one worker runs at once.
+    #[arg(long, env = "OPENFUND_WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
+    pub worker_concurrency: u32,
+
+    /// A running job whose worker has not renewed its lease for this long is taken back
+    /// and run again; workers renew every third of it.
+    #[arg(long, env = "OPENFUND_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(3..), global = true)]
+    pub job_lease_secs: u64,
+
+    /// First retry delay of a failed job, doubled on each further failure.
     #[arg(
         long,
         env = "OPENFUND_JOB_BACKOFF_MS",
@@ -204,6 +220,67 @@ pub struct Config {
         global = true
     )]
     pub job_backoff_ms: u64,
+
+    /// Longest delay between two attempts of a job, in seconds.
+    #[arg(
+        long,
+        env = "OPENFUND_JOB_BACKOFF_MAX_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub job_backoff_max_secs: u64,
+
+    /// Mail not delivered within this many hours is given up on (an SMTP outage shorter
+    /// than this loses nothing).
+    #[arg(
+        long,
+        env = "OPENFUND_MAIL_MAX_AGE_HOURS",
+        default_value_t = 120,
+        global = true
+    )]
+    pub mail_max_age_hours: u32,
+
+    /// Days finished jobs are kept.
+    #[arg(
+        long,
+        env = "OPENFUND_RETENTION_JOBS_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub retention_jobs_days: u32,
+
+    /// Days failed jobs are kept (for an admin to look at and retry).
+    #[arg(
+        long,
+        env = "OPENFUND_RETENTION_FAILED_JOBS_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub retention_failed_jobs_days: u32,
+
+    /// Days outbox metadata (recipient, subject, delivery state) is kept; bodies go at
+    /// delivery, or when their link expires.
+    #[arg(
+        long,
+        env = "OPENFUND_RETENTION_MAIL_DAYS",
+        default_value_t = 90,
+        global = true
+    )]
+    pub retention_mail_days: u32,
+
+    /// Days spent refresh tokens, revoked sessions and used or expired mail links are kept.
+    #[arg(
+        long,
+        env = "OPENFUND_RETENTION_CREDENTIALS_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub retention_credentials_days: u32,
+
+    /// Threads that hash and check passwords (default: one per core). They run at a
+    /// lower priority than request handling, behind a bounded queue.
+    #[arg(long, env = "OPENFUND_PASSWORD_HASH_THREADS", global = true)]
+    pub password_hash_threads: Option<usize>,
 
     /// Sign-in, registration and reset attempts allowed per client and window.
     #[arg(
@@ -222,6 +299,36 @@ pub struct Config {
         global = true
     )]
     pub auth_rate_window_secs: u64,
+
+    /// Reverse proxies whose forwarding header is believed: addresses or CIDR blocks,
+    /// comma-separated (e.g. `10.0.0.0/8,fd00::/8`). Default: none, so the client is the
+    /// connection's peer.
+    #[arg(long, env = "OPENFUND_TRUSTED_PROXIES", default_value = "", value_parser = parse_proxies, global = true)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// The header the trusted proxies record client addresses in.
+    #[arg(long, env = "OPENFUND_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeaderArg::XForwardedFor, global = true)]
+    pub forwarded_header: ForwardedHeaderArg,
+}
+
+fn parse_proxies(s: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(s)
+}
+
+/// `x-forwarded-for` or `forwarded` (RFC 7239).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForwardedHeaderArg {
+    XForwardedFor,
+    Forwarded,
+}
+
+impl From<ForwardedHeaderArg> for ForwardedHeader {
+    fn from(a: ForwardedHeaderArg) -> Self {
+        match a {
+            ForwardedHeaderArg::XForwardedFor => ForwardedHeader::XForwardedFor,
+            ForwardedHeaderArg::Forwarded => ForwardedHeader::Forwarded,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -302,9 +409,20 @@ impl Config {
             github_client_secret: None,
             embedded_worker: true,
             job_poll_ms: 500,
+            worker_concurrency: 4,
+            job_lease_secs: 60,
             job_backoff_ms: 5_000,
+            job_backoff_max_secs: 900,
+            mail_max_age_hours: 120,
+            retention_jobs_days: 7,
+            retention_failed_jobs_days: 30,
+            retention_mail_days: 90,
+            retention_credentials_days: 7,
+            password_hash_threads: None,
             auth_rate_limit: 10,
             auth_rate_window_secs: 900,
+            trusted_proxies: TrustedProxies::default(),
+            forwarded_header: ForwardedHeaderArg::XForwardedFor,
         }
     }
 
@@ -324,6 +442,16 @@ impl Config {
                 .as_ref()
                 .ok_or("OPENFUND_JWT_SECRET is required when OPENFUND_ENV=production")?;
             check_jwt_secret(secret.expose())?;
+            // Links in mail, the OAuth callback and the token issuer all derive from it;
+            // guessed from the bind address they would point at an internal host.
+            let url = self
+                .public_url
+                .as_deref()
+                .ok_or("OPENFUND_PUBLIC_URL is required when OPENFUND_ENV=production")?;
+            let parsed = url::Url::parse(url).map_err(|e| format!("OPENFUND_PUBLIC_URL: {e}"))?;
+            if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
+                return Err("OPENFUND_PUBLIC_URL must be an absolute http(s) URL".to_owned());
+            }
         } else if let Some(secret) = &self.jwt_secret {
             check_jwt_secret(secret.expose())?;
         }
@@ -412,6 +540,22 @@ mod tests {
         c.jwt_secret = Some(Secret::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
         assert!(c.validate().is_err());
         c.jwt_secret = Some(Secret::new("k3Jq9vXb2LmN8pQr5sTu7wYz1AcEgHiKoMnOpQrS"));
+        assert!(c.validate().unwrap_err().contains("OPENFUND_PUBLIC_URL"));
+        c.public_url = Some("openfund.example.org".into());
+        assert!(c.validate().is_err());
+        c.public_url = Some("https://openfund.example.org".into());
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_from_the_environment_form() {
+        let cli =
+            Cli::try_parse_from(["openfund", "--trusted-proxies", "10.0.0.0/8, ::1"]).unwrap();
+        assert!(
+            cli.config
+                .trusted_proxies
+                .trusts("10.2.3.4".parse().unwrap())
+        );
+        assert!(Cli::try_parse_from(["openfund", "--trusted-proxies", "10.0.0.0/40"]).is_err());
     }
 }

@@ -3,11 +3,11 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::{self, AnyConnection, DbError};
+use crate::db::{AnyConnection, DbError, tx::run_write};
 use crate::domain::policy::ProjectRole;
 use crate::domain::{NewProject, ProjectKind, Violation};
 use crate::security::passwords;
-use crate::store::{accounts, members, projects};
+use crate::store::{members, projects, users};
 
 /// Demo sign-ins, printed by `openfund demo` and `make run`. Never use them on a
 /// public instance: `openfund demo` refuses to run with OPENFUND_ENV=production.
@@ -127,50 +127,57 @@ pub enum DemoError {
 
 impl From<diesel::result::Error> for DemoError {
     fn from(e: diesel::result::Error) -> Self {
-        DemoError::Db(DbError::Query(e))
+        DemoError::Db(DbError::from(e))
     }
 }
 
 /// Inserts the demo projects that are missing; returns how many it inserted.
 pub fn load(conn: &mut AnyConnection) -> Result<usize, DemoError> {
-    db::write_tx(conn, |conn| {
+    // Hash outside the unit of work: each takes tens of milliseconds.
+    let mut hashes = Vec::new();
+    for a in ACCOUNTS {
+        hashes.push(passwords::hash(a.password).map_err(|e| DemoError::Hash(e.to_string()))?);
+    }
+    let (inserted, _) = run_write(conn, |conn| {
         let mut inserted = 0;
         for p in PROJECTS {
             let project = NewProject::parse(p.slug, p.name, p.summary, p.kind, Some(p.homepage))
                 .map_err(|v| DemoError::Invalid(p.slug, v))?;
             let created_at = NaiveDateTime::parse_from_str(p.created_at, "%Y-%m-%d %H:%M:%S")
                 .map_err(|_| DemoError::Timestamp(p.slug))?;
-            if projects::insert_if_absent(conn, project, created_at)? {
+            if projects::insert_if_absent(conn, project, created_at)?.is_some() {
                 inserted += 1;
             }
         }
-        for a in ACCOUNTS {
-            if accounts::find_by_email(conn, a.email)?.is_some() {
-                continue;
-            }
-            let hash = passwords::hash(a.password).map_err(|e| DemoError::Hash(e.to_string()))?;
+        for (a, hash) in ACCOUNTS.iter().zip(&hashes) {
             let at = NaiveDateTime::parse_from_str("2026-01-15 12:00:00", "%Y-%m-%d %H:%M:%S")
                 .map_err(|_| DemoError::Timestamp(a.email))?;
-            let id = accounts::insert(
+            let Some(id) = users::insert_if_absent(
                 conn,
-                &accounts::NewAccount {
+                &users::NewUser {
                     email: a.email,
                     display_name: a.display_name,
-                    password_hash: Some(&hash),
+                    password_hash: Some(hash),
                     email_verified_at: Some(at),
                     is_admin: a.is_admin,
-                    github: None,
+                    github_id: None,
+                    github_login: None,
+                    created_at: at,
+                    updated_at: at,
                 },
-                at,
-            )?;
+            )?
+            else {
+                continue;
+            };
             for slug in a.owns {
                 if let Some(p) = projects::find_by_slug(conn, slug)? {
                     members::add(conn, p.id, id, ProjectRole::Owner, at)?;
                 }
             }
         }
-        Ok(inserted)
-    })
+        Ok::<_, DemoError>(inserted)
+    })?;
+    Ok(inserted)
 }
 
 pub fn count() -> usize {

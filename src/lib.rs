@@ -3,6 +3,7 @@
 //! The binary in `main.rs` only parses the command line and calls into this library.
 
 pub mod api;
+pub mod app;
 pub mod commands;
 pub mod config;
 pub mod db;

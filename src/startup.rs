@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::api::{
-    self, AppState, auth::RateLimiter, error, frontend, headers, observe, routes::RouteTable,
-};
+use crate::api::{self, AppState, error, frontend, headers, observe, routes::RouteTable};
+use crate::app::limits::Limiter;
+use crate::app::{Hasher, Services};
 use crate::config::{Config, Environment};
-use crate::db::{self, Db};
+use crate::db::{self, Backend, Db, DbError};
 use crate::github::GithubOAuth;
-use crate::jobs::Worker;
+use crate::jobs::{Backoff, JobContext, Retention, Worker, WorkerSettings};
 use crate::mail::{MailContext, Mailer};
 use crate::security::jwt::JwtKeys;
 use crate::store;
@@ -46,8 +46,13 @@ pub fn jwt_secret(config: &Config, db: &Db) -> anyhow::Result<Vec<u8>> {
         return Ok(existing.into_bytes());
     }
     let (generated, _) = crate::security::secrets::generate("")?;
-    let inserted = db::write_tx(&mut conn, |c| {
-        store::secrets::insert(c, JWT_SECRET_NAME, &generated, db::now())
+    let inserted = db.write_blocking(|tx| {
+        Ok::<_, DbError>(store::secrets::insert(
+            tx,
+            JWT_SECRET_NAME,
+            &generated,
+            db::now(),
+        )?)
     });
     if inserted.is_ok() {
         tracing::warn!(
@@ -61,8 +66,16 @@ pub fn jwt_secret(config: &Config, db: &Db) -> anyhow::Result<Vec<u8>> {
         .into_bytes())
 }
 
+/// What mail templates need to know about the instance.
+pub fn mail_context(config: &Config, public_url: String) -> MailContext {
+    MailContext {
+        instance_name: config.instance_name.clone(),
+        public_url,
+    }
+}
+
 /// The worker, configured from the settings.
-pub fn build_worker(config: &Config, db: Db) -> anyhow::Result<Worker> {
+pub fn build_worker(config: &Config, db: Db, mail: MailContext) -> anyhow::Result<Worker> {
     let mailer = Mailer::new(
         config.smtp_url.as_ref().map(|s| s.expose()),
         &config.mail_from,
@@ -72,12 +85,54 @@ pub fn build_worker(config: &Config, db: Db) -> anyhow::Result<Worker> {
             "OPENFUND_SMTP_URL is not set: mail stays in the outbox (`openfund outbox` lists it)"
         );
     }
-    Ok(Worker::new(
+    let days = |d: u32| chrono::Duration::days(i64::from(d));
+    let ctx = JobContext {
         db,
         mailer,
-        Duration::from_millis(config.job_poll_ms),
-        Duration::from_millis(config.job_backoff_ms),
+        mail,
+        mail_max_age: chrono::Duration::hours(i64::from(config.mail_max_age_hours)),
+        retention: Retention {
+            jobs_done: days(config.retention_jobs_days),
+            jobs_failed: days(config.retention_failed_jobs_days),
+            mail: days(config.retention_mail_days),
+            credentials: days(config.retention_credentials_days),
+        },
+    };
+    Ok(Worker::new(
+        ctx,
+        WorkerSettings {
+            concurrency: config.worker_concurrency as usize,
+            poll: Duration::from_millis(config.job_poll_ms),
+            lease: Duration::from_secs(config.job_lease_secs),
+            backoff: Backoff {
+                base: Duration::from_millis(config.job_backoff_ms),
+                max: Duration::from_secs(config.job_backoff_max_secs),
+            },
+        },
     ))
+}
+
+/// The application layer's services for a configuration and database.
+pub fn build_services(config: &Config, db: Db, jwt: JwtKeys, mail: MailContext) -> Services {
+    let threads = config
+        .password_hash_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let window = Duration::from_secs(config.auth_rate_window_secs);
+    let limiter = match db.backend() {
+        // Several instances share one PostgreSQL: count where they all see it.
+        Backend::Postgres => Limiter::in_database(db.clone(), config.auth_rate_limit, window),
+        Backend::Sqlite => Limiter::in_memory(config.auth_rate_limit, window),
+    };
+    Services {
+        db,
+        // Room for a burst of sign-ins waiting behind the threads; beyond it, 503.
+        hasher: Hasher::new(threads, 64 * threads),
+        mail,
+        jwt,
+        refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
+        project_count: Default::default(),
+        limiter: std::sync::Arc::new(limiter),
+    }
 }
 
 impl Application {
@@ -100,11 +155,6 @@ impl Application {
         let secret = tokio::task::spawn_blocking(move || jwt_secret(&secret_config, &secret_db))
             .await
             .context("signing-key task")??;
-        let worker = if config.embedded_worker {
-            Some(build_worker(config, db.clone())?)
-        } else {
-            None
-        };
         let github = match (&config.github_client_id, &config.github_client_secret) {
             (Some(id), Some(secret)) => Some(GithubOAuth::new(
                 &config.github_url,
@@ -131,23 +181,22 @@ impl Application {
         let mut public_config = config.clone();
         public_config.bind.set_port(port);
         let public_url = public_config.public_url();
+        let mail = mail_context(config, public_url.clone());
+        let worker = if config.embedded_worker {
+            Some(build_worker(config, db.clone(), mail.clone())?)
+        } else {
+            None
+        };
+        let jwt = JwtKeys::new(&secret, &public_url, config.access_token_ttl_secs);
         let state = web::Data::new(AppState {
-            db,
+            services: build_services(config, db, jwt, mail),
             metrics: observe::Metrics::new()?,
             routes: RouteTable::from_openapi(&openapi),
             frontend,
-            jwt: JwtKeys::new(&secret, &public_url, config.access_token_ttl_secs),
-            refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
-            mail: MailContext {
-                instance_name: config.instance_name.clone(),
-                public_url,
-            },
-            limiter: RateLimiter::new(
-                config.auth_rate_limit,
-                Duration::from_secs(config.auth_rate_window_secs),
-            ),
             github,
             mail_delivery: config.smtp_url.is_some(),
+            proxies: config.trusted_proxies.clone(),
+            forwarded_header: config.forwarded_header.into(),
         });
         let max_body = config.max_body_bytes;
 

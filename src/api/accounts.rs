@@ -1,40 +1,36 @@
 //! `/api/v1/auth/*`: registration, email verification, sign-in, token refresh and
-//! rotation, sign-out and password reset.
-
-use std::time::Instant;
+//! rotation, sign-out and password reset. Parse, call `app::auth`/`app::sessions`,
+//! answer.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::{self, REFRESH_COOKIE};
+use super::auth::{self, client_key, presented_refresh};
 use super::{ApiError, AppState, Problem};
-use crate::db::{self, AnyConnection};
-use crate::domain::{Email, Violation, password};
-use crate::mail::{self, Template};
-use crate::security::{passwords, secrets};
-use crate::store::{accounts, email_tokens, sessions};
-
-pub const VERIFY_TTL_HOURS: i64 = 24;
-pub const RESET_TTL_HOURS: i64 = 1;
-pub const DISPLAY_NAME_MAX: usize = 80;
+use crate::app::auth::{self as accounts, Verified};
+use crate::app::sessions::{self, Issued};
+use crate::domain::ids::UserId;
+use crate::security::secrets;
+use crate::store::users::UserRow;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatusResponse {
-    /// What happened, e.g. `verification_sent`, `verified`, `password_changed`.
+    /// What happened, e.g. `verification_sent`, `verified`, `already_verified`,
+    /// `password_changed`.
     pub status: String,
 }
 
-fn status(s: &str) -> StatusResponse {
+pub fn status(s: &str) -> StatusResponse {
     StatusResponse {
         status: s.to_owned(),
     }
 }
 
-/// The signed-in account.
+/// The signed-in user.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Me {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub email_verified: bool,
@@ -46,17 +42,17 @@ pub struct Me {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<accounts::AccountRow> for Me {
-    fn from(a: accounts::AccountRow) -> Self {
+impl From<UserRow> for Me {
+    fn from(u: UserRow) -> Self {
         Me {
-            id: a.id,
-            email: a.email,
-            display_name: a.display_name,
-            email_verified: a.email_verified_at.is_some(),
-            is_admin: a.is_admin,
-            github_login: a.github_login,
-            has_password: a.password_hash.is_some(),
-            created_at: a.created_at.and_utc(),
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            email_verified: u.email_verified_at.is_some(),
+            is_admin: u.is_admin,
+            github_login: u.github_login,
+            has_password: u.password_hash.is_some(),
+            created_at: u.created_at.and_utc(),
         }
     }
 }
@@ -121,25 +117,27 @@ pub struct ResetConfirmRequest {
     pub token: String,
     #[schema(min_length = 12, max_length = 128, pattern = r"^(?!([\s\S])\1*$)")]
     pub password: String,
+    /// Keep personal API tokens working (by default a reset revokes them all, since
+    /// whoever knew the old password may have made some).
+    #[serde(default)]
+    pub keep_api_tokens: bool,
 }
 
-/// Display names: 1–80 characters, no control characters, not blank; trimmed.
-pub fn parse_display_name(raw: &str) -> Result<String, Violation> {
-    crate::domain::project::parse_label("display_name", raw, DISPLAY_NAME_MAX)
-}
-
-/// Creates a single-use mail token and returns the secret for the link.
-pub fn new_email_token(
-    conn: &mut AnyConnection,
-    account_id: i64,
-    purpose: &str,
-    new_email: Option<&str>,
-    ttl: chrono::Duration,
-) -> Result<String, ApiError> {
-    let (secret, hash) = secrets::generate("").map_err(ApiError::internal)?;
-    let now = db::now();
-    email_tokens::insert(conn, account_id, purpose, &hash, new_email, now, now + ttl)?;
-    Ok(secret)
+/// The answer to a sign-in or refresh: the session in the body, the refresh token in
+/// its cookie.
+pub fn session_response(state: &AppState, issued: Issued) -> HttpResponse {
+    HttpResponse::Ok()
+        .cookie(auth::refresh_cookie(
+            &issued.refresh_secret,
+            state.services.refresh_ttl.num_seconds(),
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .json(Session {
+            access_token: issued.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: state.services.jwt.ttl_secs(),
+            account: Me::from(issued.user),
+        })
 }
 
 /// Create an account. The answer is the same whether or not the address already has
@@ -151,7 +149,8 @@ pub fn new_email_token(
         (status = 202, description = "Verification mail queued", body = StatusResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email, display name or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to check passwords right now", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/auth/register")]
@@ -160,92 +159,26 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip_key = format!("register:ip:{}", auth::client_ip(&req));
-    state.limiter.consume(&ip_key)?;
-
-    let body = body.into_inner();
-    let mut problems = Vec::new();
-    let email = Email::parse("email", &body.email)
-        .map_err(|v| problems.push(v))
-        .ok();
-    let name = parse_display_name(&body.display_name)
-        .map_err(|v| problems.push(v))
-        .ok();
-    if let Err(mut v) = password::check(
-        "password",
+    let client = client_key(&req, &state);
+    accounts::register(
+        &state.services,
+        client,
+        &body.email,
+        &body.display_name,
         &body.password,
-        email.as_ref().map(Email::as_str),
-    ) {
-        problems.append(&mut v);
-    }
-    let (Some(email), Some(name), true) = (email, name, problems.is_empty()) else {
-        return Err(ApiError::validation(problems));
-    };
-
-    let password = body.password;
-    let ctx = state.mail.clone();
-    state
-        .write(move |conn| {
-            // Hash before looking: both paths cost the same.
-            let hash = passwords::hash(&password)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-            let now = db::now();
-            if let Some(existing) = accounts::find_by_email(conn, email.as_str())? {
-                mail::queue(
-                    conn,
-                    &ctx,
-                    &existing.email,
-                    &Template::AccountExists {
-                        name: existing.display_name,
-                    },
-                    now,
-                )?;
-                return Ok(());
-            }
-            let id = accounts::insert(
-                conn,
-                &accounts::NewAccount {
-                    email: email.as_str(),
-                    display_name: &name,
-                    password_hash: Some(&hash),
-                    email_verified_at: None,
-                    is_admin: false,
-                    github: None,
-                },
-                now,
-            )?;
-            let token = new_email_token(
-                conn,
-                id,
-                email_tokens::VERIFY_EMAIL,
-                None,
-                chrono::Duration::hours(VERIFY_TTL_HOURS),
-            )?;
-            mail::queue(
-                conn,
-                &ctx,
-                email.as_str(),
-                &Template::VerifyEmail { name, token },
-                now,
-            )?;
-            Ok(())
-        })
-        .await?;
+    )
+    .await?;
     Ok(HttpResponse::Accepted().json(status("verification_sent")))
 }
 
-/// 404: no live link with this token exists (never issued, expired or used).
-fn invalid_link() -> ApiError {
-    ApiError::not_found("this link is invalid, expired or already used")
-        .with_code("invalid_or_expired_link")
-}
-
 /// Confirm an email address (a new account's, or a changed one) from the mailed link.
+/// Opening a used link again for an address that is confirmed answers
+/// `already_verified`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
     responses(
-        (status = 200, description = "Verified", body = StatusResponse),
+        (status = 200, description = "`verified`, or `already_verified`", body = StatusResponse),
         (status = 404, description = "Invalid, expired or used link", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new address was taken meanwhile", body = Problem, content_type = "application/problem+json")
     )
@@ -255,33 +188,17 @@ pub async fn verify_email(
     state: web::Data<AppState>,
     body: web::Json<TokenRequest>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
-    let hash = secrets::hash(body.token.trim());
-    state
-        .write(move |conn| {
-            let now = db::now();
-            let token = email_tokens::consume(
-                conn,
-                &hash,
-                &[email_tokens::VERIFY_EMAIL, email_tokens::CHANGE_EMAIL],
-                now,
-            )?
-            .ok_or_else(invalid_link)?;
-            match token.new_email {
-                Some(new_email) => {
-                    if accounts::find_by_email(conn, &new_email)?.is_some() {
-                        return Err(ApiError::conflict(
-                            "email_taken",
-                            "another account uses this address now",
-                        ));
-                    }
-                    accounts::set_email(conn, token.account_id, &new_email, now)?;
-                }
-                None => accounts::mark_verified(conn, token.account_id, now)?,
-            }
-            Ok(())
-        })
+    let token = body.into_inner().token;
+    let mail = state.services.mail.clone();
+    let outcome = state
+        .services
+        .db
+        .write(move |tx| accounts::verify_email(tx, &mail, &token, crate::db::now()))
         .await?;
-    Ok(web::Json(status("verified")))
+    Ok(web::Json(status(match outcome {
+        Verified::Verified => "verified",
+        Verified::AlreadyVerified => "already_verified",
+    })))
 }
 
 /// Send a new verification link, if the address has an unverified account.
@@ -299,90 +216,8 @@ pub async fn resend_verification(
     state: web::Data<AppState>,
     body: web::Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip_key = format!("register:ip:{}", auth::client_ip(&req));
-    state.limiter.consume(&ip_key)?;
-    if let Ok(email) = Email::parse("email", &body.email) {
-        let ctx = state.mail.clone();
-        state
-            .write(move |conn| {
-                let Some(account) = accounts::find_by_email(conn, email.as_str())? else {
-                    return Ok(());
-                };
-                if account.email_verified_at.is_some() {
-                    return Ok(());
-                }
-                let now = db::now();
-                email_tokens::invalidate(conn, account.id, email_tokens::VERIFY_EMAIL, now)?;
-                let token = new_email_token(
-                    conn,
-                    account.id,
-                    email_tokens::VERIFY_EMAIL,
-                    None,
-                    chrono::Duration::hours(VERIFY_TTL_HOURS),
-                )?;
-                mail::queue(
-                    conn,
-                    &ctx,
-                    &account.email,
-                    &Template::VerifyEmail {
-                        name: account.display_name,
-                        token,
-                    },
-                    now,
-                )?;
-                Ok(())
-            })
-            .await?;
-    }
+    accounts::request_verification(&state.services, client_key(&req, &state), &body.email).await?;
     Ok(HttpResponse::Accepted().json(status("verification_sent")))
-}
-
-/// Opens a session for `account` and answers with the access token and refresh cookie.
-pub async fn start_session(
-    state: &AppState,
-    account: accounts::AccountRow,
-) -> Result<HttpResponse, ApiError> {
-    let ttl = state.refresh_ttl;
-    let account_id = account.id;
-    let (session_id, refresh_secret) = state
-        .write(move |conn| {
-            let now = db::now();
-            let session_id = sessions::create(conn, account_id, now)?;
-            let (refresh_secret, hash) = secrets::generate("").map_err(ApiError::internal)?;
-            sessions::add_refresh_token(conn, session_id, &hash, now, now + ttl)?;
-            Ok((session_id, refresh_secret))
-        })
-        .await?;
-    session_response(state, account, session_id, &refresh_secret)
-}
-
-fn session_response(
-    state: &AppState,
-    account: accounts::AccountRow,
-    session_id: i64,
-    refresh_secret: &str,
-) -> Result<HttpResponse, ApiError> {
-    let now = chrono::Utc::now().timestamp();
-    let access_token = state
-        .jwt
-        .issue(account.id, session_id, now)
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .cookie(auth::refresh_cookie(
-            refresh_secret,
-            state.refresh_ttl.num_seconds(),
-        ))
-        .insert_header(("cache-control", "no-store"))
-        .json(Session {
-            access_token,
-            token_type: "Bearer".to_owned(),
-            expires_in: state.jwt.ttl_secs(),
-            account: Me::from(account),
-        }))
-}
-
-fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "the email or password is wrong")
 }
 
 /// Sign in with email and password. Unknown addresses and wrong passwords take the
@@ -394,7 +229,8 @@ fn invalid_credentials() -> ApiError {
         (status = 200, description = "Signed in; the refresh token is in the `openfund_refresh` cookie", body = Session),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Email not verified yet", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to check passwords right now", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/auth/login")]
@@ -404,47 +240,19 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let email = body.email.trim().to_lowercase();
-    let ip_key = format!("login:ip:{}", auth::client_ip(&req));
-    let email_key = format!("login:email:{email}");
-    state.limiter.check(&[&ip_key, &email_key])?;
-
-    let password = body.password;
-    let account = state
-        .read(move |conn| {
-            let account = accounts::find_by_email(conn, &email)?;
-            let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
-            Ok(passwords::verify(&password, stored)
-                .then_some(account)
-                .flatten())
-        })
-        .await?;
-    let Some(account) = account else {
-        let now = Instant::now();
-        state.limiter.hit(&ip_key, now);
-        state.limiter.hit(&email_key, now);
-        return Err(invalid_credentials());
-    };
-    if account.email_verified_at.is_none() {
-        return Err(ApiError::forbidden(
-            "email_not_verified",
-            "confirm your email address first; we can send the link again",
-        ));
-    }
-    start_session(&state, account).await
+    let issued = accounts::login(
+        &state.services,
+        client_key(&req, &state),
+        &body.email,
+        body.password,
+    )
+    .await?;
+    Ok(session_response(&state, issued))
 }
 
-enum Refreshed {
-    Rotated(accounts::AccountRow, i64, String),
-    Rejected(&'static str),
-}
-
-fn invalid_refresh(detail: &str) -> ApiError {
-    ApiError::unauthorized("invalid_refresh_token", detail.to_owned())
-}
-
-/// Trade the refresh cookie for a new access token and a new refresh token. Presenting
-/// a refresh token that was already spent revokes the whole session.
+/// Trade the refresh cookie for a new access token and a new refresh token. A spent
+/// refresh token presented again within 30 s is a retry and is answered the same way;
+/// later, it revokes the whole session.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -457,56 +265,20 @@ pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = req
-        .cookie(REFRESH_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| invalid_refresh("no refresh token; sign in"))?;
-    let hash = secrets::hash(&presented);
-    let ttl = state.refresh_ttl;
-    let outcome = state
-        .write(move |conn| {
-            let now = db::now();
-            let Some(found) = sessions::find_refresh_token(conn, &hash)? else {
-                return Ok(Refreshed::Rejected("unknown refresh token"));
-            };
-            if found.session_revoked_at.is_some() {
-                return Ok(Refreshed::Rejected("the session was signed out"));
-            }
-            if found.used_at.is_some() || !sessions::spend_refresh_token(conn, found.token_id, now)?
-            {
-                // A spent token came back: it was copied. End the whole family.
-                sessions::revoke(conn, found.session_id, "refresh_token_reuse", now)?;
-                tracing::warn!(
-                    session_id = found.session_id,
-                    "refresh token reuse: session revoked"
-                );
-                return Ok(Refreshed::Rejected(
-                    "refresh token reuse detected; the session was revoked",
-                ));
-            }
-            if found.expires_at <= now {
-                return Ok(Refreshed::Rejected(
-                    "the refresh token expired; sign in again",
-                ));
-            }
-            let Some(account) = accounts::find(conn, found.account_id)? else {
-                return Ok(Refreshed::Rejected("the account no longer exists"));
-            };
-            let (fresh, fresh_hash) = secrets::generate("").map_err(ApiError::internal)?;
-            sessions::add_refresh_token(conn, found.session_id, &fresh_hash, now, now + ttl)?;
-            Ok(Refreshed::Rotated(account, found.session_id, fresh))
-        })
-        .await?;
-    match outcome {
-        Refreshed::Rotated(account, session_id, fresh) => {
-            session_response(&state, account, session_id, &fresh)
-        }
-        Refreshed::Rejected(why) => {
-            let mut res = actix_web::ResponseError::error_response(&invalid_refresh(why));
+    let Some(presented) = presented_refresh(&req) else {
+        return Err(ApiError::unauthorized(
+            "invalid_refresh_token",
+            "no refresh token; sign in",
+        ));
+    };
+    match sessions::refresh(&state.services, presented).await {
+        Ok(issued) => Ok(session_response(&state, issued)),
+        Err(e @ sessions::SessionError::RefreshRejected(_)) => {
+            let mut res = actix_web::ResponseError::error_response(&ApiError::from(e));
             let _ = res.add_cookie(&auth::clear_refresh_cookie());
             Ok(res)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -518,23 +290,21 @@ pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let cookie_hash = req.cookie(REFRESH_COOKIE).map(|c| secrets::hash(c.value()));
-    let bearer_session = auth::bearer_token(&req)
+    let refresh_hash = presented_refresh(&req).map(|c| secrets::hash(&c));
+    let access_session = auth::bearer_token(&req)
         .ok()
-        .and_then(|t| state.jwt.verify(t).ok())
-        .map(|claims| claims.sid);
+        .and_then(|t| state.services.jwt.verify(t).ok())
+        .map(|claims| crate::domain::ids::SessionId(claims.sid));
     state
-        .write(move |conn| {
-            let now = db::now();
-            if let Some(hash) = cookie_hash
-                && let Some(found) = sessions::find_refresh_token(conn, &hash)?
-            {
-                sessions::revoke(conn, found.session_id, "logout", now)?;
-            }
-            if let Some(sid) = bearer_session {
-                sessions::revoke(conn, sid, "logout", now)?;
-            }
-            Ok(())
+        .services
+        .db
+        .write(move |tx| {
+            sessions::sign_out(
+                tx,
+                refresh_hash.as_deref(),
+                access_session,
+                crate::db::now(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent()
@@ -542,7 +312,8 @@ pub async fn logout(
         .finish())
 }
 
-/// Mail a password-reset link, if the address has an account.
+/// Mail a password-reset link, if the address has an account. The answer is the same,
+/// and takes the same time, either way.
 #[utoipa::path(
     tag = "auth",
     request_body = EmailRequest,
@@ -557,41 +328,13 @@ pub async fn password_reset(
     state: web::Data<AppState>,
     body: web::Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip_key = format!("reset:ip:{}", auth::client_ip(&req));
-    state.limiter.consume(&ip_key)?;
-    if let Ok(email) = Email::parse("email", &body.email) {
-        let ctx = state.mail.clone();
-        state
-            .write(move |conn| {
-                let Some(account) = accounts::find_by_email(conn, email.as_str())? else {
-                    return Ok(());
-                };
-                let now = db::now();
-                let token = new_email_token(
-                    conn,
-                    account.id,
-                    email_tokens::RESET_PASSWORD,
-                    None,
-                    chrono::Duration::hours(RESET_TTL_HOURS),
-                )?;
-                mail::queue(
-                    conn,
-                    &ctx,
-                    &account.email,
-                    &Template::ResetPassword {
-                        name: account.display_name,
-                        token,
-                    },
-                    now,
-                )?;
-                Ok(())
-            })
-            .await?;
-    }
+    accounts::request_password_reset(&state.services, client_key(&req, &state), &body.email)
+        .await?;
     Ok(HttpResponse::Accepted().json(status("reset_sent")))
 }
 
-/// Set a new password with the mailed link; signs out every session of the account.
+/// Set a new password with the mailed link; signs out every session and, unless
+/// `keep_api_tokens`, revokes every personal API token.
 #[utoipa::path(
     tag = "auth",
     request_body = ResetConfirmRequest,
@@ -607,25 +350,12 @@ pub async fn password_reset_confirm(
     body: web::Json<ResetConfirmRequest>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let body = body.into_inner();
-    let hash = secrets::hash(body.token.trim());
-    state
-        .write(move |conn| {
-            let now = db::now();
-            let token = email_tokens::consume(conn, &hash, &[email_tokens::RESET_PASSWORD], now)?
-                .ok_or_else(invalid_link)?;
-            let account = accounts::find(conn, token.account_id)?.ok_or_else(invalid_link)?;
-            // A rule violation rolls back, so the link stays usable for a second try.
-            password::check("password", &body.password, Some(&account.email))
-                .map_err(ApiError::validation)?;
-            let new_hash = passwords::hash(&body.password)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-            accounts::set_password(conn, account.id, &new_hash, now)?;
-            // Proving control of the mailbox also proves the address.
-            accounts::mark_verified(conn, account.id, now)?;
-            email_tokens::invalidate(conn, account.id, email_tokens::RESET_PASSWORD, now)?;
-            sessions::revoke_all(conn, account.id, "password_reset", now)?;
-            Ok(())
-        })
-        .await?;
+    accounts::reset_password(
+        &state.services,
+        &body.token,
+        body.password,
+        body.keep_api_tokens,
+    )
+    .await?;
     Ok(web::Json(status("password_changed")))
 }

@@ -1,4 +1,5 @@
-//! `/api/v1/admin/*`: what an operator needs to see — failed jobs and the mail outbox.
+//! `/api/v1/admin/*`: what an operator needs to see: jobs (retry one, or every failed
+//! job of a kind) and the mail outbox. Lists page by keyset cursor.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -6,35 +7,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
-use crate::db;
-use crate::domain::{PageRequest, policy};
-use crate::store::{jobs, outbox};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl JobState {
-    fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-        }
-    }
-}
+use crate::app::admin;
+use crate::domain::cursor::KeysetPage;
+use crate::domain::ids::{JobId, OutboxId};
+use crate::store::jobs::{JobRow, JobState};
+use crate::store::outbox::OutboxRow;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
+    /// The job's kind, e.g. `send_mail`.
     pub kind: String,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: chrono::DateTime<chrono::Utc>,
@@ -44,14 +28,29 @@ pub struct Job {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl From<JobRow> for Job {
+    fn from(j: JobRow) -> Self {
+        Job {
+            id: j.id,
+            kind: j.kind,
+            state: j.state,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_at: j.run_at.and_utc(),
+            last_error: j.last_error,
+            created_at: j.created_at.and_utc(),
+            updated_at: j.updated_at.and_utc(),
+        }
+    }
+}
+
+/// One page of jobs, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobPage {
     pub items: Vec<Job>,
-    #[schema(minimum = 1)]
-    pub page: u32,
-    #[schema(minimum = 1, maximum = 100)]
-    pub per_page: u32,
-    pub total: i64,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,18 +59,15 @@ pub struct JobQuery {
     /// Only jobs in this state (e.g. `failed`).
     #[param(inline)]
     pub state: Option<JobState>,
-    #[param(minimum = 1, maximum = 100000)]
-    pub page: Option<u32>,
+    /// Only jobs of this kind (e.g. `send_mail`).
+    #[param(max_length = 64)]
+    pub kind: Option<String>,
+    /// Items per page.
     #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
-
-fn require_admin(caller: &Caller) -> Result<(), ApiError> {
-    if policy::can_operate_instance(caller.standing) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("forbidden", "site admins only"))
-    }
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
 }
 
 /// Jobs, newest first; `state=failed` lists the ones that gave up.
@@ -81,7 +77,7 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     params(JobQuery),
     responses(
         (status = 200, description = "Jobs", body = JobPage),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a site admin", body = Problem, content_type = "application/problem+json")
     )
@@ -92,32 +88,17 @@ pub async fn list_jobs(
     state: web::Data<AppState>,
     query: web::Query<JobQuery>,
 ) -> Result<web::Json<JobPage>, ApiError> {
-    require_admin(&caller)?;
-    let page =
-        PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
-    let filter = query.state.map(JobState::as_str);
-    let (rows, total) = state
-        .read(move |conn| Ok(jobs::list(conn, filter, page.limit(), page.offset())?))
+    let query = query.into_inner();
+    let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    let who = caller.0;
+    let (rows, next_cursor) = state
+        .services
+        .db
+        .read(move |conn| admin::jobs(conn, &who, query.state, query.kind.as_deref(), page))
         .await?;
-    let items = rows
-        .into_iter()
-        .map(|j| Job {
-            id: j.id,
-            kind: j.kind,
-            state: j.state,
-            attempts: j.attempts,
-            max_attempts: j.max_attempts,
-            run_at: j.run_at.and_utc(),
-            last_error: j.last_error,
-            created_at: j.created_at.and_utc(),
-            updated_at: j.updated_at.and_utc(),
-        })
-        .collect();
     Ok(web::Json(JobPage {
-        items,
-        page: page.page(),
-        per_page: page.per_page(),
-        total,
+        items: rows.into_iter().map(Job::from).collect(),
+        next_cursor,
     }))
 }
 
@@ -139,23 +120,63 @@ pub async fn retry_job(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    caller.require_write()?;
-    let id = path.into_inner();
-    if !state
-        .write(move |conn| Ok(jobs::retry(conn, id, db::now())?))
-        .await?
-    {
-        return Err(ApiError::not_found("no failed job with this id"));
-    }
+    let (who, id) = (caller.0, JobId(path.into_inner()));
+    state
+        .services
+        .db
+        .write(move |tx| admin::retry_job(tx, &who, id, crate::db::now()))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RetryKind {
+    /// Every failed job of this kind is re-queued, e.g. `send_mail` after an outage.
+    #[schema(min_length = 1, max_length = 64)]
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Retried {
+    /// How many failed jobs went back in the queue.
+    pub retried: u64,
+}
+
+/// Put every failed job of one kind back in the queue.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = RetryKind,
+    responses(
+        (status = 200, description = "Re-queued", body = Retried),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a site admin, or read-only token", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/admin/jobs/retry")]
+pub async fn retry_jobs(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<RetryKind>,
+) -> Result<web::Json<Retried>, ApiError> {
+    let (who, kind) = (caller.0, body.into_inner().kind);
+    let retried = state
+        .services
+        .db
+        .write(move |tx| admin::retry_kind(tx, &who, &kind, crate::db::now()))
+        .await?;
+    Ok(web::Json(Retried {
+        retried: retried as u64,
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OutboxMessage {
-    pub id: i64,
+    pub id: OutboxId,
     pub to: String,
     pub subject: String,
+    /// Which message it is, e.g. `verify_email`, `reset_password`.
+    pub template: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[schema(required = true)]
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -164,14 +185,28 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
 }
 
+impl From<OutboxRow> for OutboxMessage {
+    fn from(m: OutboxRow) -> Self {
+        OutboxMessage {
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            template: m.template,
+            created_at: m.created_at.and_utc(),
+            sent_at: m.sent_at.map(|t| t.and_utc()),
+            attempts: m.attempts,
+            last_error: m.last_error,
+        }
+    }
+}
+
+/// One page of the outbox, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OutboxPage {
     pub items: Vec<OutboxMessage>,
-    #[schema(minimum = 1)]
-    pub page: u32,
-    #[schema(minimum = 1, maximum = 100)]
-    pub per_page: u32,
-    pub total: i64,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -179,20 +214,22 @@ pub struct OutboxPage {
 pub struct OutboxQuery {
     /// Include sent messages.
     pub all: Option<bool>,
-    #[param(minimum = 1, maximum = 100000)]
-    pub page: Option<u32>,
     #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
 }
 
-/// The mail outbox: unsent messages (all with `all=true`), newest first.
+/// The mail outbox: unsent messages (all with `all=true`), newest first. Bodies are
+/// never shown: they may carry live links.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
     params(OutboxQuery),
     responses(
         (status = 200, description = "Messages", body = OutboxPage),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a site admin", body = Problem, content_type = "application/problem+json")
     )
@@ -203,29 +240,16 @@ pub async fn list_outbox(
     state: web::Data<AppState>,
     query: web::Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, ApiError> {
-    require_admin(&caller)?;
-    let page =
-        PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
-    let all = query.all.unwrap_or(false);
-    let (rows, total) = state
-        .read(move |conn| Ok(outbox::list(conn, all, page.limit(), page.offset())?))
+    let query = query.into_inner();
+    let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    let (who, all) = (caller.0, query.all.unwrap_or(false));
+    let (rows, next_cursor) = state
+        .services
+        .db
+        .read(move |conn| admin::outbox(conn, &who, all, page))
         .await?;
-    let items = rows
-        .into_iter()
-        .map(|m| OutboxMessage {
-            id: m.id,
-            to: m.to_address,
-            subject: m.subject,
-            created_at: m.created_at.and_utc(),
-            sent_at: m.sent_at.map(|t| t.and_utc()),
-            attempts: m.attempts,
-            last_error: m.last_error,
-        })
-        .collect();
     Ok(web::Json(OutboxPage {
-        items,
-        page: page.page(),
-        per_page: page.per_page(),
-        total,
+        items: rows.into_iter().map(OutboxMessage::from).collect(),
+        next_cursor,
     }))
 }

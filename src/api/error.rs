@@ -128,6 +128,13 @@ impl ApiError {
         e
     }
 
+    /// The server is saturated (e.g. the password-hashing queue is full): try again.
+    pub fn busy(detail: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_busy").with_detail(detail);
+        e.retry_after = Some(1);
+        e
+    }
+
     pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
             .with_detail("the database is not reachable; try again shortly");
@@ -233,25 +240,31 @@ impl From<DbError> for ApiError {
             DbError::Pool(_) | DbError::Connect(_) | DbError::Missing(_) => {
                 ApiError::unavailable(e)
             }
-            DbError::Query(q) => ApiError::from(q),
-            DbError::Migrations(_) | DbError::Task(_) => ApiError::internal(e),
+            DbError::Busy(_) => {
+                let mut api = Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_busy")
+                    .with_detail("the database is busy; try again shortly");
+                api.retry_after = Some(1);
+                api.source = Some(e.into());
+                api
+            }
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                _,
+            )) => ApiError::unavailable(e),
+            // Every unique key is written through an insert that reports a conflict; one
+            // that slips through is still the client's conflict, not a server fault.
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => ApiError::conflict("conflict", "a record with the same key exists"),
+            DbError::Query(_) | DbError::Migrations(_) | DbError::Task(_) => ApiError::internal(e),
         }
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match &e {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict("conflict", "a record with the same key exists")
-            }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::unavailable(e)
-            }
-            Error::NotFound => ApiError::not_found("no such record"),
-            _ => ApiError::internal(e),
-        }
+        ApiError::from(DbError::from(e))
     }
 }
 

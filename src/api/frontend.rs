@@ -14,7 +14,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{ApiError, AppState, error};
-use crate::store;
+use crate::app::projects::{self, ProjectError};
 
 /// The front end's build output, embedded in release builds; debug builds read it
 /// from disk so a rebuilt front end shows without recompiling the server.
@@ -202,23 +202,27 @@ fn with_head(index: &str, head: &Head) -> String {
     format!("{}{}{}", &index[..start], head.render(), &index[end..])
 }
 
-/// A project's name and summary for its page's head. (The one lookup the page
-/// server makes; re-pointed when the application layer moves.)
+/// A project's name and summary for its page's head: the one lookup the page server
+/// makes.
 async fn project_preview(
     state: &AppState,
     slug: String,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<(String, String)>, ProjectError> {
     state
-        .read(move |conn| {
-            Ok(store::projects::find_by_slug(conn, &slug)?.map(|p| (p.name, p.summary)))
+        .services
+        .db
+        .read(move |conn| match projects::get(conn, &slug) {
+            Ok(p) => Ok(Some((p.name, p.summary))),
+            Err(ProjectError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
         })
         .await
 }
 
 /// The head and status of the page at `path`.
 async fn page_head(state: &AppState, path: &str) -> (StatusCode, Head) {
-    let site = state.mail.instance_name.clone();
-    let base = state.mail.public_url.trim_end_matches('/').to_owned();
+    let site = state.services.mail.instance_name.clone();
+    let base = state.services.mail.public_url.trim_end_matches('/').to_owned();
     let titled = |title: &str| format!("{title} · {site}");
     let plain = |title: String| Head {
         title,

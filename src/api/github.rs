@@ -1,33 +1,26 @@
 //! Sign in with GitHub (OAuth web flow): start, and the callback GitHub redirects to.
+//! The `state` also travels in a cookie, so a callback only completes in the browser
+//! that started the flow (no login CSRF).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::accounts;
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
-use crate::db;
+use crate::app::github::{self as flow, Completed, GithubSignInError};
+use crate::domain::auth::{OAUTH_STATE_TTL, OAuthMode};
+use crate::github::GithubOAuth;
 use crate::security::secrets;
-use crate::store::{self, oauth_states};
 
 const STATE_COOKIE: &str = "openfund_oauth_state";
-const STATE_TTL_MINUTES: i64 = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum GithubMode {
-    /// Sign in (or sign up) with GitHub.
-    Login,
-    /// Link GitHub to the signed-in account.
-    Link,
-}
+const STATE_COOKIE_PATH: &str = "/api/v1/auth/github";
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GithubStartRequest {
-    pub mode: GithubMode,
+    pub mode: OAuthMode,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -37,7 +30,17 @@ pub struct GithubStart {
 }
 
 fn redirect_uri(state: &AppState) -> String {
-    format!("{}/api/v1/auth/github/callback", state.mail.public_url)
+    format!(
+        "{}/api/v1/auth/github/callback",
+        state.services.mail.public_url
+    )
+}
+
+fn configured(state: &AppState) -> Result<GithubOAuth, ApiError> {
+    state.github.clone().ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "github_disabled")
+            .with_detail("GitHub sign-in is not configured here")
+    })
 }
 
 /// Begin the GitHub OAuth flow; `link` needs a signed-in session.
@@ -47,6 +50,7 @@ fn redirect_uri(state: &AppState) -> String {
     responses(
         (status = 200, description = "Where to send the browser", body = GithubStart),
         (status = 401, description = "Linking needs a signed-in session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Linking needs a session, not an API token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "GitHub sign-in is not configured", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -56,49 +60,27 @@ pub async fn start(
     state: web::Data<AppState>,
     body: web::Json<GithubStartRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let github = state.github.clone().ok_or_else(|| {
-        ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "github_disabled")
-            .with_detail("GitHub sign-in is not configured here")
-    })?;
-    let account_id = match body.mode {
-        GithubMode::Login => None,
-        GithubMode::Link => {
-            let caller = <Caller as actix_web::FromRequest>::extract(&req).await?;
-            caller.require_session()?;
-            Some(caller.account_id)
-        }
+    let github = configured(&state)?;
+    let mode = body.mode;
+    let who = match mode {
+        OAuthMode::Login => None,
+        OAuthMode::Link => Some(<Caller as actix_web::FromRequest>::extract(&req).await?.0),
     };
-    let (state_secret, state_hash) = secrets::generate("").map_err(ApiError::internal)?;
-    let mode = match body.mode {
-        GithubMode::Login => "login",
-        GithubMode::Link => "link",
-    };
-    state
-        .write(move |conn| {
-            let now = db::now();
-            oauth_states::purge_expired(conn, now)?;
-            oauth_states::insert(
-                conn,
-                &state_hash,
-                mode,
-                account_id,
-                now,
-                now + chrono::Duration::minutes(STATE_TTL_MINUTES),
-            )?;
-            Ok(())
-        })
+    let secret = state
+        .services
+        .db
+        .write(move |tx| flow::begin(tx, mode, who.as_ref(), crate::db::now()))
         .await?;
-    // The state also goes into a cookie, so the callback only completes in the browser
-    // that started it (no login CSRF). Lax: the callback is a top-level navigation.
-    let cookie = Cookie::build(STATE_COOKIE, state_secret.clone())
-        .path("/api/v1/auth/github")
+    // Lax: the callback is a top-level navigation from GitHub.
+    let cookie = Cookie::build(STATE_COOKIE, secret.clone())
+        .path(STATE_COOKIE_PATH)
         .http_only(true)
         .secure(true)
         .same_site(SameSite::Lax)
-        .max_age(CookieDuration::minutes(STATE_TTL_MINUTES))
+        .max_age(CookieDuration::seconds(OAUTH_STATE_TTL.num_seconds()))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(GithubStart {
-        authorize_url: github.authorize_url(&state_secret, &redirect_uri(&state)),
+        authorize_url: github.authorize_url(&secret, &redirect_uri(&state)),
     }))
 }
 
@@ -117,7 +99,7 @@ fn to_page(path: &str) -> HttpResponse {
         .finish();
     let _ = res.add_removal_cookie(
         &Cookie::build(STATE_COOKIE, "")
-            .path("/api/v1/auth/github")
+            .path(STATE_COOKIE_PATH)
             .finish(),
     );
     res
@@ -125,12 +107,6 @@ fn to_page(path: &str) -> HttpResponse {
 
 fn fail(code: &str) -> HttpResponse {
     to_page(&format!("/signin/github?error={code}"))
-}
-
-enum Outcome {
-    SignIn(store::accounts::AccountRow),
-    Linked,
-    Failed(&'static str),
 }
 
 /// Where GitHub sends the browser back. Always redirects to a page of the web app:
@@ -152,7 +128,7 @@ pub async fn callback(
     if query.error.is_some() {
         return Ok(fail("github_denied"));
     }
-    let (Some(code), Some(state_param)) = (query.code.clone(), query.state.clone()) else {
+    let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {
         return Ok(fail("invalid_state"));
     };
     let cookie_matches = req
@@ -161,103 +137,36 @@ pub async fn callback(
     if !cookie_matches {
         return Ok(fail("invalid_state"));
     }
-    let state_hash = secrets::hash(&state_param);
-    let Some((mode, link_account)) = state
-        .write(move |conn| Ok(oauth_states::take(conn, &state_hash, db::now())?))
-        .await?
-    else {
-        return Ok(fail("invalid_state"));
-    };
-
-    let token = match github.exchange_code(&code, &redirect_uri(&state)).await {
-        Ok(t) => t,
-        Err(crate::github::GithubError::Denied(why)) => {
-            tracing::info!(%why, "GitHub refused the OAuth code");
-            return Ok(fail("github_denied"));
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "GitHub OAuth exchange failed");
-            return Ok(fail("github_unavailable"));
-        }
-    };
-    let (user, verified_email) = match github.user(&token).await {
-        Ok(u) => u,
-        Err(e) => {
-            tracing::warn!(error = ?e, "GitHub user lookup failed");
-            return Ok(fail("github_unavailable"));
-        }
-    };
-
-    let outcome = state
-        .write(move |conn| {
-            use store::accounts as acc;
-            let now = db::now();
-            let existing = acc::find_by_github_id(conn, user.id)?;
-            if mode == "link" {
-                let Some(me) = link_account else {
-                    return Ok(Outcome::Failed("invalid_state"));
-                };
-                return match existing {
-                    Some(other) if other.id != me => Ok(Outcome::Failed("github_already_linked")),
-                    _ => {
-                        acc::set_github(conn, me, Some((user.id, &user.login)), now)?;
-                        Ok(Outcome::Linked)
-                    }
-                };
-            }
-            if let Some(account) = existing {
-                // Keep the login current: GitHub users can rename themselves.
-                acc::set_github(conn, account.id, Some((user.id, &user.login)), now)?;
-                return Ok(Outcome::SignIn(account));
-            }
-            let Some(email) = verified_email else {
-                return Ok(Outcome::Failed("github_email_unverified"));
-            };
-            let email = email.trim().to_lowercase();
-            if let Some(account) = acc::find_by_email(conn, &email)? {
-                // GitHub vouches for the address: link the identity to its account.
-                acc::set_github(conn, account.id, Some((user.id, &user.login)), now)?;
-                acc::mark_verified(conn, account.id, now)?;
-                return Ok(Outcome::SignIn(
-                    acc::find(conn, account.id)?.ok_or_else(|| ApiError::not_found("account"))?,
-                ));
-            }
-            let display = user
-                .name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| user.login.clone());
-            let display =
-                accounts::parse_display_name(&display).unwrap_or_else(|_| user.login.clone());
-            let id = acc::insert(
-                conn,
-                &acc::NewAccount {
-                    email: &email,
-                    display_name: &display,
-                    password_hash: None,
-                    email_verified_at: Some(now),
-                    is_admin: false,
-                    github: Some((user.id, &user.login)),
-                },
-                now,
-            )?;
-            Ok(Outcome::SignIn(
-                acc::find(conn, id)?.ok_or_else(|| ApiError::not_found("account"))?,
-            ))
-        })
-        .await?;
-
-    match outcome {
-        Outcome::Failed(code) => Ok(fail(code)),
-        Outcome::Linked => Ok(to_page("/settings?github=linked")),
-        Outcome::SignIn(account) => {
-            let session = accounts::start_session(&state, account).await?;
-            // Carry the refresh cookie over to the redirect; the page then calls refresh.
+    match flow::complete(
+        &state.services,
+        &github,
+        code,
+        state_param,
+        &redirect_uri(&state),
+    )
+    .await
+    {
+        Ok(Completed::Linked) => Ok(to_page("/settings?github=linked")),
+        Ok(Completed::SignedIn(issued)) => {
+            // The refresh cookie rides on the redirect; the page then calls refresh.
+            let session = super::accounts::session_response(&state, *issued);
             let mut res = to_page("/signin/github");
             for cookie in session.cookies() {
                 let _ = res.add_cookie(&cookie.into_owned());
             }
             Ok(res)
+        }
+        Err(
+            e @ (GithubSignInError::Db(_)
+            | GithubSignInError::Session(_)
+            | GithubSignInError::Secret(_)),
+        ) => Err(match e {
+            GithubSignInError::Db(d) => d.into(),
+            other => ApiError::internal(other),
+        }),
+        Err(e) => {
+            tracing::info!(error = %e, "GitHub sign-in did not complete");
+            Ok(fail(e.code()))
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
-    let db = state.db.clone();
+    let db = state.services.db.clone();
     web::block(move || db.check_ready()).await?.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::unavailable(e)
@@ -73,7 +73,7 @@ pub struct Instance {
 #[get("/instance")]
 pub async fn instance(state: web::Data<AppState>) -> web::Json<Instance> {
     web::Json(Instance {
-        name: state.mail.instance_name.clone(),
+        name: state.services.mail.instance_name.clone(),
         github_sign_in: state.github.is_some(),
         mail_delivery: state.mail_delivery,
     })

@@ -1,29 +1,21 @@
-//! `/api/v1/me`: the signed-in account, its settings and its personal API tokens.
+//! `/api/v1/me`: the signed-in user's account, its settings and its personal API
+//! tokens. Parse, call `app::users`/`app::tokens`, answer.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::accounts::{Me, StatusResponse, new_email_token, parse_display_name};
-use super::auth::{self, Caller, PAT_PREFIX};
+use super::accounts::{Me, StatusResponse, status};
+use super::auth::{self, Caller, client_key};
 use super::{ApiError, AppState, Problem};
-use crate::db;
-use crate::domain::{Email, Violation, password};
-use crate::mail::{self, Template};
-use crate::security::{passwords, secrets};
-use crate::store::{accounts, api_tokens, email_tokens, sessions};
+use crate::app::{tokens, users};
+use crate::domain::Email;
+use crate::domain::auth::{Scopes, TokenScope};
+use crate::domain::ids::ApiTokenId;
+use crate::domain::user::DisplayName;
+use crate::store::api_tokens::ApiTokenRow;
 
-pub const MAX_TOKENS: i64 = 50;
-pub const TOKEN_NAME_MAX: usize = 64;
-
-async fn load(state: &AppState, id: i64) -> Result<accounts::AccountRow, ApiError> {
-    state
-        .read(move |conn| Ok(accounts::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the account no longer exists"))
-}
-
-/// The signed-in account.
+/// The signed-in user.
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
@@ -34,7 +26,13 @@ async fn load(state: &AppState, id: i64) -> Result<accounts::AccountRow, ApiErro
 )]
 #[get("/me")]
 pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<Me>, ApiError> {
-    Ok(web::Json(Me::from(load(&state, caller.account_id).await?)))
+    let who = caller.0;
+    let user = state
+        .services
+        .db
+        .read(move |conn| users::me(conn, &who))
+        .await?;
+    Ok(web::Json(Me::from(user)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,13 +63,14 @@ pub async fn update_me(
     state: web::Data<AppState>,
     body: web::Json<UpdateMe>,
 ) -> Result<web::Json<Me>, ApiError> {
-    caller.require_session()?;
-    let name = parse_display_name(&body.display_name).map_err(|v| ApiError::validation(vec![v]))?;
-    let id = caller.account_id;
-    state
-        .write(move |conn| Ok(accounts::set_display_name(conn, id, &name, db::now())?))
+    let name = DisplayName::parse(&body.display_name).map_err(|v| ApiError::validation(vec![v]))?;
+    let who = caller.0;
+    let user = state
+        .services
+        .db
+        .write(move |tx| users::rename(tx, &who, name, crate::db::now()))
         .await?;
-    Ok(web::Json(Me::from(load(&state, id).await?)))
+    Ok(web::Json(Me::from(user)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,28 +80,14 @@ pub struct ChangePassword {
     /// 12–128 characters; not a common password; not containing the email's name.
     #[schema(min_length = 12, max_length = 128, pattern = r"^(?!([\s\S])\1*$)")]
     pub new_password: String,
+    /// Keep personal API tokens working (by default a password change revokes them all).
+    #[serde(default)]
+    pub keep_api_tokens: bool,
 }
 
-fn check_current_password(
-    account: &accounts::AccountRow,
-    given: Option<&str>,
-) -> Result<(), ApiError> {
-    match &account.password_hash {
-        None => Ok(()),
-        Some(hash) => {
-            if passwords::verify(given.unwrap_or_default(), Some(hash)) {
-                Ok(())
-            } else {
-                Err(ApiError::unauthorized(
-                    "invalid_credentials",
-                    "the current password is wrong",
-                ))
-            }
-        }
-    }
-}
-
-/// Change the password; other sessions are signed out.
+/// Change the password (or set a first one). Other sessions are signed out, and unless
+/// `keep_api_tokens` every personal API token is revoked. An account without a
+/// password must have signed in with GitHub in the last 10 minutes.
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
@@ -110,35 +95,28 @@ fn check_current_password(
     responses(
         (status = 204, description = "Changed"),
         (status = 401, description = "Not signed in, or wrong current password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs a session", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new password breaks a rule", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Needs a session, or a recent sign-in with GitHub", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/me/password")]
 pub async fn change_password(
+    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = caller.require_session()?;
     let body = body.into_inner();
-    let id = caller.account_id;
-    state
-        .write(move |conn| {
-            let account =
-                accounts::find(conn, id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
-            check_current_password(&account, body.current_password.as_deref())?;
-            password::check("new_password", &body.new_password, Some(&account.email))
-                .map_err(ApiError::validation)?;
-            let hash = passwords::hash(&body.new_password)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-            let now = db::now();
-            accounts::set_password(conn, id, &hash, now)?;
-            // Other sessions end; this one stays, its holder just proved who they are.
-            sessions::revoke_all_except(conn, id, Some(session_id), "password_changed", now)?;
-            Ok(())
-        })
-        .await?;
+    users::change_password(
+        &state.services,
+        client_key(&req, &state),
+        &caller,
+        body.current_password,
+        body.new_password,
+        body.keep_api_tokens,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -154,67 +132,40 @@ pub struct ChangeEmail {
 }
 
 /// Start moving the account to a new address: a link goes to the new address, and the
-/// change happens when it is opened.
+/// change happens when it is opened (the old address then gets a notice, and other
+/// sessions are signed out). The answer is the same whether or not the address is
+/// taken; its owner is told someone tried.
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
     request_body = ChangeEmail,
     responses(
-        (status = 202, description = "Verification sent to the new address", body = StatusResponse),
+        (status = 202, description = "Verification sent to the new address (if it is free)", body = StatusResponse),
         (status = 401, description = "Not signed in, or wrong password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs a session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Address in use", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid address", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Needs a session, or a recent sign-in with GitHub", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/me/email")]
 pub async fn change_email(
+    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<ChangeEmail>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_session()?;
     let body = body.into_inner();
     let new_email =
         Email::parse("new_email", &body.new_email).map_err(|v| ApiError::validation(vec![v]))?;
-    let id = caller.account_id;
-    let ctx = state.mail.clone();
-    state
-        .write(move |conn| {
-            let account =
-                accounts::find(conn, id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
-            check_current_password(&account, body.password.as_deref())?;
-            if accounts::find_by_email(conn, new_email.as_str())?.is_some() {
-                return Err(ApiError::conflict(
-                    "email_taken",
-                    "another account uses this address",
-                ));
-            }
-            let now = db::now();
-            email_tokens::invalidate(conn, id, email_tokens::CHANGE_EMAIL, now)?;
-            let token = new_email_token(
-                conn,
-                id,
-                email_tokens::CHANGE_EMAIL,
-                Some(new_email.as_str()),
-                chrono::Duration::hours(24),
-            )?;
-            mail::queue(
-                conn,
-                &ctx,
-                new_email.as_str(),
-                &Template::ChangeEmail {
-                    name: account.display_name,
-                    token,
-                },
-                now,
-            )?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::Accepted().json(StatusResponse {
-        status: "verification_sent".to_owned(),
-    }))
+    users::change_email(
+        &state.services,
+        client_key(&req, &state),
+        &caller,
+        new_email,
+        body.password,
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(status("verification_sent")))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -223,7 +174,9 @@ pub struct DeleteAccount {
     pub password: Option<String>,
 }
 
-/// Delete the account and everything that belongs to it.
+/// Delete the account. Its name and email are removed and it can no longer sign in;
+/// what it contributed stays in the public record, anonymised. An account without a
+/// password must have signed in with GitHub in the last 10 minutes.
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
@@ -231,27 +184,24 @@ pub struct DeleteAccount {
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Not signed in, or wrong password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs a session", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Needs a session, or a recent sign-in with GitHub", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/me")]
 pub async fn delete_me(
+    req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<DeleteAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_session()?;
-    let id = caller.account_id;
-    let given = body.into_inner().password;
-    state
-        .write(move |conn| {
-            let account =
-                accounts::find(conn, id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
-            check_current_password(&account, given.as_deref())?;
-            accounts::delete(conn, id)?;
-            Ok(())
-        })
-        .await?;
+    users::delete(
+        &state.services,
+        client_key(&req, &state),
+        &caller,
+        body.into_inner().password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent()
         .cookie(auth::clear_refresh_cookie())
         .finish())
@@ -273,36 +223,19 @@ pub async fn unlink_github(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_session()?;
-    let id = caller.account_id;
+    let who = caller.0;
     state
-        .write(move |conn| {
-            let account =
-                accounts::find(conn, id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
-            if account.password_hash.is_none() {
-                return Err(ApiError::conflict(
-                    "last_sign_in_method",
-                    "set a password before unlinking GitHub",
-                ));
-            }
-            accounts::set_github(conn, id, None, db::now())?;
-            Ok(())
-        })
+        .services
+        .db
+        .write(move |tx| users::unlink_github(tx, &who, crate::db::now()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenScope {
-    Read,
-    Write,
 }
 
 /// A personal API token (without its secret).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiToken {
-    pub id: i64,
+    pub id: ApiTokenId,
     pub name: String,
     pub scopes: Vec<TokenScope>,
     /// The first characters of the secret, to recognise it.
@@ -310,25 +243,21 @@ pub struct ApiToken {
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[schema(required = true)]
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it stops working; null: never.
+    #[schema(required = true)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl From<api_tokens::ApiTokenRow> for ApiToken {
-    fn from(r: api_tokens::ApiTokenRow) -> Self {
-        let scopes = auth::Scopes::parse(&r.scopes);
-        let mut list = Vec::new();
-        if scopes.read {
-            list.push(TokenScope::Read);
-        }
-        if scopes.write {
-            list.push(TokenScope::Write);
-        }
+impl From<ApiTokenRow> for ApiToken {
+    fn from(r: ApiTokenRow) -> Self {
         ApiToken {
             id: r.id,
             name: r.name,
-            scopes: list,
+            scopes: Scopes::from_db(&r.scopes).list(),
             prefix: r.prefix,
             created_at: r.created_at.and_utc(),
             last_used_at: r.last_used_at.map(|t| t.and_utc()),
+            expires_at: r.expires_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -342,8 +271,13 @@ pub struct CreateApiToken {
         example = "cluster reporter"
     )]
     pub name: String,
+    /// `read`, `write` (implies read) and, for site admins only, `admin` (the token may
+    /// use the admin's powers; without it an admin's token acts as a plain user).
     #[schema(min_items = 1)]
     pub scopes: Vec<TokenScope>,
+    /// Days until the token stops working (1–366); leave out for no expiry.
+    #[schema(minimum = 1, maximum = 366)]
+    pub expires_in_days: Option<u32>,
 }
 
 /// The new token with its secret, shown this once.
@@ -369,10 +303,11 @@ pub async fn list_tokens(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
-    caller.require_session()?;
-    let id = caller.account_id;
+    let who = caller.0;
     let rows = state
-        .read(move |conn| Ok(api_tokens::list(conn, id)?))
+        .services
+        .db
+        .read(move |conn| tokens::list(conn, &who))
         .await?;
     Ok(web::Json(rows.into_iter().map(ApiToken::from).collect()))
 }
@@ -385,9 +320,9 @@ pub async fn list_tokens(
     responses(
         (status = 201, description = "Created; the secret is in the body, once", body = CreatedApiToken),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Needs a session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Needs a session; the admin scope needs a site admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Too many tokens", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or scopes", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid name, scopes or lifetime", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/me/tokens")]
@@ -396,48 +331,13 @@ pub async fn create_token(
     state: web::Data<AppState>,
     body: web::Json<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_session()?;
     let body = body.into_inner();
-    let mut problems = Vec::new();
-    let name = crate::domain::project::parse_label("name", &body.name, TOKEN_NAME_MAX)
-        .map_err(|v| problems.push(v))
-        .unwrap_or_default();
-    if body.scopes.is_empty() {
-        problems.push(Violation::new(
-            "scopes",
-            "empty",
-            "choose read, write or both",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::validation(problems));
-    }
-    let scopes = if body.scopes.contains(&TokenScope::Write) {
-        "read,write"
-    } else {
-        "read"
-    };
-    let id = caller.account_id;
-    let (secret, hash) = secrets::generate(PAT_PREFIX).map_err(ApiError::internal)?;
-    let prefix: String = secret.chars().take(PAT_PREFIX.len() + 5).collect();
-    let row = state
-        .write(move |conn| {
-            if api_tokens::count(conn, id)? >= MAX_TOKENS {
-                return Err(ApiError::conflict(
-                    "too_many_tokens",
-                    format!("an account may hold {MAX_TOKENS} tokens; revoke one first"),
-                ));
-            }
-            Ok(api_tokens::insert(
-                conn,
-                id,
-                &name,
-                &hash,
-                &prefix,
-                scopes,
-                db::now(),
-            )?)
-        })
+    let new = tokens::NewToken::parse(&body.name, &body.scopes, body.expires_in_days)?;
+    let who = caller.0;
+    let (row, secret) = state
+        .services
+        .db
+        .write(move |tx| tokens::create(tx, &who, new, crate::db::now()))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("cache-control", "no-store"))
@@ -465,13 +365,11 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_session()?;
-    let (account, id) = (caller.account_id, path.into_inner());
-    let deleted = state
-        .write(move |conn| Ok(api_tokens::delete(conn, account, id)?))
+    let (who, id) = (caller.0, ApiTokenId(path.into_inner()));
+    state
+        .services
+        .db
+        .write(move |tx| tokens::revoke(tx, &who, id))
         .await?;
-    if !deleted {
-        return Err(ApiError::not_found("no such token"));
-    }
     Ok(HttpResponse::NoContent().finish())
 }

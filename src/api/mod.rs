@@ -1,5 +1,6 @@
 //! HTTP surface: shared state, the OpenAPI document, and the route tree. Handlers are
-//! thin: they parse, call `store`/`domain` inside one unit of work, and shape replies.
+//! thin: they parse, call the application layer (`app`), and shape replies; use-case
+//! errors become problems in `problems`.
 
 pub mod accounts;
 pub mod admin;
@@ -11,68 +12,32 @@ pub mod headers;
 pub mod health;
 pub mod me;
 pub mod observe;
+pub mod problems;
 pub mod projects;
 pub mod routes;
 
-use actix_web::web;
-use tracing::Span;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::{self, AnyConnection, Db};
+use crate::app::Services;
+use crate::domain::net::{ForwardedHeader, TrustedProxies};
 use crate::github::GithubOAuth;
-use crate::mail::MailContext;
-use crate::security::jwt::JwtKeys;
 pub use error::{ApiError, Problem};
 
 /// What every handler can reach.
 pub struct AppState {
-    pub db: Db,
+    /// The application layer: database, password hasher, mail, tokens, limits.
+    pub services: Services,
     pub metrics: observe::Metrics,
     pub routes: routes::RouteTable,
     pub frontend: frontend::Frontend,
-    pub jwt: JwtKeys,
-    pub refresh_ttl: chrono::Duration,
-    pub mail: MailContext,
-    pub limiter: auth::RateLimiter,
     pub github: Option<GithubOAuth>,
     pub mail_delivery: bool,
-}
-
-impl AppState {
-    /// Runs read-only database work off the async executor.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let db = self.db.clone();
-        let span = Span::current();
-        web::block(move || {
-            let _entered = span.enter();
-            let mut conn = db.conn()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-
-    /// Runs one unit of work that writes, in one transaction, off the async executor.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let db = self.db.clone();
-        let span = Span::current();
-        web::block(move || {
-            let _entered = span.enter();
-            let mut conn = db.conn()?;
-            db::write_tx(&mut conn, f)
-        })
-        .await?
-    }
+    /// Proxies whose forwarding headers are believed, and which header they write.
+    pub proxies: TrustedProxies,
+    pub forwarded_header: ForwardedHeader,
 }
 
 #[derive(OpenApi)]
@@ -133,6 +98,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(me::revoke_token)
         .service(admin::list_jobs)
         .service(admin::retry_job)
+        .service(admin::retry_jobs)
         .service(admin::list_outbox);
 }
 

@@ -1,4 +1,5 @@
-//! `/api/v1/projects`: list, read and create projects.
+//! `/api/v1/projects`: list, read and create projects. Parse, call `app::projects`,
+//! answer.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
@@ -8,16 +9,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
-use crate::db;
-use crate::domain::policy::{self, ProjectRole};
+use crate::app::projects;
+use crate::domain::ids::ProjectId;
 use crate::domain::{NewProject, PageRequest, ProjectKind};
-use crate::store::members;
-use crate::store::projects::{self as store, ProjectRow};
+use crate::store::projects::ProjectRow;
 
 /// An open AI project raising money and compute.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Project {
-    pub id: i64,
+    pub id: ProjectId,
     /// URL-safe handle, unique on this instance.
     #[schema(example = "bloom")]
     pub slug: String,
@@ -31,23 +31,17 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<ProjectRow> for Project {
-    type Error = ApiError;
-
-    fn try_from(row: ProjectRow) -> Result<Self, ApiError> {
-        let kind = row
-            .kind
-            .parse()
-            .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
-        Ok(Project {
+impl From<ProjectRow> for Project {
+    fn from(row: ProjectRow) -> Self {
+        Project {
             id: row.id,
             slug: row.slug,
             name: row.name,
             summary: row.summary,
-            kind,
+            kind: row.kind,
             homepage: row.homepage,
             created_at: row.created_at.and_utc(),
-        })
+        }
     }
 }
 
@@ -92,13 +86,14 @@ pub async fn list(
 ) -> Result<web::Json<ProjectPage>, ApiError> {
     let page =
         PageRequest::new(query.page, query.per_page).map_err(ApiError::invalid_parameters)?;
-    let (rows, total) = state.read(move |conn| Ok(store::list(conn, page)?)).await?;
-    let items = rows
-        .into_iter()
-        .map(Project::try_from)
-        .collect::<Result<_, _>>()?;
+    let counts = state.services.project_count.clone();
+    let (rows, total) = state
+        .services
+        .db
+        .read(move |conn| projects::list(conn, &counts, page))
+        .await?;
     Ok(web::Json(ProjectPage {
-        items,
+        items: rows.into_iter().map(Project::from).collect(),
         page: page.page(),
         per_page: page.per_page(),
         total,
@@ -121,12 +116,12 @@ pub async fn get(
     slug: web::Path<String>,
 ) -> Result<web::Json<Project>, ApiError> {
     let slug = slug.into_inner();
-    let lookup = slug.clone();
     let row = state
-        .read(move |conn| Ok(store::find_by_slug(conn, &lookup)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no project with slug {slug:?}")))?;
-    Ok(web::Json(Project::try_from(row)?))
+        .services
+        .db
+        .read(move |conn| projects::get(conn, &slug))
+        .await?;
+    Ok(web::Json(Project::from(row)))
 }
 
 /// A request to create a project.
@@ -188,14 +183,6 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_write()?;
-    if !policy::can_create_project(caller.standing) {
-        return Err(ApiError::forbidden(
-            "email_not_verified",
-            "verify your email address before creating a project",
-        ));
-    }
-    let owner = caller.account_id;
     let body = body.into_inner();
     let new = NewProject::parse(
         &body.slug,
@@ -206,21 +193,13 @@ pub async fn create(
     )
     .map_err(ApiError::validation)?;
     let slug = new.slug.clone();
+    let (who, counts) = (caller.0, state.services.project_count.clone());
     let row = state
-        .write(move |conn| {
-            if store::find_by_slug(conn, new.slug.as_str())?.is_some() {
-                return Err(ApiError::conflict(
-                    "slug_taken",
-                    format!("the slug {:?} is already in use", new.slug.as_str()),
-                ));
-            }
-            let now = db::now();
-            let row = store::insert(conn, new, now)?;
-            members::add(conn, row.id, owner, ProjectRole::Owner, now)?;
-            Ok(row)
-        })
+        .services
+        .db
+        .write(move |tx| projects::create(tx, &who, new, &counts, crate::db::now()))
         .await?;
-    let project = Project::try_from(row)?;
+    let project = Project::from(row);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/projects/{slug}")))
         .json(project))

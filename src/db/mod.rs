@@ -2,17 +2,23 @@
 //! embedded migrations, and the transaction helpers every unit of work goes through.
 
 pub mod schema;
+pub mod tx;
+pub mod types;
+
+pub use tx::{RowLock, Tx};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Notify;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -109,7 +115,11 @@ pub enum DbError {
     #[error("could not connect to the database: {0}")]
     Connect(#[from] ConnectionError),
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+    /// SQLite's write lock stayed taken past `busy_timeout`, or PostgreSQL gave up on a
+    /// serialisation conflict or deadlock: the request may simply be retried.
+    #[error("the database is busy: {0}")]
+    Busy(diesel::result::Error),
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
     #[error("migrations failed: {0}")]
@@ -118,6 +128,50 @@ pub enum DbError {
     Missing(String),
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(
+                DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::Unknown,
+                info,
+            ) if is_busy_message(info.message()) => DbError::Busy(e),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => DbError::Busy(e),
+            _ => DbError::Query(e),
+        }
+    }
+}
+
+/// SQLite reports SQLITE_BUSY/SQLITE_LOCKED as "database is locked" / "database table is
+/// locked"; PostgreSQL deadlocks as "deadlock detected".
+fn is_busy_message(message: &str) -> bool {
+    message.contains("database is locked")
+        || message.contains("database table is locked")
+        || message.contains("database is busy")
+        || message.contains("deadlock detected")
+}
+
+impl DbError {
+    /// The diesel error underneath, if this is one.
+    pub fn as_query(&self) -> Option<&diesel::result::Error> {
+        match self {
+            DbError::Query(e) | DbError::Busy(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Did a unique constraint refuse the write?
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self.as_query(),
+            Some(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
 }
 
 /// Opens a connection on the backend named by the URL, so that the backend's own error
@@ -159,7 +213,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        conn.ping().map_err(DbError::Query)
+        conn.ping().map_err(DbError::from)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
@@ -172,6 +226,8 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    /// Woken when a unit of work that queued a job commits in this process.
+    job_wakeup: Arc<Notify>,
 }
 
 impl Db {
@@ -187,11 +243,21 @@ impl Db {
             // checks the database itself.
             .test_on_check_out(false)
             .build_unchecked(ConnectionManager { url: url.clone() });
-        Ok(Db { pool, url })
+        Ok(Db {
+            pool,
+            url,
+            job_wakeup: Arc::new(Notify::new()),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.url.backend()
+    }
+
+    /// Notified (one waiter, or the next one to wait) whenever a unit of work of this
+    /// process that queued a job commits.
+    pub fn job_wakeup(&self) -> Arc<Notify> {
+        self.job_wakeup.clone()
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -242,46 +308,6 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> 
     }
     .map_err(|e| DbError::Migrations(e.to_string()))?;
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
-}
-
-/// Runs one unit of work that writes. On SQLite the transaction starts `IMMEDIATE`, so
-/// it takes the write lock up front and waits on `busy_timeout` instead of failing with
-/// SQLITE_BUSY when a deferred read transaction would later try to upgrade.
-pub fn write_tx<T, E>(
-    conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    match conn {
-        AnyConnection::Postgresql(_) => conn.transaction(f),
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            match f(conn) {
-                Ok(value) => {
-                    if let Err(e) =
-                        <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
-                    {
-                        let _ =
-                            <AnyConnection as Connection>::TransactionManager::rollback_transaction(
-                                conn,
-                            );
-                        return Err(e.into());
-                    }
-                    Ok(value)
-                }
-                Err(e) => {
-                    // The caller's error is the one worth reporting; a failed rollback
-                    // leaves the connection marked broken and r2d2 drops it.
-                    let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(
-                        conn,
-                    );
-                    Err(e)
-                }
-            }
-        }
-    }
 }
 
 /// Current time truncated to microseconds: PostgreSQL keeps microseconds and SQLite

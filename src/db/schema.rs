@@ -14,7 +14,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    accounts (id) {
+    users (id) {
         id -> BigInt,
         email -> Text,
         display_name -> Text,
@@ -25,16 +25,19 @@ diesel::table! {
         github_login -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
     sessions (id) {
         id -> BigInt,
-        account_id -> BigInt,
+        user_id -> BigInt,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         revoke_reason -> Nullable<Text>,
+        auth_method -> Text,
+        authenticated_at -> Timestamp,
     }
 }
 
@@ -52,26 +55,28 @@ diesel::table! {
 diesel::table! {
     api_tokens (id) {
         id -> BigInt,
-        account_id -> BigInt,
+        user_id -> BigInt,
         name -> Text,
         token_hash -> Text,
         prefix -> Text,
         scopes -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
     email_tokens (id) {
         id -> BigInt,
-        account_id -> BigInt,
+        user_id -> BigInt,
         purpose -> Text,
         token_hash -> Text,
         new_email -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        session_id -> Nullable<BigInt>,
     }
 }
 
@@ -80,16 +85,16 @@ diesel::table! {
         id -> BigInt,
         state_hash -> Text,
         mode -> Text,
-        account_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    project_members (project_id, account_id) {
+    project_members (project_id, user_id) {
         project_id -> BigInt,
-        account_id -> BigInt,
+        user_id -> BigInt,
         role -> Text,
         created_at -> Timestamp,
     }
@@ -109,6 +114,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        unique_key -> Nullable<Text>,
     }
 }
 
@@ -117,12 +123,22 @@ diesel::table! {
         id -> BigInt,
         to_address -> Text,
         subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         attempts -> Integer,
         last_error -> Nullable<Text>,
+        template -> Text,
+        purge_body_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
     }
 }
 
@@ -134,16 +150,16 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
-diesel::joinable!(api_tokens -> accounts (account_id));
-diesel::joinable!(email_tokens -> accounts (account_id));
-diesel::joinable!(project_members -> accounts (account_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(project_members -> users (user_id));
 diesel::joinable!(project_members -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     projects,
-    accounts,
+    users,
     sessions,
     refresh_tokens,
     api_tokens,
@@ -152,5 +168,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_members,
     jobs,
     outbox,
+    rate_limits,
     instance_secrets,
 );

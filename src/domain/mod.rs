@@ -1,12 +1,17 @@
 //! Plain domain types and rules: no I/O, no HTTP, no database. Values validate on
 //! construction so that the layers above never handle unchecked strings.
 
+pub mod auth;
+pub mod cursor;
 pub mod email;
+pub mod ids;
+pub mod net;
 pub mod pagination;
 pub mod password;
 pub mod policy;
 pub mod project;
 pub mod slug;
+pub mod user;
 
 pub use email::Email;
 pub use pagination::PageRequest;

@@ -1,43 +1,17 @@
 //! Who may do what. Plain functions over the caller's standing, so every rule is
 //! unit-tested and handlers state which rule they apply.
 
-use std::fmt;
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectRole {
-    Owner,
-    Maintainer,
-}
-
-impl ProjectRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProjectRole::Owner => "owner",
-            ProjectRole::Maintainer => "maintainer",
-        }
+crate::text_enum! {
+    /// A user's role in a project (`project_members.role`).
+    pub enum ProjectRole {
+        Owner = "owner",
+        Maintainer = "maintainer",
     }
 }
 
-impl FromStr for ProjectRole {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "owner" => Ok(ProjectRole::Owner),
-            "maintainer" => Ok(ProjectRole::Maintainer),
-            other => Err(format!("unknown project role {other:?}")),
-        }
-    }
-}
-
-impl fmt::Display for ProjectRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a request's caller is, as far as permissions go.
+/// What a request's caller is, as far as permissions go. `is_admin` is the caller's
+/// effective power: a site admin using a personal API token without the `admin` scope
+/// is not an admin for that request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub is_admin: bool,
@@ -104,8 +78,8 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in [ProjectRole::Owner, ProjectRole::Maintainer] {
-            assert_eq!(r.as_str().parse::<ProjectRole>(), Ok(r));
+        for r in ProjectRole::ALL {
+            assert_eq!(r.as_str().parse::<ProjectRole>(), Ok(*r));
         }
     }
 }

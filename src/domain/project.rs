@@ -1,61 +1,20 @@
 //! What a project is made of, and the rules its fields follow.
 
-use std::fmt;
-use std::str::FromStr;
-
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::{Slug, Violation};
 
-/// What kind of open AI work a project is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ProjectKind {
-    Model,
-    Dataset,
-    Library,
-    Tool,
-    Other,
-}
-
-impl ProjectKind {
-    pub const ALL: [ProjectKind; 5] = [
-        ProjectKind::Model,
-        ProjectKind::Dataset,
-        ProjectKind::Library,
-        ProjectKind::Tool,
-        ProjectKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProjectKind::Model => "model",
-            ProjectKind::Dataset => "dataset",
-            ProjectKind::Library => "library",
-            ProjectKind::Tool => "tool",
-            ProjectKind::Other => "other",
-        }
-    }
-}
-
-impl FromStr for ProjectKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ProjectKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown project kind {s:?}"))
-    }
-}
-
-impl fmt::Display for ProjectKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::text_enum! {
+    /// What kind of open AI work a project is (`projects.kind`).
+    #[derive(utoipa::ToSchema)]
+    pub enum ProjectKind {
+        Model = "model",
+        Dataset = "dataset",
+        Library = "library",
+        Tool = "tool",
+        Other = "other",
     }
 }
 
@@ -229,7 +188,7 @@ mod tests {
     #[test]
     fn kinds_round_trip_through_their_names() {
         for k in ProjectKind::ALL {
-            assert_eq!(k.as_str().parse::<ProjectKind>(), Ok(k));
+            assert_eq!(k.as_str().parse::<ProjectKind>(), Ok(*k));
         }
         assert!("Model".parse::<ProjectKind>().is_err());
     }

@@ -1,8 +1,37 @@
 //! GitHub, reached through configurable base URLs so GitHub Enterprise works and tests
-//! point it at a local double. Today: the OAuth web flow for signing in.
+//! point it at a local double. Today: the OAuth web flow for signing in. Every call has
+//! a connect timeout and a total deadline, so a slow GitHub never holds a request (or
+//! a worker) for long.
 
-use octocrab::Octocrab;
+use std::future::Future;
+use std::time::Duration;
+
+use octocrab::{Octocrab, OctocrabBuilder};
 use serde::Deserialize;
+
+/// Longest wait for a TCP/TLS connection to GitHub.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for one whole call (connect, send, read the answer).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A client builder with the connect and read timeouts set.
+fn builder() -> OctocrabBuilder<
+    octocrab::NoSvc,
+    octocrab::DefaultOctocrabBuilderConfig,
+    octocrab::NoAuth,
+    octocrab::NotLayerReady,
+> {
+    Octocrab::builder()
+        .set_connect_timeout(Some(CONNECT_TIMEOUT))
+        .set_read_timeout(Some(CALL_TIMEOUT))
+}
+
+/// Runs one call to GitHub within [`CALL_TIMEOUT`].
+async fn deadline<T>(call: impl Future<Output = Result<T, GithubError>>) -> Result<T, GithubError> {
+    tokio::time::timeout(CALL_TIMEOUT, call)
+        .await
+        .map_err(|_| GithubError::Timeout)?
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
@@ -12,6 +41,8 @@ pub enum GithubError {
     Denied(String),
     #[error("unexpected answer from GitHub: {0}")]
     Protocol(String),
+    #[error("GitHub did not answer within {} s", CALL_TIMEOUT.as_secs())]
+    Timeout,
 }
 
 /// The OAuth app this instance signs in with.
@@ -73,7 +104,15 @@ impl GithubOAuth {
         code: &str,
         redirect_uri: &str,
     ) -> Result<String, GithubError> {
-        let client = Octocrab::builder()
+        deadline(self.exchange_code_inner(code, redirect_uri)).await
+    }
+
+    async fn exchange_code_inner(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<String, GithubError> {
+        let client = builder()
             .base_uri(self.web_url.as_str())?
             .add_header(http::header::ACCEPT, "application/json".to_owned())
             .build()?;
@@ -126,9 +165,16 @@ impl GithubOAuth {
         &self,
         access_token: &str,
     ) -> Result<(GithubUser, Option<String>), GithubError> {
+        deadline(self.user_inner(access_token)).await
+    }
+
+    async fn user_inner(
+        &self,
+        access_token: &str,
+    ) -> Result<(GithubUser, Option<String>), GithubError> {
         // Relative routes on the API base URI: octocrab sends the token only to its own
         // host, and keeps a base path such as GitHub Enterprise's `/api/v3`.
-        let client = Octocrab::builder()
+        let client = builder()
             .base_uri(self.api_url.as_str())?
             .personal_token(access_token.to_owned())
             .build()?;

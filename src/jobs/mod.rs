@@ -1,233 +1,210 @@
-//! The job worker: claims due jobs one at a time, runs their handler, and records the
-//! outcome — done, retried later with exponential backoff, or failed for good after
-//! `max_attempts`. Handlers are idempotent: a job may run again after a crash.
+//! Background jobs. A job kind is a type implementing [`Job`]: a stable name, a serde
+//! payload, an optional uniqueness key (one logical job is never queued twice), an
+//! attempt budget and a retry policy. Jobs are queued inside the caller's unit of work
+//! with [`enqueue`] and run by the [`worker::Worker`]; every kind is listed once, in
+//! [`registry`], which is how the worker turns a stored row back into a typed job.
+//!
+//! Handlers must be idempotent: a job can run again after its worker died mid-way.
 
-use std::time::{Duration, Instant};
+pub mod kinds;
+pub mod worker;
 
-use tokio::sync::watch;
-use tracing::Instrument;
+use std::future::Future;
+use std::time::Duration;
 
-use crate::db::{self, AnyConnection, Db, DbError};
-use crate::mail::{Delivery, Mailer};
-use crate::store::{jobs, outbox};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-/// Longest wait between two attempts of a job.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-/// A job running longer than this is assumed orphaned by a dead worker and re-queued.
-pub const LEASE: Duration = Duration::from_secs(600);
+use crate::db::{Db, DbError, Tx};
+use crate::domain::ids::JobId;
+use crate::mail::{MailContext, Mailer};
+use crate::store::jobs as store;
 
-/// Delay before attempt `attempts + 1`, after `attempts` failures: base · 2^(n−1), capped.
-pub fn retry_delay(attempts: i32, base: Duration) -> Duration {
-    let exp = attempts.saturating_sub(1).clamp(0, 20) as u32;
-    base.saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_BACKOFF)
+pub use worker::{Worker, WorkerSettings};
+
+/// A kind of background work.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Stored in `jobs.kind`; never rename a kind that may still be queued.
+    const NAME: &'static str;
+    /// Attempts before the job ends `failed` (each claim counts, even one that crashed).
+    const MAX_ATTEMPTS: i32 = 10;
+
+    /// Jobs of this kind with the same key are never queued or running twice at once.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
+    /// When a finished job of this kind should run again (a recurring job), if ever.
+    fn repeat_every(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Delay before the next attempt after `attempts` failed ones.
+    fn retry_delay(&self, attempts: i32, backoff: &Backoff) -> Duration {
+        backoff.delay(attempts)
+    }
+
+    /// Does the work.
+    fn run(&self, ctx: &JobContext) -> impl Future<Output = Result<(), JobError>> + Send;
+}
+
+/// Exponential backoff: `base · 2^(attempts−1)`, capped at `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Backoff {
+    pub fn delay(&self, attempts: i32) -> Duration {
+        let exp = attempts.saturating_sub(1).clamp(0, 30) as u32;
+        self.base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max)
+    }
+}
+
+/// What jobs can reach.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub mailer: Mailer,
+    pub mail: MailContext,
+    /// Undelivered mail older than this is given up on.
+    pub mail_max_age: chrono::Duration,
+    pub retention: Retention,
+}
+
+/// How long finished work is kept before the purge job removes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Finished (done) jobs.
+    pub jobs_done: chrono::Duration,
+    /// Failed jobs (kept longer, for an admin to look at and retry).
+    pub jobs_failed: chrono::Duration,
+    /// Outbox metadata (recipient, subject, delivery state); bodies go at delivery.
+    pub mail: chrono::Duration,
+    /// Spent or expired refresh tokens, revoked sessions, used or expired mail links.
+    pub credentials: chrono::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("bad payload: {0}")]
-    Payload(String),
-    #[error("unknown job kind {0}")]
-    UnknownKind(String),
-    #[error("mail: {0}")]
-    Mail(#[from] crate::mail::MailError),
+    /// Worth another attempt later (a remote service is down, a timeout).
+    #[error("{0}")]
+    Retry(String),
+    /// No retry can fix it (a bad payload, a message past its deadline).
+    #[error("{0}")]
+    Permanent(String),
 }
 
 impl From<diesel::result::Error> for JobError {
     fn from(e: diesel::result::Error) -> Self {
-        JobError::Db(DbError::Query(e))
+        JobError::Db(DbError::from(e))
     }
 }
 
 impl JobError {
-    /// Errors no retry can fix.
     fn is_permanent(&self) -> bool {
-        matches!(self, JobError::Payload(_) | JobError::UnknownKind(_))
+        matches!(self, JobError::Permanent(_))
     }
 }
 
-#[derive(Clone)]
-pub struct Worker {
-    db: Db,
-    mailer: Mailer,
-    id: String,
-    poll: Duration,
-    backoff: Duration,
+/// Queues `job` to run now, in the caller's unit of work. `None` when the same logical
+/// job (kind and [`Job::unique_key`]) is already queued or running.
+pub fn enqueue<J: Job>(
+    tx: &mut Tx<'_>,
+    job: &J,
+    now: NaiveDateTime,
+) -> Result<Option<JobId>, DbError> {
+    enqueue_at(tx, job, now, now)
 }
 
-impl Worker {
-    pub fn new(db: Db, mailer: Mailer, poll: Duration, backoff: Duration) -> Self {
-        let id = format!(
-            "worker-{}-{}",
-            std::process::id(),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
-        Worker {
-            db,
-            mailer,
-            id,
-            poll,
-            backoff,
-        }
-    }
+/// Queues `job` to run at `run_at`.
+pub fn enqueue_at<J: Job>(
+    tx: &mut Tx<'_>,
+    job: &J,
+    run_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Option<JobId>, DbError> {
+    let payload = serde_json::to_string(job)
+        .map_err(|e| DbError::Task(format!("serialising a {} job: {e}", J::NAME)))?;
+    let key = job.unique_key();
+    store::enqueue(
+        tx,
+        &store::NewJob {
+            kind: J::NAME,
+            payload: &payload,
+            unique_key: key.as_deref(),
+            max_attempts: J::MAX_ATTEMPTS,
+            run_at,
+        },
+        now,
+    )
+}
 
-    pub fn id(&self) -> &str {
-        &self.id
-    }
+/// How a claimed job ended.
+pub(crate) struct Outcome {
+    pub result: Result<(), JobError>,
+    /// For a failure: when to try again (none: give up).
+    pub retry_after: Option<Duration>,
+    /// For a success of a recurring job: when to run it again.
+    pub repeat_after: Option<Duration>,
+}
 
-    /// Runs jobs until `shutdown` turns true; finishes the job in hand first.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.id, smtp = self.mailer.is_configured(), "job worker started");
-        let mut last_sweep: Option<Instant> = None;
-        while !*shutdown.borrow() {
-            if last_sweep.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
-                last_sweep = Some(Instant::now());
-                if let Err(e) = self.requeue_stale().await {
-                    tracing::warn!(error = %e, "could not re-queue stale jobs");
-                }
-            }
-            let idle = match self.run_one().await {
-                Ok(ran) => !ran,
-                Err(e) => {
-                    tracing::warn!(worker = %self.id, error = %e, "job worker could not claim a job");
-                    true
-                }
+async fn run_typed<J: Job>(row: &store::JobRow, ctx: &JobContext, backoff: &Backoff) -> Outcome {
+    let job: J = match serde_json::from_str(&row.payload) {
+        Ok(job) => job,
+        Err(e) => {
+            return Outcome {
+                result: Err(JobError::Permanent(format!("bad {} payload: {e}", J::NAME))),
+                retry_after: None,
+                repeat_after: None,
             };
-            if idle {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.poll) => {}
-                    _ = shutdown.changed() => {}
-                }
-            }
         }
-        tracing::info!(worker = %self.id, "job worker stopped");
-    }
-
-    async fn blocking<T, F>(&self, f: F) -> Result<T, DbError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, DbError> + Send + 'static,
-    {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.conn()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| DbError::Task(format!("worker task panicked: {e}")))?
-    }
-
-    async fn requeue_stale(&self) -> Result<(), DbError> {
-        let n = self
-            .blocking(|conn| {
-                let now = db::now();
-                let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
-                db::write_tx(conn, |c| Ok(jobs::requeue_stale(c, now - lease, now)?))
-            })
-            .await?;
-        if n > 0 {
-            tracing::warn!(count = n, "re-queued jobs orphaned by a stopped worker");
+    };
+    let result = job.run(ctx).await;
+    let retry_after = match &result {
+        Err(e) if !e.is_permanent() && row.attempts < row.max_attempts => {
+            Some(job.retry_delay(row.attempts, backoff))
         }
-        Ok(())
+        _ => None,
+    };
+    let repeat_after = result.as_ref().ok().and_then(|()| job.repeat_every());
+    Outcome {
+        result,
+        retry_after,
+        repeat_after,
     }
+}
 
-    /// Claims and runs one due job; returns whether there was one.
-    pub async fn run_one(&self) -> Result<bool, DbError> {
-        let worker = self.id.clone();
-        let Some(job) = self
-            .blocking(move |conn| db::write_tx(conn, |c| Ok(jobs::claim(c, &worker, db::now())?)))
-            .await?
-        else {
-            return Ok(false);
+/// Every job kind, by name: the one place a stored `jobs.kind` becomes a type.
+pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Backoff) -> Outcome {
+    use kinds::*;
+    macro_rules! dispatch {
+        ($($kind:ty),+ $(,)?) => {
+            $(if row.kind == <$kind as Job>::NAME {
+                return run_typed::<$kind>(row, ctx, backoff).await;
+            })+
         };
-        let span =
-            tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-        self.run_claimed(job).instrument(span).await?;
-        Ok(true)
     }
-
-    async fn run_claimed(&self, job: jobs::JobRow) -> Result<(), DbError> {
-        let outcome = self.dispatch(&job).await;
-        let now = db::now();
-        match outcome {
-            Ok(()) => {
-                let id = job.id;
-                self.blocking(move |conn| db::write_tx(conn, |c| Ok(jobs::complete(c, id, now)?)))
-                    .await?;
-                tracing::info!("job done");
-            }
-            Err(e) => {
-                let retry_at = (!e.is_permanent() && job.attempts < job.max_attempts).then(|| {
-                    now + chrono::Duration::from_std(retry_delay(job.attempts, self.backoff))
-                        .unwrap_or_default()
-                });
-                match retry_at {
-                    Some(at) => {
-                        tracing::warn!(error = %e, retry_at = %at, "job failed; will retry")
-                    }
-                    None => tracing::error!(error = %e, "job failed for good"),
-                }
-                let (id, message) = (job.id, e.to_string());
-                self.blocking(move |conn| {
-                    db::write_tx(conn, |c| Ok(jobs::fail(c, id, &message, retry_at, now)?))
-                })
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn dispatch(&self, job: &jobs::JobRow) -> Result<(), JobError> {
-        let payload: serde_json::Value =
-            serde_json::from_str(&job.payload).map_err(|e| JobError::Payload(e.to_string()))?;
-        match job.kind.as_str() {
-            jobs::SEND_MAIL => {
-                let id = payload["outbox_id"]
-                    .as_i64()
-                    .ok_or_else(|| JobError::Payload("outbox_id missing".into()))?;
-                self.send_mail(id).await
-            }
-            other => Err(JobError::UnknownKind(other.to_owned())),
-        }
-    }
-
-    async fn send_mail(&self, outbox_id: i64) -> Result<(), JobError> {
-        let Some(row) = self
-            .blocking(move |conn| Ok(outbox::find(conn, outbox_id)?))
-            .await?
-        else {
-            return Ok(());
-        };
-        if row.sent_at.is_some() {
-            return Ok(());
-        }
-        match self.mailer.send(&row).await {
-            Ok(Delivery::Sent) => {
-                self.blocking(move |conn| Ok(outbox::mark_sent(conn, outbox_id, db::now())?))
-                    .await?;
-                tracing::info!(outbox_id, "mail sent");
-                Ok(())
-            }
-            Ok(Delivery::NotConfigured) => {
-                tracing::info!(
-                    outbox_id,
-                    to = %row.to_address,
-                    subject = %row.subject,
-                    "no SMTP server configured: the message stays in the outbox (`openfund outbox` lists it)"
-                );
-                Ok(())
-            }
-            Err(e) => {
-                let message = e.to_string();
-                self.blocking(move |conn| {
-                    Ok(outbox::mark_failed_attempt(conn, outbox_id, &message)?)
-                })
-                .await?;
-                Err(e.into())
-            }
-        }
+    dispatch!(
+        SendMail,
+        DeliverPendingMail,
+        SendPasswordReset,
+        ResendVerification,
+        Purge,
+    );
+    Outcome {
+        result: Err(JobError::Permanent(format!(
+            "unknown job kind {:?}",
+            row.kind
+        ))),
+        retry_after: None,
+        repeat_after: None,
     }
 }
 
@@ -237,10 +214,14 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let base = Duration::from_secs(5);
-        assert_eq!(retry_delay(1, base), Duration::from_secs(5));
-        assert_eq!(retry_delay(2, base), Duration::from_secs(10));
-        assert_eq!(retry_delay(4, base), Duration::from_secs(40));
-        assert_eq!(retry_delay(30, base), MAX_BACKOFF);
+        let b = Backoff {
+            base: Duration::from_secs(5),
+            max: Duration::from_secs(3600),
+        };
+        assert_eq!(b.delay(1), Duration::from_secs(5));
+        assert_eq!(b.delay(2), Duration::from_secs(10));
+        assert_eq!(b.delay(4), Duration::from_secs(40));
+        assert_eq!(b.delay(30), Duration::from_secs(3600));
+        assert_eq!(b.delay(i32::MAX), Duration::from_secs(3600));
     }
 }

@@ -1,5 +1,6 @@
-//! Mail: every message is written to the outbox inside the business transaction and
-//! sent later by a `send_mail` job, so a failed SMTP server loses nothing.
+//! Mail: every message is written to the outbox inside the business unit of work and
+//! sent later by a `send_mail` job, so a failed SMTP server loses nothing. A body that
+//! carries a link is dropped when the link expires, and every body once delivered.
 
 pub mod templates;
 
@@ -8,8 +9,10 @@ use std::time::Duration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::db::AnyConnection;
-use crate::store::{jobs, outbox};
+use crate::db::{DbError, Tx};
+use crate::domain::ids::OutboxId;
+use crate::jobs::{self, kinds::SendMail};
+use crate::store::outbox;
 pub use templates::Template;
 
 /// What the templates need to know about this instance.
@@ -19,18 +22,30 @@ pub struct MailContext {
     pub public_url: String,
 }
 
-/// Writes a rendered message to the outbox and enqueues its delivery, on the caller's
-/// connection (and so inside the caller's transaction).
+/// Writes a rendered message to the outbox and queues its delivery, in the caller's
+/// unit of work.
 pub fn queue(
-    conn: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     ctx: &MailContext,
     to: &str,
     template: &Template,
     now: chrono::NaiveDateTime,
-) -> diesel::QueryResult<i64> {
+) -> Result<OutboxId, DbError> {
     let rendered = template.render(ctx);
-    let id = outbox::insert(conn, to, &rendered, now)?;
-    jobs::enqueue(conn, &jobs::JobSpec::send_mail(id), now)?;
+    let id = outbox::insert(
+        tx,
+        &outbox::NewMessage {
+            to_address: to,
+            subject: &rendered.subject,
+            text_body: Some(&rendered.text),
+            html_body: Some(&rendered.html),
+            template: template.name(),
+            created_at: now,
+            purge_body_at: template.link_ttl().map(|ttl| now + ttl),
+            attempts: 0,
+        },
+    )?;
+    jobs::enqueue(tx, &SendMail { outbox_id: id }, now)?;
     Ok(id)
 }
 
@@ -42,6 +57,8 @@ pub enum MailError {
     Build(#[from] lettre::error::Error),
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("the message has no body any more (delivered, or its link expired)")]
+    NoBody,
 }
 
 /// The configured way out: an SMTP relay, or none (mail then waits in the outbox).
@@ -79,9 +96,13 @@ impl Mailer {
         self.transport.is_some()
     }
 
+    /// Sends a message that still has its body.
     pub async fn send(&self, row: &outbox::OutboxRow) -> Result<Delivery, MailError> {
         let Some(transport) = &self.transport else {
             return Ok(Delivery::NotConfigured);
+        };
+        let (Some(text), Some(html)) = (&row.text_body, &row.html_body) else {
+            return Err(MailError::NoBody);
         };
         let message = Message::builder()
             .from(self.from.clone())
@@ -93,8 +114,8 @@ impl Mailer {
                 row.created_at.and_utc().timestamp()
             )))
             .multipart(MultiPart::alternative_plain_html(
-                row.text_body.clone(),
-                row.html_body.clone(),
+                text.clone(),
+                html.clone(),
             ))?;
         transport.send(message).await?;
         Ok(Delivery::Sent)

@@ -19,6 +19,16 @@ pub enum Template {
     AccountExists {
         name: String,
     },
+    /// Someone signed in elsewhere tried to move their account to this address, which
+    /// already has an account.
+    AddressInUse {
+        name: String,
+    },
+    /// Sent to the old address once an account moved to a new one.
+    EmailChanged {
+        name: String,
+        new_email: String,
+    },
 }
 
 pub struct Rendered {
@@ -28,6 +38,32 @@ pub struct Rendered {
 }
 
 impl Template {
+    /// Stable name kept with the message in the outbox.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Template::VerifyEmail { .. } => "verify_email",
+            Template::ChangeEmail { .. } => "change_email",
+            Template::ResetPassword { .. } => "reset_password",
+            Template::AccountExists { .. } => "account_exists",
+            Template::AddressInUse { .. } => "address_in_use",
+            Template::EmailChanged { .. } => "email_changed",
+        }
+    }
+
+    /// How long the message's link works, for messages that carry one: the body is
+    /// dropped from the outbox after that, delivered or not.
+    pub fn link_ttl(&self) -> Option<chrono::Duration> {
+        use crate::domain::auth::{CHANGE_EMAIL_TTL, RESET_TTL, VERIFY_TTL};
+        match self {
+            Template::VerifyEmail { .. } => Some(VERIFY_TTL),
+            Template::ChangeEmail { .. } => Some(CHANGE_EMAIL_TTL),
+            Template::ResetPassword { .. } => Some(RESET_TTL),
+            Template::AccountExists { .. }
+            | Template::AddressInUse { .. }
+            | Template::EmailChanged { .. } => None,
+        }
+    }
+
     pub fn render(&self, ctx: &MailContext) -> Rendered {
         let base = ctx.public_url.trim_end_matches('/');
         let (subject, greeting_name, paragraphs, action) = match self {
@@ -58,6 +94,24 @@ impl Template {
                 vec![
                     "Someone tried to create an account with this address, which already has one.".to_owned(),
                     format!("If it was you, log in at {base}/login or reset your password at {base}/forgot-password."),
+                ],
+                None,
+            ),
+            Template::AddressInUse { name } => (
+                format!("Someone tried to use your address on {}", ctx.instance_name),
+                name,
+                vec![
+                    "Someone signed in to another account tried to move it to this address, which already belongs to your account. Nothing was changed.".to_owned(),
+                    format!("If it was you, sign in to this account at {base}/login instead."),
+                ],
+                None,
+            ),
+            Template::EmailChanged { name, new_email } => (
+                format!("Your {} email address was changed", ctx.instance_name),
+                name,
+                vec![
+                    format!("Your account now uses the address {new_email}; this address no longer signs in, and other sessions were signed out."),
+                    format!("If you did not make this change, reset your password at {base}/forgot-password with your new address, or contact the site's operator."),
                 ],
                 None,
             ),
@@ -103,12 +157,9 @@ impl Template {
     }
 }
 
+/// Escapes text for an HTML element or a double-quoted attribute.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 #[cfg(test)]

@@ -1,39 +1,38 @@
-//! The durable job queue. Jobs are enqueued inside the caller's transaction and
-//! claimed one at a time: `FOR UPDATE SKIP LOCKED` on PostgreSQL, and on SQLite the
-//! claim runs in an IMMEDIATE transaction, which admits one writer at a time.
+//! The durable job queue's table. Jobs are enqueued inside the caller's unit of work;
+//! workers claim due jobs (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the claim
+//! runs in an IMMEDIATE transaction, which admits one writer at a time), keep a
+//! heartbeat in `locked_at` while running, and finish only jobs they still own.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
-use crate::db::AnyConnection;
 use crate::db::schema::jobs;
+use crate::db::{AnyConnection, DbError, Tx};
+use crate::domain::ids::JobId;
 
-pub const SEND_MAIL: &str = "send_mail";
-
-pub struct JobSpec {
-    pub kind: &'static str,
-    pub payload: serde_json::Value,
-    pub max_attempts: i32,
-}
-
-impl JobSpec {
-    pub fn send_mail(outbox_id: i64) -> Self {
-        JobSpec {
-            kind: SEND_MAIL,
-            payload: serde_json::json!({ "outbox_id": outbox_id }),
-            max_attempts: 10,
-        }
+crate::text_enum! {
+    /// Where a job is in its life (`jobs.state`).
+    #[derive(utoipa::ToSchema)]
+    pub enum JobState {
+        /// Waiting for `run_at`, or for a free worker.
+        Queued = "queued",
+        /// Claimed by a worker whose heartbeat is in `locked_at`.
+        Running = "running",
+        /// Finished.
+        Done = "done",
+        /// Gave up: a permanent error, or `max_attempts` spent.
+        Failed = "failed",
     }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = jobs)]
 pub struct JobRow {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     pub payload: String,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: NaiveDateTime,
@@ -42,82 +41,147 @@ pub struct JobRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub unique_key: Option<String>,
 }
 
-pub fn enqueue(conn: &mut AnyConnection, job: &JobSpec, now: NaiveDateTime) -> QueryResult<i64> {
-    diesel::insert_into(jobs::table)
-        .values((
-            jobs::kind.eq(job.kind),
-            jobs::payload.eq(job.payload.to_string()),
-            jobs::state.eq("queued"),
-            jobs::attempts.eq(0),
-            jobs::max_attempts.eq(job.max_attempts),
-            jobs::run_at.eq(now),
-            jobs::created_at.eq(now),
-            jobs::updated_at.eq(now),
-        ))
-        .returning(jobs::id)
-        .get_result(conn)
-}
-
-const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
-     attempts = attempts + 1, updated_at = $2 \
-     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
-                 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, payload, state, attempts, max_attempts, run_at, locked_by, locked_at, \
-               last_error, created_at, updated_at";
-
-const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
-     attempts = attempts + 1, updated_at = $2 \
-     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
-                 ORDER BY run_at, id LIMIT 1) \
-     RETURNING id, kind, payload, state, attempts, max_attempts, run_at, locked_by, locked_at, \
-               last_error, created_at, updated_at";
-
-/// Takes the next due job for `worker`. Call inside a write transaction
-/// (`db::write_tx`), which on SQLite makes the select-and-update atomic.
-pub fn claim(
-    conn: &mut AnyConnection,
-    worker: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<JobRow>> {
-    let sql = match conn {
-        AnyConnection::Postgresql(_) => CLAIM_POSTGRES,
-        AnyConnection::Sqlite(_) => CLAIM_SQLITE,
+/// The job, if `$worker` still owns it (running, and locked by it).
+macro_rules! owned {
+    ($id:expr, $worker:expr) => {
+        jobs::table
+            .find($id)
+            .filter(jobs::locked_by.eq($worker))
+            .filter(jobs::state.eq(JobState::Running))
     };
-    diesel::sql_query(sql)
+}
+
+/// A job about to be queued.
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub unique_key: Option<&'a str>,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: JobId,
+}
+
+/// Queues a job in the caller's unit of work; `None` when a job of the same kind and
+/// unique key is already queued or running (one logical job is never queued twice).
+pub fn enqueue(
+    tx: &mut Tx<'_>,
+    job: &NewJob<'_>,
+    now: NaiveDateTime,
+) -> Result<Option<JobId>, DbError> {
+    // The same statement on both backends: each accepts an ON CONFLICT target with the
+    // partial index's predicate.
+    let id = diesel::sql_query(
+        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
+                           updated_at, unique_key) \
+         VALUES ($1, $2, 'queued', 0, $3, $4, $5, $5, $6) \
+         ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state IN ('queued', 'running') \
+         DO NOTHING RETURNING id",
+    )
+    .bind::<Text, _>(job.kind)
+    .bind::<Text, _>(job.payload)
+    .bind::<Integer, _>(job.max_attempts)
+    .bind::<Timestamp, _>(job.run_at)
+    .bind::<Timestamp, _>(now)
+    .bind::<Nullable<Text>, _>(job.unique_key)
+    .get_result::<Id>(&mut **tx)
+    .optional()?
+    .map(|r| r.id);
+    if id.is_some() {
+        tx.note_job_enqueued();
+    }
+    Ok(id)
+}
+
+/// Is any job due? A plain read, so an idle SQLite worker never takes the write lock.
+pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        jobs::table
+            .filter(jobs::state.eq(JobState::Queued))
+            .filter(jobs::run_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
+/// When the next queued job falls due, if any is queued.
+pub fn next_run_at(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> {
+    jobs::table
+        .filter(jobs::state.eq(JobState::Queued))
+        .select(diesel::dsl::min(jobs::run_at))
+        .first(conn)
+}
+
+const CLAIM: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
+     attempts = attempts + 1, updated_at = $2 \
+     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2 \
+                 ORDER BY run_at, id LIMIT 1 {lock}) \
+     RETURNING id, kind, payload, state, attempts, max_attempts, run_at, locked_by, locked_at, \
+               last_error, created_at, updated_at, unique_key";
+
+/// Takes the next due job for `worker`, counting the attempt at once (so a job that
+/// kills its worker still uses up its attempts).
+pub fn claim(tx: &mut Tx<'_>, worker: &str, now: NaiveDateTime) -> QueryResult<Option<JobRow>> {
+    diesel::sql_query(CLAIM.replace("{lock}", tx.skip_locked_clause()))
         .bind::<Text, _>(worker)
         .bind::<Timestamp, _>(now)
-        .get_result::<JobRow>(conn)
+        .get_result::<JobRow>(&mut **tx)
         .optional()
 }
 
-pub fn complete(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+/// Renews a running job's lease; false when this worker no longer owns it.
+pub fn heartbeat(
+    conn: &mut AnyConnection,
+    id: JobId,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(owned!(id, worker))
+        .set(jobs::locked_at.eq(now))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks a job done, if `worker` still owns it; returns whether it did.
+pub fn complete(
+    conn: &mut AnyConnection,
+    id: JobId,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     // locked_by stays: which worker ran a job is worth keeping.
-    diesel::update(jobs::table.find(id))
+    let n = diesel::update(owned!(id, worker))
         .set((
-            jobs::state.eq("done"),
+            jobs::state.eq(JobState::Done),
             jobs::last_error.eq(None::<String>),
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(n == 1)
 }
 
-/// Records a failed attempt: back to the queue at `retry_at`, or `failed` for good.
+/// Records a failed attempt, if `worker` still owns the job: back to the queue at
+/// `retry_at`, or `failed` for good. Returns whether it did.
 pub fn fail(
     conn: &mut AnyConnection,
-    id: i64,
+    id: JobId,
+    worker: &str,
     error: &str,
     retry_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let state = if retry_at.is_some() {
-        "queued"
+        JobState::Queued
     } else {
-        "failed"
+        JobState::Failed
     };
-    diesel::update(jobs::table.find(id))
+    let n = diesel::update(owned!(id, worker))
         .set((
             jobs::state.eq(state),
             jobs::run_at.eq(retry_at.unwrap_or(now)),
@@ -126,72 +190,106 @@ pub fn fail(
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(n == 1)
 }
 
-/// Puts back jobs whose worker vanished (locked before `stale_before`).
-pub fn requeue_stale(
+/// Takes back jobs whose worker stopped beating before `stale_before`: re-queued, or
+/// `failed` once their attempts are spent (a job that keeps killing its worker ends
+/// there). Returns `(requeued, failed)`.
+pub fn reclaim_stale(
     conn: &mut AnyConnection,
     stale_before: NaiveDateTime,
     now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        jobs::table
-            .filter(jobs::state.eq("running"))
-            .filter(jobs::locked_at.lt(stale_before)),
-    )
-    .set((
-        jobs::state.eq("queued"),
-        jobs::locked_by.eq(None::<String>),
-        jobs::updated_at.eq(now),
-    ))
-    .execute(conn)
-}
-
-/// Re-queues a failed job now, with a fresh attempt budget.
-pub fn retry(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(jobs::table.find(id).filter(jobs::state.eq("failed")))
+) -> QueryResult<(usize, usize)> {
+    let stale = jobs::table
+        .filter(jobs::state.eq(JobState::Running))
+        .filter(jobs::locked_at.lt(stale_before));
+    let failed = diesel::update(stale.filter(jobs::attempts.ge(jobs::max_attempts)))
         .set((
-            jobs::state.eq("queued"),
-            jobs::attempts.eq(0),
-            jobs::run_at.eq(now),
+            jobs::state.eq(JobState::Failed),
+            jobs::locked_by.eq(None::<String>),
+            jobs::last_error.eq("the worker running it stopped, and no attempts are left"),
             jobs::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    let requeued = diesel::update(stale)
+        .set((
+            jobs::state.eq(JobState::Queued),
+            jobs::locked_by.eq(None::<String>),
+            jobs::run_at.eq(now),
+            jobs::last_error.eq("the worker running it stopped"),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok((requeued, failed))
+}
+
+// SQLite numbers `$n` parameters in order of first appearance: keep them in order.
+const RETRY: &str = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, updated_at = $1, \
+     locked_by = NULL \
+     WHERE id = $2 AND state = 'failed' AND NOT EXISTS ( \
+         SELECT 1 FROM jobs AS live WHERE live.kind = jobs.kind AND live.unique_key = jobs.unique_key \
+         AND live.state IN ('queued', 'running'))";
+
+/// Re-queues a failed job now with a fresh attempt budget, unless the same logical
+/// job is already queued again. Returns whether it did.
+pub fn retry(conn: &mut AnyConnection, id: JobId, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::sql_query(RETRY)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(id)
         .execute(conn)?;
     Ok(n == 1)
 }
 
+/// Ids of the failed jobs of one kind, oldest first.
+pub fn failed_of_kind(conn: &mut AnyConnection, kind: &str) -> QueryResult<Vec<JobId>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::state.eq(JobState::Failed))
+        .order(jobs::id.asc())
+        .select(jobs::id)
+        .load(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, id: JobId) -> QueryResult<Option<JobRow>> {
+    jobs::table
+        .find(id)
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Newest first, `limit` rows with ids below `before_id`.
 pub fn list(
     conn: &mut AnyConnection,
-    state: Option<&str>,
+    state: Option<JobState>,
+    kind: Option<&str>,
+    before_id: Option<i64>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<JobRow>, i64)> {
-    let mut count = jobs::table.into_boxed();
+) -> QueryResult<Vec<JobRow>> {
     let mut rows = jobs::table.select(JobRow::as_select()).into_boxed();
     if let Some(state) = state {
-        count = count.filter(jobs::state.eq(state.to_owned()));
-        rows = rows.filter(jobs::state.eq(state.to_owned()));
+        rows = rows.filter(jobs::state.eq(state));
     }
-    let total = count.count().get_result(conn)?;
-    let rows = rows
-        .order(jobs::id.desc())
-        .limit(limit)
-        .offset(offset)
-        .load(conn)?;
-    Ok((rows, total))
+    if let Some(kind) = kind {
+        rows = rows.filter(jobs::kind.eq(kind.to_owned()));
+    }
+    if let Some(before) = before_id {
+        rows = rows.filter(jobs::id.lt(JobId(before)));
+    }
+    rows.order(jobs::id.desc()).limit(limit).load(conn)
 }
 
 #[derive(QueryableByName)]
 struct StateCount {
     #[diesel(sql_type = Text)]
-    state: String,
+    state: JobState,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
 
 /// Number of jobs per state.
-pub fn counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut AnyConnection) -> QueryResult<Vec<(JobState, i64)>> {
     Ok(diesel::sql_query(
         "SELECT state, CAST(COUNT(*) AS BIGINT) AS n FROM jobs GROUP BY state ORDER BY state",
     )
@@ -199,4 +297,25 @@ pub fn counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
     .into_iter()
     .map(|c| (c.state, c.n))
     .collect())
+}
+
+/// Deletes jobs done before `done_before` and failed before `failed_before`.
+pub fn purge(
+    conn: &mut AnyConnection,
+    done_before: NaiveDateTime,
+    failed_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    let done = diesel::delete(
+        jobs::table
+            .filter(jobs::state.eq(JobState::Done))
+            .filter(jobs::updated_at.lt(done_before)),
+    )
+    .execute(conn)?;
+    let failed = diesel::delete(
+        jobs::table
+            .filter(jobs::state.eq(JobState::Failed))
+            .filter(jobs::updated_at.lt(failed_before)),
+    )
+    .execute(conn)?;
+    Ok(done + failed)
 }

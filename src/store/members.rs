@@ -5,20 +5,21 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::project_members;
+use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::policy::ProjectRole;
 
 pub fn add(
     conn: &mut AnyConnection,
-    project_id: i64,
-    account_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
     role: ProjectRole,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(project_members::table)
         .values((
             project_members::project_id.eq(project_id),
-            project_members::account_id.eq(account_id),
-            project_members::role.eq(role.as_str()),
+            project_members::user_id.eq(user_id),
+            project_members::role.eq(role),
             project_members::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -27,13 +28,18 @@ pub fn add(
 
 pub fn role_of(
     conn: &mut AnyConnection,
-    project_id: i64,
-    account_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
 ) -> QueryResult<Option<ProjectRole>> {
-    let role: Option<String> = project_members::table
-        .find((project_id, account_id))
+    project_members::table
+        .find((project_id, user_id))
         .select(project_members::role)
         .first(conn)
-        .optional()?;
-    Ok(role.and_then(|r| r.parse().ok()))
+        .optional()
+}
+
+/// Removes the user from every project; returns how many memberships there were.
+pub fn remove_all(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<usize> {
+    diesel::delete(project_members::table.filter(project_members::user_id.eq(user_id)))
+        .execute(conn)
 }

@@ -1,7 +1,6 @@
 //! Queries, one module per resource. Every function takes `&mut AnyConnection` so it
 //! can run inside the caller's transaction or on its own.
 
-pub mod accounts;
 pub mod api_tokens;
 pub mod email_tokens;
 pub mod jobs;
@@ -9,5 +8,7 @@ pub mod members;
 pub mod oauth_states;
 pub mod outbox;
 pub mod projects;
+pub mod rate_limits;
 pub mod secrets;
 pub mod sessions;
+pub mod users;

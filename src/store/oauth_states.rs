@@ -5,12 +5,14 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::oauth_states;
+use crate::domain::auth::OAuthMode;
+use crate::domain::ids::UserId;
 
 pub fn insert(
     conn: &mut AnyConnection,
     state_hash: &str,
-    mode: &str,
-    account_id: Option<i64>,
+    mode: OAuthMode,
+    user_id: Option<UserId>,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -18,7 +20,7 @@ pub fn insert(
         .values((
             oauth_states::state_hash.eq(state_hash),
             oauth_states::mode.eq(mode),
-            oauth_states::account_id.eq(account_id),
+            oauth_states::user_id.eq(user_id),
             oauth_states::created_at.eq(now),
             oauth_states::expires_at.eq(expires_at),
         ))
@@ -26,27 +28,28 @@ pub fn insert(
     Ok(())
 }
 
-/// Removes and returns `(mode, account_id)` for a live state; `None` if unknown or expired.
+/// Removes and returns `(mode, user)` of a live state; `None` if unknown, already
+/// taken, or expired (an expired one is removed too).
 pub fn take(
     conn: &mut AnyConnection,
     state_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(String, Option<i64>)>> {
-    let found: Option<(i64, String, Option<i64>, NaiveDateTime)> = oauth_states::table
+) -> QueryResult<Option<(OAuthMode, Option<UserId>)>> {
+    let found: Option<(i64, OAuthMode, Option<UserId>, NaiveDateTime)> = oauth_states::table
         .filter(oauth_states::state_hash.eq(state_hash))
         .select((
             oauth_states::id,
             oauth_states::mode,
-            oauth_states::account_id,
+            oauth_states::user_id,
             oauth_states::expires_at,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, mode, account_id, expires_at)) = found else {
+    let Some((id, mode, user_id, expires_at)) = found else {
         return Ok(None);
     };
     let n = diesel::delete(oauth_states::table.find(id)).execute(conn)?;
-    Ok((n == 1 && expires_at > now).then_some((mode, account_id)))
+    Ok((n == 1 && expires_at > now).then_some((mode, user_id)))
 }
 
 pub fn purge_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {

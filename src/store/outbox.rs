@@ -1,46 +1,52 @@
-//! Queries on the mail `outbox`.
+//! Queries on the mail `outbox`. A message's body can carry a live link, so it is kept
+//! only until it is delivered or `purge_body_at` passes; the metadata stays.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::outbox;
-use crate::mail::templates::Rendered;
+use crate::domain::ids::OutboxId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
-    pub id: i64,
+    pub id: OutboxId,
     pub to_address: String,
     pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
+    /// `None` once delivered or purged.
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// Which template rendered it, e.g. `reset_password`.
+    pub template: String,
+    pub purge_body_at: Option<NaiveDateTime>,
 }
 
-pub fn insert(
-    conn: &mut AnyConnection,
-    to: &str,
-    mail: &Rendered,
-    now: NaiveDateTime,
-) -> QueryResult<i64> {
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMessage<'a> {
+    pub to_address: &'a str,
+    pub subject: &'a str,
+    pub text_body: Option<&'a str>,
+    pub html_body: Option<&'a str>,
+    pub template: &'a str,
+    pub created_at: NaiveDateTime,
+    pub purge_body_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+}
+
+pub fn insert(conn: &mut AnyConnection, message: &NewMessage<'_>) -> QueryResult<OutboxId> {
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::to_address.eq(to),
-            outbox::subject.eq(&mail.subject),
-            outbox::text_body.eq(&mail.text),
-            outbox::html_body.eq(&mail.html),
-            outbox::created_at.eq(now),
-            outbox::attempts.eq(0),
-        ))
+        .values(message)
         .returning(outbox::id)
         .get_result(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OutboxRow>> {
+pub fn find(conn: &mut AnyConnection, id: OutboxId) -> QueryResult<Option<OutboxRow>> {
     outbox::table
         .find(id)
         .select(OutboxRow::as_select())
@@ -48,18 +54,21 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OutboxRow>>
         .optional()
 }
 
-pub fn mark_sent(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+/// Marks a message delivered and drops its body.
+pub fn mark_sent(conn: &mut AnyConnection, id: OutboxId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(now),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::last_error.eq(None::<String>),
+            outbox::text_body.eq(None::<String>),
+            outbox::html_body.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn mark_failed_attempt(conn: &mut AnyConnection, id: i64, error: &str) -> QueryResult<()> {
+pub fn mark_failed_attempt(conn: &mut AnyConnection, id: OutboxId, error: &str) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
@@ -69,24 +78,53 @@ pub fn mark_failed_attempt(conn: &mut AnyConnection, id: i64, error: &str) -> Qu
     Ok(())
 }
 
-/// Newest first; only unsent messages unless `all`.
+/// Newest first; only unsent messages unless `all`; `limit` rows with ids below
+/// `before_id`.
 pub fn list(
     conn: &mut AnyConnection,
     all: bool,
+    before_id: Option<i64>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<OutboxRow>, i64)> {
-    let mut count = outbox::table.into_boxed();
+) -> QueryResult<Vec<OutboxRow>> {
     let mut rows = outbox::table.select(OutboxRow::as_select()).into_boxed();
     if !all {
-        count = count.filter(outbox::sent_at.is_null());
         rows = rows.filter(outbox::sent_at.is_null());
     }
-    let total = count.count().get_result(conn)?;
-    let rows = rows
-        .order(outbox::id.desc())
+    if let Some(before) = before_id {
+        rows = rows.filter(outbox::id.lt(OutboxId(before)));
+    }
+    rows.order(outbox::id.desc()).limit(limit).load(conn)
+}
+
+/// Unsent messages that still have a body, oldest first (to hand to a worker once
+/// SMTP is configured).
+pub fn deliverable(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxId>> {
+    outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::text_body.is_not_null())
+        .order(outbox::id.asc())
         .limit(limit)
-        .offset(offset)
-        .load(conn)?;
-    Ok((rows, total))
+        .select(outbox::id)
+        .load(conn)
+}
+
+/// Drops the bodies of unsent messages whose link has expired; returns how many.
+pub fn purge_expired_bodies(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::text_body.is_not_null())
+            .filter(outbox::purge_body_at.le(now)),
+    )
+    .set((
+        outbox::text_body.eq(None::<String>),
+        outbox::html_body.eq(None::<String>),
+        outbox::last_error.eq("not delivered before its link expired; the body was removed"),
+    ))
+    .execute(conn)
+}
+
+/// Deletes messages (metadata included) created before `before`.
+pub fn purge(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::created_at.lt(before))).execute(conn)
 }

@@ -4,18 +4,20 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::projects;
-use crate::db::{self, AnyConnection};
-use crate::domain::{NewProject, PageRequest};
+use crate::db::{self, AnyConnection, DbError};
+use crate::domain::ids::ProjectId;
+use crate::domain::{NewProject, PageRequest, ProjectKind};
+use crate::per_backend;
 
 /// A row of `projects` as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = projects)]
 pub struct ProjectRow {
-    pub id: i64,
+    pub id: ProjectId,
     pub slug: String,
     pub name: String,
     pub summary: String,
-    pub kind: String,
+    pub kind: ProjectKind,
     pub homepage: Option<String>,
     pub created_at: NaiveDateTime,
 }
@@ -26,7 +28,7 @@ struct ProjectInsert {
     slug: String,
     name: String,
     summary: String,
-    kind: String,
+    kind: ProjectKind,
     homepage: Option<String>,
     created_at: NaiveDateTime,
 }
@@ -37,23 +39,25 @@ impl ProjectInsert {
             slug: p.slug.into_inner(),
             name: p.name.into_inner(),
             summary: p.summary.into_inner(),
-            kind: p.kind.as_str().to_owned(),
+            kind: p.kind,
             homepage: p.homepage.map(|h| h.into_inner()),
             created_at: db::truncate_micros(created_at),
         }
     }
 }
 
-/// One page of projects, newest first, and the total count.
-pub fn list(conn: &mut AnyConnection, page: PageRequest) -> QueryResult<(Vec<ProjectRow>, i64)> {
-    let total = projects::table.count().get_result(conn)?;
-    let rows = projects::table
+/// One page of projects, newest first.
+pub fn page(conn: &mut AnyConnection, page: PageRequest) -> QueryResult<Vec<ProjectRow>> {
+    projects::table
         .select(ProjectRow::as_select())
         .order((projects::created_at.desc(), projects::id.desc()))
         .offset(page.offset())
         .limit(page.limit())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    projects::table.count().get_result(conn)
 }
 
 pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<ProjectRow>> {
@@ -64,41 +68,21 @@ pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<
         .optional()
 }
 
-/// Inserts a project; a taken slug surfaces as diesel's unique-violation error.
-pub fn insert(
-    conn: &mut AnyConnection,
-    project: NewProject,
-    created_at: NaiveDateTime,
-) -> QueryResult<ProjectRow> {
-    let id: i64 = diesel::insert_into(projects::table)
-        .values(ProjectInsert::new(project, created_at))
-        .returning(projects::id)
-        .get_result(conn)?;
-    projects::table
-        .select(ProjectRow::as_select())
-        .find(id)
-        .first(conn)
-}
-
-/// Inserts a project unless one with the same slug exists; returns whether it inserted.
+/// Inserts a project unless its slug is taken; `None` when it was. Safe against a
+/// concurrent insert of the same slug on both backends (the second waits for the
+/// first to commit, then inserts nothing).
 pub fn insert_if_absent(
     conn: &mut AnyConnection,
     project: NewProject,
     created_at: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> Result<Option<ProjectRow>, DbError> {
     let row = ProjectInsert::new(project, created_at);
-    // ON CONFLICT does not compile through the connection enum: run it per backend.
-    let inserted = match conn {
-        AnyConnection::Postgresql(c) => diesel::insert_into(projects::table)
-            .values(&row)
-            .on_conflict(projects::slug)
-            .do_nothing()
-            .execute(c)?,
-        AnyConnection::Sqlite(c) => diesel::insert_into(projects::table)
-            .values(&row)
-            .on_conflict(projects::slug)
-            .do_nothing()
-            .execute(c)?,
-    };
-    Ok(inserted == 1)
+    let inserted = per_backend!(conn, |c| diesel::insert_into(projects::table)
+        .values(&row)
+        .on_conflict(projects::slug)
+        .do_nothing()
+        .returning(ProjectRow::as_returning())
+        .get_result(c)
+        .optional())?;
+    Ok(inserted)
 }

@@ -5,36 +5,57 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{refresh_tokens, sessions};
+use crate::domain::auth::AuthMethod;
+use crate::domain::ids::{SessionId, UserId};
 
-pub fn create(conn: &mut AnyConnection, account_id: i64, now: NaiveDateTime) -> QueryResult<i64> {
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoke_reason: Option<String>,
+    pub auth_method: AuthMethod,
+    pub authenticated_at: NaiveDateTime,
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    method: AuthMethod,
+    now: NaiveDateTime,
+) -> QueryResult<SessionId> {
     diesel::insert_into(sessions::table)
         .values((
-            sessions::account_id.eq(account_id),
+            sessions::user_id.eq(user_id),
             sessions::created_at.eq(now),
+            sessions::auth_method.eq(method),
+            sessions::authenticated_at.eq(now),
         ))
         .returning(sessions::id)
         .get_result(conn)
 }
 
-/// Is the session live, and whose is it?
-pub fn active_account(conn: &mut AnyConnection, session_id: i64) -> QueryResult<Option<i64>> {
+/// The session if it is live (not revoked).
+pub fn find_live(conn: &mut AnyConnection, id: SessionId) -> QueryResult<Option<SessionRow>> {
     sessions::table
-        .find(session_id)
+        .find(id)
         .filter(sessions::revoked_at.is_null())
-        .select(sessions::account_id)
+        .select(SessionRow::as_select())
         .first(conn)
         .optional()
 }
 
 pub fn revoke(
     conn: &mut AnyConnection,
-    session_id: i64,
+    id: SessionId,
     reason: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(
         sessions::table
-            .find(session_id)
+            .find(id)
             .filter(sessions::revoked_at.is_null()),
     )
     .set((
@@ -45,40 +66,32 @@ pub fn revoke(
     Ok(())
 }
 
-pub fn revoke_all(
-    conn: &mut AnyConnection,
-    account_id: i64,
-    reason: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    revoke_all_except(conn, account_id, None, reason, now)
-}
-
-/// Revokes every live session of the account but `keep`.
+/// Revokes every live session of the user but `keep`; returns how many.
 pub fn revoke_all_except(
     conn: &mut AnyConnection,
-    account_id: i64,
-    keep: Option<i64>,
+    user_id: UserId,
+    keep: Option<SessionId>,
     reason: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(
-        sessions::table
-            .filter(sessions::account_id.eq(account_id))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::id.ne(keep.unwrap_or(-1))),
-    )
-    .set((
-        sessions::revoked_at.eq(now),
-        sessions::revoke_reason.eq(reason),
-    ))
-    .execute(conn)?;
-    Ok(())
+) -> QueryResult<usize> {
+    let mut query = diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        query = query.filter(sessions::id.ne(keep));
+    }
+    query
+        .set((
+            sessions::revoked_at.eq(now),
+            sessions::revoke_reason.eq(reason),
+        ))
+        .execute(conn)
 }
 
 pub fn add_refresh_token(
     conn: &mut AnyConnection,
-    session_id: i64,
+    session_id: SessionId,
     token_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
@@ -94,13 +107,14 @@ pub fn add_refresh_token(
     Ok(())
 }
 
+/// A refresh token with the session it belongs to.
 #[derive(Debug, Queryable)]
 pub struct RefreshLookup {
     pub token_id: i64,
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
-    pub account_id: i64,
+    pub user_id: UserId,
     pub session_revoked_at: Option<NaiveDateTime>,
 }
 
@@ -116,7 +130,7 @@ pub fn find_refresh_token(
             refresh_tokens::session_id,
             refresh_tokens::expires_at,
             refresh_tokens::used_at,
-            sessions::account_id,
+            sessions::user_id,
             sessions::revoked_at,
         ))
         .first(conn)
@@ -137,4 +151,31 @@ pub fn spend_refresh_token(
     .set(refresh_tokens::used_at.eq(now))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// When the token was spent (after a concurrent request spent it).
+pub fn refresh_token_used_at(
+    conn: &mut AnyConnection,
+    token_id: i64,
+) -> QueryResult<Option<NaiveDateTime>> {
+    refresh_tokens::table
+        .find(token_id)
+        .select(refresh_tokens::used_at)
+        .first(conn)
+}
+
+/// Deletes refresh tokens spent or expired before `before`, and sessions revoked
+/// before it (with their tokens); returns the rows removed.
+pub fn purge(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let tokens = diesel::delete(
+        refresh_tokens::table.filter(
+            refresh_tokens::used_at
+                .lt(before)
+                .or(refresh_tokens::expires_at.lt(before)),
+        ),
+    )
+    .execute(conn)?;
+    let revoked =
+        diesel::delete(sessions::table.filter(sessions::revoked_at.lt(before))).execute(conn)?;
+    Ok(tokens + revoked)
 }

@@ -81,24 +81,28 @@ impl TestApp {
             .expect("request failed")
     }
 
-    /// Puts an account straight into the database (no mail round trip).
+    /// Puts a user straight into the database (no mail round trip).
     pub fn insert_account(&self, email: &str, verified: bool, admin: bool) -> i64 {
         let mut conn = db::establish(&self.database_url).expect("connect");
         let hash = openfund::security::passwords::hash(PASSWORD).expect("hash");
         let now = db::now();
-        openfund::store::accounts::insert(
+        openfund::store::users::insert_if_absent(
             &mut conn,
-            &openfund::store::accounts::NewAccount {
+            &openfund::store::users::NewUser {
                 email,
                 display_name: "Test User",
                 password_hash: Some(&hash),
                 email_verified_at: verified.then_some(now),
                 is_admin: admin,
-                github: None,
+                github_id: None,
+                github_login: None,
+                created_at: now,
+                updated_at: now,
             },
-            now,
         )
-        .expect("insert account")
+        .expect("insert user")
+        .expect("a new address")
+        .get()
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
@@ -158,6 +162,20 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Moves the moment a refresh token was spent `secs` seconds into the past.
+    pub fn age_refresh_token(&self, secret: &str, secs: i64) {
+        use diesel::ExpressionMethods;
+        use openfund::db::schema::refresh_tokens;
+        let mut conn = db::establish(&self.database_url).expect("connect");
+        let hash = openfund::security::secrets::hash(secret);
+        let n = diesel::update(refresh_tokens::table)
+            .filter(refresh_tokens::token_hash.eq(hash))
+            .set(refresh_tokens::used_at.eq(db::now() - chrono::Duration::seconds(secs)))
+            .execute(&mut conn)
+            .expect("age refresh token");
+        assert_eq!(n, 1, "no such refresh token");
     }
 
     pub fn mail(&self) -> &MailSink {

@@ -96,7 +96,7 @@ async fn admin_actions_by_role() {
     assert_problem(
         call(&app, &Method::POST, path, &none, Some(&read_only)).await,
         403,
-        "insufficient_scope",
+        "forbidden",
     )
     .await;
     // An admin gets through the checks; there is simply no failed job 1.
@@ -106,14 +106,35 @@ async fn admin_actions_by_role() {
         "not_found",
     )
     .await;
-    // Read views accept an admin's read-only token.
+    // An admin's token without the admin scope acts as a plain user...
+    assert_problem(
+        call(
+            &app,
+            &Method::GET,
+            "/api/v1/admin/outbox",
+            &none,
+            Some(&read_only),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // ...and with it, reads the admin views (but still cannot change anything).
+    let admin_read = app.api_token(&admin, &["read", "admin"]).await;
     let res = call(
         &app,
         &Method::GET,
         "/api/v1/admin/outbox",
         &none,
-        Some(&read_only),
+        Some(&admin_read),
     )
     .await;
     assert_eq!(res.status().as_u16(), 200);
+    assert_problem(
+        call(&app, &Method::POST, path, &none, Some(&admin_read)).await,
+        403,
+        "insufficient_scope",
+    )
+    .await;
 }

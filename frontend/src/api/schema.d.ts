@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put every failed job of one kind back in the queue. */
+        post: operations["retry_jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/jobs/{id}/retry": {
         parameters: {
             query?: never;
@@ -45,7 +62,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The mail outbox: unsent messages (all with `all=true`), newest first. */
+        /**
+         * The mail outbox: unsent messages (all with `all=true`), newest first. Bodies are
+         *     never shown: they may carry live links.
+         */
         get: operations["list_outbox"];
         put?: never;
         post?: never;
@@ -141,7 +161,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a password-reset link, if the address has an account. */
+        /**
+         * Mail a password-reset link, if the address has an account. The answer is the same,
+         *     and takes the same time, either way.
+         */
         post: operations["password_reset"];
         delete?: never;
         options?: never;
@@ -158,7 +181,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the mailed link; signs out every session of the account. */
+        /**
+         * Set a new password with the mailed link; signs out every session and, unless
+         *     `keep_api_tokens`, revokes every personal API token.
+         */
         post: operations["password_reset_confirm"];
         delete?: never;
         options?: never;
@@ -176,8 +202,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Trade the refresh cookie for a new access token and a new refresh token. Presenting
-         *     a refresh token that was already spent revokes the whole session.
+         * Trade the refresh cookie for a new access token and a new refresh token. A spent
+         *     refresh token presented again within 30 s is a retry and is answered the same way;
+         *     later, it revokes the whole session.
          */
         post: operations["refresh"];
         delete?: never;
@@ -215,7 +242,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm an email address (a new account's, or a changed one) from the mailed link. */
+        /**
+         * Confirm an email address (a new account's, or a changed one) from the mailed link.
+         *     Opening a used link again for an address that is confirmed answers
+         *     `already_verified`.
+         */
         post: operations["verify_email"];
         delete?: never;
         options?: never;
@@ -264,11 +295,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account. */
+        /** The signed-in user. */
         get: operations["me"];
         put?: never;
         post?: never;
-        /** Delete the account and everything that belongs to it. */
+        /**
+         * Delete the account. Its name and email are removed and it can no longer sign in;
+         *     what it contributed stays in the public record, anonymised. An account without a
+         *     password must have signed in with GitHub in the last 10 minutes.
+         */
         delete: operations["delete_me"];
         options?: never;
         head?: never;
@@ -287,7 +322,9 @@ export interface paths {
         put?: never;
         /**
          * Start moving the account to a new address: a link goes to the new address, and the
-         *     change happens when it is opened.
+         *     change happens when it is opened (the old address then gets a notice, and other
+         *     sessions are signed out). The answer is the same whether or not the address is
+         *     taken; its owner is told someone tried.
          */
         post: operations["change_email"];
         delete?: never;
@@ -322,7 +359,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password; other sessions are signed out. */
+        /**
+         * Change the password (or set a first one). Other sessions are signed out, and unless
+         *     `keep_api_tokens` every personal API token is revoked. An account without a
+         *     password must have signed in with GitHub in the last 10 minutes.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -462,8 +503,12 @@ export interface components {
         ApiToken: {
             /** Format: date-time */
             created_at: string;
-            /** Format: int64 */
-            id: number;
+            /**
+             * Format: date-time
+             * @description When it stops working; null: never.
+             */
+            expires_at: string | null;
+            id: components["schemas"]["ApiTokenId"];
             /** Format: date-time */
             last_used_at: string | null;
             name: string;
@@ -471,6 +516,8 @@ export interface components {
             prefix: string;
             scopes: components["schemas"]["TokenScope"][];
         };
+        /** Format: int64 */
+        ApiTokenId: number;
         ChangeEmail: {
             new_email: string;
             /** @description Required when the account has a password. */
@@ -479,12 +526,23 @@ export interface components {
         ChangePassword: {
             /** @description Required when the account has a password. */
             current_password?: string | null;
+            /** @description Keep personal API tokens working (by default a password change revokes them all). */
+            keep_api_tokens?: boolean;
             /** @description 12–128 characters; not a common password; not containing the email's name. */
             new_password: string;
         };
         CreateApiToken: {
+            /**
+             * Format: int32
+             * @description Days until the token stops working (1–366); leave out for no expiry.
+             */
+            expires_in_days?: number | null;
             /** @example cluster reporter */
             name: string;
+            /**
+             * @description `read`, `write` (implies read) and, for site admins only, `admin` (the token may
+             *     use the admin's powers; without it an admin's token acts as a plain user).
+             */
             scopes: components["schemas"]["TokenScope"][];
         };
         /** @description A request to create a project. */
@@ -517,14 +575,12 @@ export interface components {
         EmailRequest: {
             email: string;
         };
-        /** @enum {string} */
-        GithubMode: "login" | "link";
         GithubStart: {
             /** @description Send the browser here. */
             authorize_url: string;
         };
         GithubStartRequest: {
-            mode: components["schemas"]["GithubMode"];
+            mode: components["schemas"]["OAuthMode"];
         };
         Health: {
             /** @description `ok` when the check passed. */
@@ -544,32 +600,36 @@ export interface components {
             attempts: number;
             /** Format: date-time */
             created_at: string;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["JobId"];
+            /** @description The job's kind, e.g. `send_mail`. */
             kind: string;
             last_error: string | null;
             /** Format: int32 */
             max_attempts: number;
             /** Format: date-time */
             run_at: string;
-            state: string;
+            state: components["schemas"]["JobState"];
             /** Format: date-time */
             updated_at: string;
         };
+        /** Format: int64 */
+        JobId: number;
+        /** @description One page of jobs, newest first. */
         JobPage: {
             items: components["schemas"]["Job"][];
-            /** Format: int32 */
-            page: number;
-            /** Format: int32 */
-            per_page: number;
-            /** Format: int64 */
-            total: number;
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
+        /**
+         * @description Where a job is in its life (`jobs.state`).
+         * @enum {string}
+         */
+        JobState: "queued" | "running" | "done" | "failed";
         LoginRequest: {
             email: string;
             password: string;
         };
-        /** @description The signed-in account. */
+        /** @description The signed-in user. */
         Me: {
             /** Format: date-time */
             created_at: string;
@@ -579,31 +639,35 @@ export interface components {
             github_login: string | null;
             /** @description False for accounts created through GitHub that never set a password. */
             has_password: boolean;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["UserId"];
             is_admin: boolean;
         };
+        /**
+         * @description Why a GitHub OAuth flow was started (`oauth_states.mode`).
+         * @enum {string}
+         */
+        OAuthMode: "login" | "link";
+        /** Format: int64 */
+        OutboxId: number;
         OutboxMessage: {
             /** Format: int32 */
             attempts: number;
             /** Format: date-time */
             created_at: string;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["OutboxId"];
             last_error: string | null;
             /** Format: date-time */
             sent_at: string | null;
             subject: string;
+            /** @description Which message it is, e.g. `verify_email`, `reset_password`. */
+            template: string;
             to: string;
         };
+        /** @description One page of the outbox, newest first. */
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
-            /** Format: int32 */
-            page: number;
-            /** Format: int32 */
-            per_page: number;
-            /** Format: int64 */
-            total: number;
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -632,8 +696,7 @@ export interface components {
              * @description Absolute http(s) URL, or null.
              */
             homepage: string | null;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["ProjectId"];
             kind: components["schemas"]["ProjectKind"];
             /** @example BLOOM */
             name: string;
@@ -644,8 +707,10 @@ export interface components {
             slug: string;
             summary: string;
         };
+        /** Format: int64 */
+        ProjectId: number;
         /**
-         * @description What kind of open AI work a project is.
+         * @description What kind of open AI work a project is (`projects.kind`).
          * @enum {string}
          */
         ProjectKind: "model" | "dataset" | "library" | "tool" | "other";
@@ -678,8 +743,24 @@ export interface components {
             password: string;
         };
         ResetConfirmRequest: {
+            /**
+             * @description Keep personal API tokens working (by default a reset revokes them all, since
+             *     whoever knew the old password may have made some).
+             */
+            keep_api_tokens?: boolean;
             password: string;
             token: string;
+        };
+        Retried: {
+            /**
+             * Format: int64
+             * @description How many failed jobs went back in the queue.
+             */
+            retried: number;
+        };
+        RetryKind: {
+            /** @description Every failed job of this kind is re-queued, e.g. `send_mail` after an outage. */
+            kind: string;
         };
         /**
          * @description An access token for `Authorization: Bearer`, and who it is for. The refresh token
@@ -697,18 +778,26 @@ export interface components {
             token_type: string;
         };
         StatusResponse: {
-            /** @description What happened, e.g. `verification_sent`, `verified`, `password_changed`. */
+            /**
+             * @description What happened, e.g. `verification_sent`, `verified`, `already_verified`,
+             *     `password_changed`.
+             */
             status: string;
         };
         TokenRequest: {
             /** @description The token from the emailed link. */
             token: string;
         };
-        /** @enum {string} */
-        TokenScope: "read" | "write";
+        /**
+         * @description One permission a personal API token may carry.
+         * @enum {string}
+         */
+        TokenScope: "read" | "write" | "admin";
         UpdateMe: {
             display_name: string;
         };
+        /** Format: int64 */
+        UserId: number;
         /** @description A rule a value broke, named by the field it came from and a stable reason code. */
         Violation: {
             /** @description Stable machine code, e.g. `too_long`. */
@@ -732,8 +821,12 @@ export interface operations {
             query?: {
                 /** @description Only jobs in this state (e.g. `failed`). */
                 state?: "queued" | "running" | "done" | "failed";
-                page?: number;
-                per_page?: number;
+                /** @description Only jobs of this kind (e.g. `send_mail`). */
+                kind?: string;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -750,7 +843,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description Invalid query */
+            /** @description Invalid query or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -770,6 +863,84 @@ export interface operations {
             };
             /** @description Not a site admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryKind"];
+            };
+        };
+        responses: {
+            /** @description Re-queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retried"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a site admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body does not fit the schema (`invalid_body`) or breaks a rule (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -832,8 +1003,9 @@ export interface operations {
             query?: {
                 /** @description Include sent messages. */
                 all?: boolean;
-                page?: number;
-                per_page?: number;
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -850,7 +1022,7 @@ export interface operations {
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
-            /** @description Invalid query */
+            /** @description Invalid query or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -944,6 +1116,15 @@ export interface operations {
             };
             /** @description Linking needs a signed-in session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Linking needs a session, not an API token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1067,6 +1248,15 @@ export interface operations {
             };
             /** @description Too many failed attempts */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too busy to check passwords right now */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1328,6 +1518,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too busy to check passwords right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     verify_email: {
@@ -1343,7 +1542,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Verified */
+            /** @description `verified`, or `already_verified` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1564,7 +1763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs a session */
+            /** @description Needs a session, or a recent sign-in with GitHub */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1593,6 +1792,15 @@ export interface operations {
             };
             /** @description The body does not fit the schema (`invalid_body`) or breaks a rule (`validation_failed`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1693,7 +1901,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Verification sent to the new address */
+            /** @description Verification sent to the new address (if it is free) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -1720,17 +1928,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs a session */
+            /** @description Needs a session, or a recent sign-in with GitHub */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Address in use */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1758,6 +1957,15 @@ export interface operations {
             };
             /** @description Invalid address */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1850,7 +2058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs a session */
+            /** @description Needs a session, or a recent sign-in with GitHub */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1879,6 +2087,15 @@ export interface operations {
             };
             /** @description The new password breaks a rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1966,7 +2183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs a session */
+            /** @description Needs a session; the admin scope needs a site admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,7 +2219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid name or scopes */
+            /** @description Invalid name, scopes or lifetime */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -32,6 +32,7 @@ export function apiToken(overrides: Partial<ApiToken> = {}): ApiToken {
     prefix: "of_3kd9",
     created_at: "2025-11-21T10:00:00Z",
     last_used_at: null,
+    expires_at: null,
     ...overrides,
   };
 }

@@ -1,0 +1,170 @@
+//! How each use-case error becomes a problem (status and stable `code`). The codes are
+//! part of the API: the web app and clients switch on them.
+
+use actix_web::http::StatusCode;
+
+use super::ApiError;
+use crate::app::Denied;
+use crate::app::admin::AdminError;
+use crate::app::auth::AuthError;
+use crate::app::github::GithubSignInError;
+use crate::app::hasher::HashError;
+use crate::app::limits::LimitError;
+use crate::app::projects::ProjectError;
+use crate::app::sessions::SessionError;
+use crate::app::tokens::TokenError;
+use crate::app::users::UserError;
+use crate::domain::cursor::PageError;
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        let detail = d.to_string();
+        match d {
+            Denied::SessionRequired => ApiError::forbidden("session_required", detail),
+            Denied::InsufficientScope => ApiError::forbidden("insufficient_scope", detail),
+            Denied::NotAdmin => ApiError::forbidden("forbidden", detail),
+            Denied::EmailNotVerified => ApiError::forbidden("email_not_verified", detail),
+            Denied::Forbidden => ApiError::forbidden("forbidden", detail),
+            Denied::ReauthenticationRequired => {
+                ApiError::forbidden("reauthentication_required", detail)
+            }
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => ApiError::busy(
+                "too many sign-ins are being checked right now; try again in a moment",
+            ),
+            HashError::Failed(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Limited { retry_after_secs } => ApiError::rate_limited(retry_after_secs),
+            LimitError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<PageError> for ApiError {
+    fn from(e: PageError) -> Self {
+        match e {
+            PageError::Limit(v) => ApiError::invalid_parameters(vec![v]),
+            PageError::Cursor => ApiError::bad_request(
+                "invalid_cursor",
+                "the cursor is not one this server handed out; start from the first page",
+            ),
+        }
+    }
+}
+
+fn invalid_link() -> ApiError {
+    ApiError::not_found("this link is invalid, expired or already used")
+        .with_code("invalid_or_expired_link")
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Invalid(v) => ApiError::validation(v),
+            AuthError::InvalidCredentials => {
+                ApiError::unauthorized("invalid_credentials", e.to_string())
+            }
+            AuthError::EmailNotVerified => ApiError::forbidden(
+                "email_not_verified",
+                "confirm your email address first; we can send the link again",
+            ),
+            AuthError::InvalidLink => invalid_link(),
+            AuthError::EmailTaken => ApiError::conflict("email_taken", e.to_string()),
+            AuthError::Limited(l) => l.into(),
+            AuthError::Hash(h) => h.into(),
+            AuthError::Session(s) => s.into(),
+            AuthError::Secret(_) => ApiError::internal(e),
+            AuthError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::RefreshRejected(why) => {
+                ApiError::unauthorized("invalid_refresh_token", why)
+            }
+            SessionError::InvalidToken => ApiError::unauthorized("invalid_token", e.to_string()),
+            SessionError::Issue(_) => ApiError::internal(e),
+            SessionError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Denied(d) => d.into(),
+            TokenError::Invalid(v) => ApiError::validation(v),
+            TokenError::TooMany => ApiError::conflict("too_many_tokens", e.to_string()),
+            TokenError::NotFound => ApiError::not_found(e.to_string()),
+            TokenError::InvalidToken => ApiError::unauthorized("invalid_token", e.to_string()),
+            TokenError::Secret(_) => ApiError::internal(e),
+            TokenError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Denied(d) => d.into(),
+            UserError::Invalid(v) => ApiError::validation(v),
+            UserError::WrongPassword => {
+                ApiError::unauthorized("invalid_credentials", e.to_string())
+            }
+            UserError::LastSignInMethod => ApiError::conflict("last_sign_in_method", e.to_string()),
+            UserError::Gone => ApiError::unauthorized("invalid_token", e.to_string()),
+            UserError::Limited(l) => l.into(),
+            UserError::Hash(h) => h.into(),
+            UserError::Auth(a) => a.into(),
+            UserError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(e: ProjectError) -> Self {
+        match e {
+            ProjectError::Denied(d) => d.into(),
+            ProjectError::SlugTaken(_) => ApiError::conflict("slug_taken", e.to_string()),
+            ProjectError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ProjectError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Denied(d) => d.into(),
+            AdminError::NoFailedJob => ApiError::not_found(e.to_string()),
+            AdminError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<GithubSignInError> for ApiError {
+    fn from(e: GithubSignInError) -> Self {
+        match e {
+            GithubSignInError::Denied(d) => d.into(),
+            GithubSignInError::Db(d) => d.into(),
+            other => {
+                ApiError::new(StatusCode::BAD_REQUEST, other.code()).with_detail(other.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Newtype ids, one per table whose ids meet others', so a `UserId` can never be
+//! passed where a `ProjectId` is meant. Stored as `BIGINT`; JSON shows a bare integer.
+
+crate::id_type! {
+    /// A user (`users.id`).
+    pub struct UserId;
+}
+
+crate::id_type! {
+    /// A project (`projects.id`).
+    pub struct ProjectId;
+}
+
+crate::id_type! {
+    /// A session, i.e. one refresh-token family (`sessions.id`).
+    pub struct SessionId;
+}
+
+crate::id_type! {
+    /// A personal API token (`api_tokens.id`).
+    pub struct ApiTokenId;
+}
+
+crate::id_type! {
+    /// A queued job (`jobs.id`).
+    pub struct JobId;
+}
+
+crate::id_type! {
+    /// A message in the mail outbox (`outbox.id`).
+    pub struct OutboxId;
+}

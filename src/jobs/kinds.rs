@@ -1,0 +1,226 @@
+//! The job kinds. Each is listed once more in [`super::registry`].
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, JobContext, JobError};
+use crate::app;
+use crate::db::{self, DbError};
+use crate::domain::Email;
+use crate::domain::ids::OutboxId;
+use crate::mail::Delivery;
+use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, sessions};
+
+/// Delivers one outbox message. Retried by age rather than by count: an SMTP outage
+/// of days loses nothing, and a message older than `mail_max_age` is given up on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendMail {
+    pub outbox_id: OutboxId,
+}
+
+impl Job for SendMail {
+    const NAME: &'static str = "send_mail";
+    // The budget is the message's age (see `run`); this only bounds a runaway.
+    const MAX_ATTEMPTS: i32 = 100_000;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.outbox_id.to_string())
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let id = self.outbox_id;
+        let Some(row) = ctx
+            .db
+            .read(move |conn| Ok::<_, DbError>(outbox::find(conn, id)?))
+            .await?
+        else {
+            return Ok(());
+        };
+        if row.sent_at.is_some() || row.text_body.is_none() {
+            // Already delivered, or its link expired and the body was removed.
+            return Ok(());
+        }
+        let age = db::now() - row.created_at;
+        if age > ctx.mail_max_age {
+            let why = format!(
+                "gave up: not delivered within {} hours",
+                ctx.mail_max_age.num_hours()
+            );
+            let message = why.clone();
+            ctx.db
+                .write(move |tx| Ok::<_, DbError>(outbox::mark_failed_attempt(tx, id, &message)?))
+                .await?;
+            return Err(JobError::Permanent(why));
+        }
+        match ctx.mailer.send(&row).await {
+            Ok(Delivery::Sent) => {
+                ctx.db
+                    .write(move |tx| Ok::<_, DbError>(outbox::mark_sent(tx, id, db::now())?))
+                    .await?;
+                tracing::info!(outbox_id = %id, "mail sent");
+                Ok(())
+            }
+            Ok(Delivery::NotConfigured) => {
+                // Stays in the outbox; `DeliverPendingMail` sends it once SMTP is set.
+                tracing::info!(
+                    outbox_id = %id,
+                    to = %row.to_address,
+                    subject = %row.subject,
+                    "no SMTP server configured: the message stays in the outbox (`openfund outbox` lists it)"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                let message = e.to_string();
+                ctx.db
+                    .write(move |tx| {
+                        Ok::<_, DbError>(outbox::mark_failed_attempt(tx, id, &message)?)
+                    })
+                    .await?;
+                Err(JobError::Retry(format!("mail: {e}")))
+            }
+        }
+    }
+}
+
+/// Hands every undelivered message that still has a body to a [`SendMail`] job: mail
+/// queued while no SMTP server was configured goes out once one is. Runs when a worker
+/// with SMTP starts, and every ten minutes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeliverPendingMail;
+
+impl Job for DeliverPendingMail {
+    const NAME: &'static str = "deliver_pending_mail";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(600))
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        if !ctx.mailer.is_configured() {
+            return Ok(());
+        }
+        let queued = ctx
+            .db
+            .write(|tx| {
+                let now = db::now();
+                let mut queued = 0;
+                for outbox_id in outbox::deliverable(tx, 10_000)? {
+                    // A message whose SendMail job is live is skipped (unique key).
+                    if super::enqueue(tx, &SendMail { outbox_id }, now)?.is_some() {
+                        queued += 1;
+                    }
+                }
+                Ok::<_, DbError>(queued)
+            })
+            .await?;
+        if queued > 0 {
+            tracing::info!(queued, "queued delivery of mail waiting in the outbox");
+        }
+        Ok(())
+    }
+}
+
+/// Sends a password-reset link if the address has an account. Queued by the request
+/// handler, so the answer takes the same time whether or not the account exists.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendPasswordReset {
+    pub email: String,
+}
+
+impl Job for SendPasswordReset {
+    const NAME: &'static str = "send_password_reset";
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let Ok(email) = Email::parse("email", &self.email) else {
+            return Ok(());
+        };
+        let mail = ctx.mail.clone();
+        ctx.db
+            .write(move |tx| app::auth::send_password_reset(tx, &mail, &email, db::now()))
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))
+    }
+}
+
+/// Sends a new verification link if the address has an unverified account; queued by
+/// the request handler like [`SendPasswordReset`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ResendVerification {
+    pub email: String,
+}
+
+impl Job for ResendVerification {
+    const NAME: &'static str = "resend_verification";
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let Ok(email) = Email::parse("email", &self.email) else {
+            return Ok(());
+        };
+        let mail = ctx.mail.clone();
+        ctx.db
+            .write(move |tx| app::auth::resend_verification(tx, &mail, &email, db::now()))
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))
+    }
+}
+
+/// Removes what is no longer needed, after the retention periods in
+/// [`super::Retention`]: spent refresh tokens and revoked sessions, used or expired mail
+/// links, expired OAuth states and rate-limit windows, finished jobs, old outbox rows,
+/// and the bodies of undelivered mail whose link has expired. Runs every hour.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Purge;
+
+impl Job for Purge {
+    const NAME: &'static str = "purge";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let r = ctx.retention;
+        let removed = ctx
+            .db
+            .write(move |tx| {
+                let now = db::now();
+                let counts = [
+                    ("mail bodies", outbox::purge_expired_bodies(tx, now)?),
+                    (
+                        "refresh tokens and sessions",
+                        sessions::purge(tx, now - r.credentials)?,
+                    ),
+                    ("mail links", email_tokens::purge(tx, now - r.credentials)?),
+                    ("oauth states", oauth_states::purge_expired(tx, now)?),
+                    // The longest rate-limit window is a day.
+                    (
+                        "rate-limit windows",
+                        rate_limits::purge(tx, now - chrono::Duration::days(1))?,
+                    ),
+                    (
+                        "jobs",
+                        jobs::purge(tx, now - r.jobs_done, now - r.jobs_failed)?,
+                    ),
+                    ("outbox messages", outbox::purge(tx, now - r.mail)?),
+                ];
+                Ok::<_, DbError>(counts)
+            })
+            .await?;
+        for (what, n) in removed {
+            if n > 0 {
+                tracing::info!(what, removed = n, "purged");
+            }
+        }
+        Ok(())
+    }
+}
