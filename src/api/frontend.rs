@@ -222,7 +222,12 @@ async fn project_preview(
 /// The head and status of the page at `path`.
 async fn page_head(state: &AppState, path: &str) -> (StatusCode, Head) {
     let site = state.services.mail.instance_name.clone();
-    let base = state.services.mail.public_url.trim_end_matches('/').to_owned();
+    let base = state
+        .services
+        .mail
+        .public_url
+        .trim_end_matches('/')
+        .to_owned();
     let titled = |title: &str| format!("{title} · {site}");
     let plain = |title: String| Head {
         title,
