@@ -250,11 +250,10 @@ function canConnect(port) {
  * Starts a real local SMTP server for one run:
  *   python3 -m aiosmtpd -n -l 127.0.0.1:<free port> -c aiosmtpd.handlers.Mailbox <maildir>
  * Every message it accepts lands as one file in `<maildir>/new/` (the
- * Mailbox handler creates the maildir). `port` picks the port (default: a free
- * one), so a server can be pointed at it before it is up. Returns
+ * Mailbox handler creates the maildir). Returns
  * { port, url, maildir, messages(), waitForMail(pred, timeoutMs), logs(), stop() }.
  */
-export async function startMailServer(maildir, { port: wantedPort } = {}) {
+export async function startMailServer(maildir) {
   const probe = spawnSync(PYTHON, ["-c", "import aiosmtpd"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) {
     throw new Error(
@@ -264,7 +263,7 @@ export async function startMailServer(maildir, { port: wantedPort } = {}) {
   }
   // Maildir creates <maildir> and its cur/new/tmp, but not missing parents.
   mkdirSync(dirname(maildir), { recursive: true });
-  const port = wantedPort ?? (await freePort());
+  const port = await freePort();
   const logs = tail();
   const child = spawn(
     PYTHON,
