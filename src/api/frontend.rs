@@ -55,7 +55,7 @@ impl Frontend {
 }
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>OpenFund</title></head><body style=\"font-family:system-ui;max-width:40rem;margin:4rem auto\">\
+<!-- openfund:head --><title>OpenFund</title><!-- /openfund:head --></head><body>\
 <h1>OpenFund</h1><p>The web front end has not been built. Run <code>make build</code> \
 (or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>) and reload.</p>\
 <p>The API is up: <a href=\"/api/v1/openapi.json\">OpenAPI document</a>.</p></body></html>";
@@ -285,10 +285,11 @@ struct AppPage;
 /// not-found page when no page lives at the path.
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let (status, head) = page_head(&state, req.path()).await;
-    let body = match state.frontend.file("index.html") {
-        Some(index) => with_head(&String::from_utf8_lossy(&index), &head),
-        None => NOT_BUILT.to_owned(),
-    };
+    let index = state
+        .frontend
+        .file("index.html")
+        .map(|i| String::from_utf8_lossy(&i).into_owned());
+    let body = with_head(index.as_deref().unwrap_or(NOT_BUILT), &head);
     let mut res = HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -415,6 +416,10 @@ mod tests {
         assert!(out.ends_with("/>\n<script src=\"/a.js\"></script></head>"));
         assert!(!out.contains("Old"));
         assert_eq!(with_head("<head></head>", &head()), "<head></head>");
+        // The page shown when the front end is not built gets the head too.
+        let not_built = with_head(NOT_BUILT, &head());
+        assert!(not_built.contains("<title>&lt;Tiny"), "{not_built}");
+        assert!(!not_built.contains("style="), "{not_built}");
     }
 
     #[test]
