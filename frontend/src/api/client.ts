@@ -304,7 +304,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
   // One refresh at a time in this tab: concurrent callers share the request, so
   // the cookie is not spent twice for nothing. (Other tabs refresh on their own:
-  // the server accepts a refresh token presented twice within a few seconds.)
+  // the server accepts a refresh token presented twice within a short grace window.)
   let refreshing: Promise<Session | null> | null = null;
 
   /**
