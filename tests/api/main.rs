@@ -15,5 +15,6 @@ mod openapi;
 mod permissions;
 mod projects;
 mod schema_parity;
+mod security;
 mod tokens;
 mod web;
