@@ -149,6 +149,8 @@ fn rotate(
     // Concurrent refreshes of one session queue here (PostgreSQL; SQLite's write lock
     // already serialises them), so each sees what the previous one did.
     tx.lock(RowLock::Session(found.session_id))?;
+    // The lock may have been waited for: what happened meanwhile is in the past of now.
+    let now = crate::db::now().max(now);
     if found.session_revoked_at.is_some() {
         return Ok(Rotation::Rejected("the session was signed out"));
     }

@@ -211,6 +211,33 @@ pub fn establish_with(url: &DatabaseUrl, lock_timeout: Duration) -> Result<AnyCo
     }
 }
 
+/// Like [`establish_with`], but a SQLite file that is missing is an error instead of a
+/// new empty database: pooled connections use it, so a database file deleted under a
+/// running server stays missing (and `/readyz` says so) instead of coming back empty.
+fn establish_existing(url: &DatabaseUrl, lock_timeout: Duration) -> Result<AnyConnection, DbError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let millis = lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+            // An SQLite URI (https://sqlite.org/uri.html) with `mode=rw`: never create.
+            let mut uri = String::from("file:");
+            for c in path.to_string_lossy().chars() {
+                match c {
+                    '%' => uri.push_str("%25"),
+                    '?' => uri.push_str("%3f"),
+                    '#' => uri.push_str("%23"),
+                    c => uri.push(c),
+                }
+            }
+            uri.push_str("?mode=rw");
+            let mut conn = SqliteConnection::establish(&uri)
+                .map_err(|e| DbError::Missing(format!("SQLite file {}: {e}", path.display())))?;
+            configure_sqlite(&mut conn, millis)?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(_) => establish_with(url, lock_timeout),
+    }
+}
+
 fn configure_sqlite(conn: &mut SqliteConnection, busy_timeout_ms: u128) -> Result<(), DbError> {
     // busy_timeout first, so that switching to WAL waits for a concurrent opener.
     conn.batch_execute(&format!(
@@ -234,7 +261,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = DbError;
 
     fn connect(&self) -> Result<AnyConnection, DbError> {
-        establish_with(&self.url, self.lock_timeout)
+        establish_existing(&self.url, self.lock_timeout)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
