@@ -152,6 +152,7 @@ impl From<AdminError> for ApiError {
         match e {
             AdminError::Denied(d) => d.into(),
             AdminError::NoFailedJob => ApiError::not_found(e.to_string()),
+            AdminError::Invalid(v) => ApiError::validation(v),
             AdminError::Db(d) => d.into(),
         }
     }

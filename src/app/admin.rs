@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, Tx};
+use crate::domain::Violation;
 use crate::domain::cursor::KeysetPage;
 use crate::domain::ids::JobId;
 use crate::store::jobs::{self, JobRow, JobState};
@@ -16,6 +17,9 @@ pub enum AdminError {
     Denied(#[from] Denied),
     #[error("no failed job with this id")]
     NoFailedJob,
+    /// The input breaks a rule (each violation names its field).
+    #[error("invalid input")]
+    Invalid(Vec<Violation>),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -49,6 +53,24 @@ pub fn retry_job(
     }
 }
 
+/// Longest job kind name (`jobs.kind`), in characters.
+pub const MAX_KIND_LEN: usize = 64;
+
+/// A job kind as an operator typed it: 1–[`MAX_KIND_LEN`] characters. Any such name
+/// is accepted, known or not (failed jobs of a kind this version no longer has can be
+/// retried, and fail again).
+fn check_kind(kind: &str) -> Result<(), AdminError> {
+    let len = kind.chars().count();
+    if len == 0 || len > MAX_KIND_LEN {
+        return Err(AdminError::Invalid(vec![Violation::new(
+            "kind",
+            if len == 0 { "empty" } else { "too_long" },
+            format!("a job kind is 1 to {MAX_KIND_LEN} characters, e.g. send_mail"),
+        )]));
+    }
+    Ok(())
+}
+
 /// Puts every failed job of `kind` back in the queue; returns how many.
 pub fn retry_kind(
     tx: &mut Tx<'_>,
@@ -67,6 +89,7 @@ pub fn retry_failed_of_kind(
     kind: &str,
     now: NaiveDateTime,
 ) -> Result<usize, AdminError> {
+    check_kind(kind)?;
     let mut retried = 0;
     for id in jobs::failed_of_kind(tx, kind)? {
         if jobs::retry(tx, id, now)? {

@@ -41,7 +41,17 @@ impl Job for SendMail {
             // Already delivered, or its link expired and the body was removed.
             return Ok(());
         }
-        let age = db::now() - row.created_at;
+        let now = db::now();
+        if row.purge_body_at.is_some_and(|at| at <= now) {
+            // Its link no longer works: sending it would only confuse. The purge job
+            // would drop the body within the hour; do it now.
+            ctx.db
+                .write(move |tx| Ok::<_, DbError>(outbox::drop_expired_body(tx, id, now)?))
+                .await?;
+            tracing::info!(outbox_id = %id, "not sent: its link expired before delivery");
+            return Ok(());
+        }
+        let age = now - row.created_at;
         if age > ctx.mail_max_age {
             let why = format!(
                 "gave up: not delivered within {} hours",
@@ -78,7 +88,14 @@ impl Job for SendMail {
                         Ok::<_, DbError>(outbox::mark_failed_attempt(tx, id, &message)?)
                     })
                     .await?;
-                Err(JobError::Retry(format!("mail: {e}")))
+                if e.is_permanent() {
+                    // The server refused this message for good (5xx: no such mailbox, a
+                    // rejected sender): retrying for days would only annoy it. After a
+                    // fix (e.g. credentials), an admin retries the failed `send_mail` jobs.
+                    Err(JobError::Permanent(format!("mail: {e}")))
+                } else {
+                    Err(JobError::Retry(format!("mail: {e}")))
+                }
             }
         }
     }

@@ -123,6 +123,21 @@ pub fn enqueue<J: Job>(
     enqueue_at(tx, job, now, now)
 }
 
+/// Queues `job` to run now; when the same logical job is already queued for later,
+/// moves it to now instead. A job without a [`Job::unique_key`] is simply queued.
+pub fn enqueue_or_bring_forward<J: Job>(
+    tx: &mut Tx<'_>,
+    job: &J,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    if enqueue(tx, job, now)?.is_none()
+        && let Some(key) = job.unique_key()
+    {
+        store::bring_forward(tx, J::NAME, &key, now)?;
+    }
+    Ok(())
+}
+
 /// Queues `job` to run at `run_at`.
 pub fn enqueue_at<J: Job>(
     tx: &mut Tx<'_>,

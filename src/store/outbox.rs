@@ -108,6 +108,9 @@ pub fn deliverable(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Outb
         .load(conn)
 }
 
+/// Recorded as `last_error` of a message whose link expired before delivery.
+pub const LINK_EXPIRED: &str = "not delivered before its link expired; the body was removed";
+
 /// Drops the bodies of unsent messages whose link has expired; returns how many.
 pub fn purge_expired_bodies(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
@@ -119,9 +122,32 @@ pub fn purge_expired_bodies(conn: &mut AnyConnection, now: NaiveDateTime) -> Que
     .set((
         outbox::text_body.eq(None::<String>),
         outbox::html_body.eq(None::<String>),
-        outbox::last_error.eq("not delivered before its link expired; the body was removed"),
+        outbox::last_error.eq(LINK_EXPIRED),
     ))
     .execute(conn)
+}
+
+/// [`purge_expired_bodies`] for one message (its link expired before it could be
+/// sent); returns whether it dropped a body.
+pub fn drop_expired_body(
+    conn: &mut AnyConnection,
+    id: OutboxId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::text_body.is_not_null())
+            .filter(outbox::purge_body_at.le(now)),
+    )
+    .set((
+        outbox::text_body.eq(None::<String>),
+        outbox::html_body.eq(None::<String>),
+        outbox::last_error.eq(LINK_EXPIRED),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Deletes messages (metadata included) created before `before`.
