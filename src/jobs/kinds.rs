@@ -102,8 +102,9 @@ impl Job for SendMail {
 }
 
 /// Hands every undelivered message that still has a body to a [`SendMail`] job: mail
-/// queued while no SMTP server was configured goes out once one is. Runs when a worker
-/// with SMTP starts, and every ten minutes.
+/// queued while no SMTP server was configured goes out once one is. Messages past the
+/// age limit or whose delivery failed for good are left alone (an admin retries the
+/// failed `send_mail` jobs). Runs when a worker with SMTP starts, and every ten minutes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeliverPendingMail;
 
@@ -122,12 +123,15 @@ impl Job for DeliverPendingMail {
         if !ctx.mailer.is_configured() {
             return Ok(());
         }
+        let max_age = ctx.mail_max_age;
         let queued = ctx
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 let now = db::now();
                 let mut queued = 0;
-                for outbox_id in outbox::deliverable(tx, 10_000)? {
+                // Mail past the age limit, or whose delivery failed for good, is not
+                // queued again (it would fail again, every ten minutes).
+                for outbox_id in outbox::deliverable(tx, SendMail::NAME, now - max_age, 10_000)? {
                     // A message whose SendMail job is live is skipped (unique key).
                     if super::enqueue(tx, &SendMail { outbox_id }, now)?.is_some() {
                         queued += 1;

@@ -96,12 +96,31 @@ pub fn list(
     rows.order(outbox::id.desc()).limit(limit).load(conn)
 }
 
-/// Unsent messages that still have a body, oldest first (to hand to a worker once
-/// SMTP is configured).
-pub fn deliverable(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxId>> {
+/// Unsent messages created at or after `not_before` that still have a body and whose
+/// delivery has not failed for good, oldest first: what to hand to a worker once SMTP
+/// is configured. A message whose delivery job (`job_kind`, unique key the message id)
+/// failed waits for an admin to retry that job instead.
+pub fn deliverable(
+    conn: &mut AnyConnection,
+    job_kind: &str,
+    not_before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxId>> {
+    use diesel::sql_types::{Nullable, Text};
+
+    use crate::db::schema::jobs;
+    use crate::store::jobs::JobState;
+    let failed_delivery = jobs::table
+        .filter(jobs::kind.eq(job_kind))
+        .filter(jobs::state.eq(JobState::Failed))
+        .filter(jobs::unique_key.eq(diesel::dsl::sql::<Nullable<Text>>(
+            "CAST(outbox.id AS TEXT)",
+        )));
     outbox::table
         .filter(outbox::sent_at.is_null())
         .filter(outbox::text_body.is_not_null())
+        .filter(outbox::created_at.ge(not_before))
+        .filter(diesel::dsl::not(diesel::dsl::exists(failed_delivery)))
         .order(outbox::id.asc())
         .limit(limit)
         .select(outbox::id)

@@ -112,6 +112,28 @@ pub fn outbox_row(conn: &mut AnyConnection, id: OutboxId) -> OutboxRow {
         .expect("outbox row")
 }
 
+/// Runs the recurring job `kind` (e.g. `purge`) now instead of at its next turn, and
+/// waits until it has finished once more.
+pub async fn run_recurring_now(conn: &mut AnyConnection, kind: &str) {
+    let done = |conn: &mut AnyConnection| {
+        jobs_of(conn, kind)
+            .iter()
+            .filter(|j| j.state == JobState::Done)
+            .count()
+    };
+    let before = done(conn);
+    let moved = db::tx::run_write(conn, |tx| {
+        Ok::<_, db::DbError>(jobs::bring_forward(tx, kind, "", db::now())?)
+    })
+    .unwrap()
+    .0;
+    assert!(moved, "no {kind} job waiting for its next turn");
+    eventually(&format!("{kind} to run"), Duration::from_secs(20), || {
+        (done(conn) > before).then_some(())
+    })
+    .await;
+}
+
 /// Runs the `openfund` binary with `args` against `url`; returns (success, stdout).
 pub fn openfund_cli(url: &DatabaseUrl, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_openfund"))

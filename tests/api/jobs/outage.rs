@@ -122,6 +122,10 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
     let delivered = app.mail().messages();
     assert_eq!(delivered.len(), 1);
     assert!(delivered[0].is_to("fresh@example.org"));
+
+    // The sweep for mail waiting in the outbox leaves a message given up on alone.
+    run_recurring_now(&mut conn, "deliver_pending_mail").await;
+    assert_eq!(jobs_of(&mut conn, "send_mail").len(), 2, "the stale message was queued again");
 }
 
 /// A message the SMTP server refuses for good (5xx) is not retried for days: the job
@@ -147,6 +151,12 @@ async fn a_permanently_rejected_message_fails_at_once() {
     let message = outbox_row(&mut conn, id);
     assert!(message.sent_at.is_none() && message.last_error.is_some());
     assert_eq!(sink.count(SinkEvent::Rejected), 1);
+
+    // It waits for an admin: the sweep for mail waiting in the outbox does not send it
+    // to the server again every ten minutes.
+    run_recurring_now(&mut conn, "deliver_pending_mail").await;
+    assert_eq!(jobs_of(&mut conn, "send_mail").len(), 1, "the rejected message was queued again");
+    assert_eq!(sink.count(SinkEvent::Received), 1);
 }
 
 /// Mail queued while no SMTP server was configured goes out once a worker with one

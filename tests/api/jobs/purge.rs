@@ -185,22 +185,7 @@ async fn a_pending_body_is_purged_when_its_link_expires() {
         .set(schema::outbox::purge_body_at.eq(db::now() - chrono::Duration::minutes(1)))
         .execute(&mut conn)
         .unwrap();
-    let previous_purges = jobs_of(&mut conn, "purge")
-        .iter()
-        .filter(|j| j.state == JobState::Done)
-        .count();
-    db::tx::run_write(&mut conn, |tx| {
-        Ok::<_, db::DbError>(jobs::bring_forward(tx, "purge", "", db::now())?)
-    })
-    .unwrap();
-    eventually("the purge to run", Duration::from_secs(20), || {
-        let done = jobs_of(&mut conn, "purge")
-            .iter()
-            .filter(|j| j.state == JobState::Done)
-            .count();
-        (done > previous_purges).then_some(())
-    })
-    .await;
+    run_recurring_now(&mut conn, "purge").await;
     let purged = outbox_row(&mut conn, pending.id);
     assert!(purged.text_body.is_none() && purged.html_body.is_none(), "{purged:#?}");
     assert!(purged.sent_at.is_none());
