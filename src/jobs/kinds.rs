@@ -192,9 +192,10 @@ impl Job for ResendVerification {
 }
 
 /// Removes what is no longer needed, after the retention periods in
-/// [`super::Retention`]: spent refresh tokens and revoked sessions, used or expired mail
-/// links, expired OAuth states and rate-limit windows, finished jobs, old outbox rows,
-/// and the bodies of undelivered mail whose link has expired. Runs every hour.
+/// [`super::Retention`]: spent or expired refresh tokens, revoked sessions and sessions
+/// with no refresh token left, used or expired mail links, expired OAuth states and
+/// rate-limit windows, finished and failed jobs, old outbox rows, and the bodies of
+/// undelivered mail whose link has expired. Runs every hour.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Purge;
 

@@ -85,7 +85,9 @@ pub struct Retention {
     pub jobs_failed: chrono::Duration,
     /// Outbox metadata (recipient, subject, delivery state); bodies go at delivery.
     pub mail: chrono::Duration,
-    /// Spent or expired refresh tokens, revoked sessions, used or expired mail links.
+    /// Spent or expired refresh tokens, revoked sessions and sessions left without a
+    /// refresh token, used or expired mail links. (A spent refresh token presented after
+    /// this is refused as unknown, no longer as a replay that revokes its session.)
     pub credentials: chrono::Duration,
 }
 

@@ -34,6 +34,8 @@ pub struct WorkerSettings {
     pub backoff: Backoff,
 }
 
+/// One worker: its slots, its lease sweeper and (on PostgreSQL) its `LISTEN`
+/// connection. Cheap to clone; every clone is the same worker (one id).
 #[derive(Clone)]
 pub struct Worker {
     ctx: JobContext,

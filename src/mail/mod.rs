@@ -80,8 +80,11 @@ pub struct Mailer {
     from: Mailbox,
 }
 
+/// What [`Mailer::send`] did with a message.
 pub enum Delivery {
+    /// The SMTP server accepted it.
     Sent,
+    /// No SMTP server is configured: the message stays in the outbox.
     NotConfigured,
 }
 
