@@ -147,7 +147,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn run_worker(config: Config) -> anyhow::Result<()> {
     config.validate().map_err(|e| anyhow::anyhow!(e))?;
-    let db = Db::new(config.database_url.clone(), config.db_pool_size)?;
+    let db = Db::with_lock_timeout(
+        config.database_url.clone(),
+        config.db_pool_size,
+        config.db_lock_timeout(),
+    )?;
     let migrating = db.clone();
     tokio::task::spawn_blocking(move || migrating.migrate()).await??;
     let mail = startup::mail_context(&config, config.public_url());

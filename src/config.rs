@@ -86,6 +86,12 @@ pub struct Config {
     #[arg(long, env = "OPENFUND_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=512), global = true)]
     pub db_pool_size: u32,
 
+    /// How long a write waits for a lock another connection holds, in milliseconds,
+    /// before the request is answered 503 `database_busy` (SQLite's `busy_timeout`,
+    /// PostgreSQL's `lock_timeout`).
+    #[arg(long, env = "OPENFUND_DB_LOCK_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
+    pub db_lock_timeout_ms: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "OPENFUND_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -175,6 +181,12 @@ pub struct Config {
         global = true
     )]
     pub github_api_url: String,
+
+    /// Longest wait for one call to GitHub (connecting, sending, reading the answer), in
+    /// seconds; connecting alone gets at most 5 s of it. A call past it fails the
+    /// sign-in with `github_unavailable`.
+    #[arg(long, env = "OPENFUND_GITHUB_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300), global = true)]
+    pub github_timeout_secs: u64,
 
     /// OAuth app client id; sign-in with GitHub is off without it.
     #[arg(long, env = "OPENFUND_GITHUB_CLIENT_ID", global = true)]
@@ -393,6 +405,7 @@ impl Config {
             log: "info".to_owned(),
             log_format: LogFormat::Text,
             db_pool_size: 10,
+            db_lock_timeout_ms: 5_000,
             workers: None,
             max_body_bytes: 64 * 1024,
             static_dir: None,
@@ -406,6 +419,7 @@ impl Config {
             mail_from: "OpenFund <noreply@localhost>".to_owned(),
             github_url: "https://github.com".to_owned(),
             github_api_url: "https://api.github.com".to_owned(),
+            github_timeout_secs: 15,
             github_client_id: None,
             github_client_secret: None,
             embedded_worker: true,
@@ -425,6 +439,11 @@ impl Config {
             trusted_proxies: TrustedProxies::default(),
             forwarded_header: ForwardedHeaderArg::XForwardedFor,
         }
+    }
+
+    /// How long a write waits for another connection's lock (see `db_lock_timeout_ms`).
+    pub fn db_lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_lock_timeout_ms)
     }
 
     /// The base URL links point at.
@@ -546,6 +565,26 @@ mod tests {
         assert!(c.validate().is_err());
         c.public_url = Some("https://openfund.example.org".into());
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn lock_and_github_timeouts_parse_and_are_bounded() {
+        let cli = Cli::try_parse_from([
+            "openfund",
+            "--db-lock-timeout-ms",
+            "250",
+            "--github-timeout-secs",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.config.db_lock_timeout(),
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(cli.config.github_timeout_secs, 3);
+        // Zero would mean "never wait" on SQLite but "wait forever" on PostgreSQL.
+        assert!(Cli::try_parse_from(["openfund", "--db-lock-timeout-ms", "0"]).is_err());
+        assert!(Cli::try_parse_from(["openfund", "--github-timeout-secs", "0"]).is_err());
     }
 
     #[test]

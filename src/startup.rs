@@ -141,7 +141,11 @@ impl Application {
     /// server; nothing is served until [`Application::run_until_stopped`].
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         config.validate().map_err(|e| anyhow::anyhow!(e))?;
-        let db = Db::new(config.database_url.clone(), config.db_pool_size)?;
+        let db = Db::with_lock_timeout(
+            config.database_url.clone(),
+            config.db_pool_size,
+            config.db_lock_timeout(),
+        )?;
         let migrating = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrating.migrate())
             .await
@@ -157,12 +161,15 @@ impl Application {
             .await
             .context("signing-key task")??;
         let github = match (&config.github_client_id, &config.github_client_secret) {
-            (Some(id), Some(secret)) => Some(GithubOAuth::new(
-                &config.github_url,
-                &config.github_api_url,
-                id,
-                secret.expose(),
-            )),
+            (Some(id), Some(secret)) => Some(
+                GithubOAuth::new(
+                    &config.github_url,
+                    &config.github_api_url,
+                    id,
+                    secret.expose(),
+                )
+                .with_timeout(Duration::from_secs(config.github_timeout_secs)),
+            ),
             _ => None,
         };
 

@@ -145,12 +145,14 @@ impl From<diesel::result::Error> for DbError {
 }
 
 /// SQLite reports SQLITE_BUSY/SQLITE_LOCKED as "database is locked" / "database table is
-/// locked"; PostgreSQL deadlocks as "deadlock detected".
+/// locked"; PostgreSQL deadlocks as "deadlock detected", and a wait past `lock_timeout`
+/// (SQLSTATE 55P03) as "canceling statement due to lock timeout".
 fn is_busy_message(message: &str) -> bool {
     message.contains("database is locked")
         || message.contains("database table is locked")
         || message.contains("database is busy")
         || message.contains("deadlock detected")
+        || message.contains("lock timeout")
 }
 
 impl DbError {
@@ -174,34 +176,57 @@ impl DbError {
     }
 }
 
+/// How long a statement waits for a lock another connection holds before it fails
+/// with [`DbError::Busy`] (answered 503 `database_busy`), unless configured otherwise
+/// (`OPENFUND_DB_LOCK_TIMEOUT_MS`).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens a connection on the backend named by the URL, so that the backend's own error
-/// (refused, missing file…) reaches the caller instead of diesel's generic one.
+/// (refused, missing file…) reaches the caller instead of diesel's generic one. Lock
+/// waits give up after [`DEFAULT_LOCK_TIMEOUT`].
 pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, DbError> {
+    establish_with(url, DEFAULT_LOCK_TIMEOUT)
+}
+
+/// [`establish`], with lock waits bounded by `lock_timeout` on both backends: SQLite's
+/// `busy_timeout` (waiting for the database's write lock) and PostgreSQL's
+/// `lock_timeout` (waiting for a row or table lock). Either way a wait past it is
+/// [`DbError::Busy`], so a unit of work stuck behind another answers 503 instead of
+/// hanging (PostgreSQL's default is to wait forever) or failing with a 500.
+pub fn establish_with(url: &DatabaseUrl, lock_timeout: Duration) -> Result<AnyConnection, DbError> {
+    // Both settings take whole milliseconds; 0 would mean "never wait" on SQLite and
+    // "wait forever" on PostgreSQL, so the shortest is 1 ms.
+    let millis = lock_timeout.as_millis().clamp(1, i32::MAX as u128);
     match url {
-        DatabaseUrl::Postgres(u) => Ok(AnyConnection::Postgresql(PgConnection::establish(u)?)),
+        DatabaseUrl::Postgres(u) => {
+            let mut conn = PgConnection::establish(u)?;
+            conn.batch_execute(&format!("SET lock_timeout = {millis}"))?;
+            Ok(AnyConnection::Postgresql(conn))
+        }
         DatabaseUrl::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-            configure_sqlite(&mut conn)?;
+            configure_sqlite(&mut conn, millis)?;
             Ok(AnyConnection::Sqlite(conn))
         }
     }
 }
 
-fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), DbError> {
+fn configure_sqlite(conn: &mut SqliteConnection, busy_timeout_ms: u128) -> Result<(), DbError> {
     // busy_timeout first, so that switching to WAL waits for a concurrent opener.
-    conn.batch_execute(
-        "PRAGMA busy_timeout = 5000;
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {busy_timeout_ms};
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;",
-    )?;
+         PRAGMA foreign_keys = ON;"
+    ))?;
     Ok(())
 }
 
-/// r2d2 manager that picks the backend from the URL itself (see [`establish`]).
+/// r2d2 manager that picks the backend from the URL itself (see [`establish_with`]).
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    lock_timeout: Duration,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -209,7 +234,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = DbError;
 
     fn connect(&self) -> Result<AnyConnection, DbError> {
-        establish(&self.url)
+        establish_with(&self.url, self.lock_timeout)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
@@ -226,14 +251,24 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    lock_timeout: Duration,
     /// Woken when a unit of work that queued a job commits in this process.
     job_wakeup: Arc<Notify>,
 }
 
 impl Db {
     /// Builds the pool without connecting yet: the server starts and `/readyz` reports
-    /// whether the database answers.
+    /// whether the database answers. Lock waits give up after [`DEFAULT_LOCK_TIMEOUT`].
     pub fn new(url: DatabaseUrl, max_size: u32) -> Result<Self, DbError> {
+        Self::with_lock_timeout(url, max_size, DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// [`Db::new`] with lock waits bounded by `lock_timeout` (see [`establish_with`]).
+    pub fn with_lock_timeout(
+        url: DatabaseUrl,
+        max_size: u32,
+        lock_timeout: Duration,
+    ) -> Result<Self, DbError> {
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
@@ -242,10 +277,14 @@ impl Db {
             // first query, is marked broken and dropped (`has_broken`), and `/readyz`
             // checks the database itself.
             .test_on_check_out(false)
-            .build_unchecked(ConnectionManager { url: url.clone() });
+            .build_unchecked(ConnectionManager {
+                url: url.clone(),
+                lock_timeout,
+            });
         Ok(Db {
             pool,
             url,
+            lock_timeout,
             job_wakeup: Arc::new(Notify::new()),
         })
     }
@@ -270,7 +309,7 @@ impl Db {
 
     /// Applies pending migrations of the backend's tree; returns their versions.
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
-        let mut conn = establish(&self.url)?;
+        let mut conn = establish_with(&self.url, self.lock_timeout)?;
         run_migrations(&mut conn)
     }
 
@@ -343,6 +382,17 @@ mod tests {
         assert!("mysql://h/db".parse::<DatabaseUrl>().is_err());
         assert!("sqlite::memory:".parse::<DatabaseUrl>().is_err());
         assert!("sqlite:".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn lock_waits_past_the_timeout_are_busy() {
+        // SQLite's SQLITE_BUSY, PostgreSQL's lock_timeout (55P03) and deadlock (40P01).
+        assert!(is_busy_message("database is locked"));
+        assert!(is_busy_message("canceling statement due to lock timeout"));
+        assert!(is_busy_message("deadlock detected"));
+        assert!(!is_busy_message(
+            "duplicate key value violates unique constraint \"users_email_key\""
+        ));
     }
 
     #[test]

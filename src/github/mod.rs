@@ -9,28 +9,36 @@ use std::time::Duration;
 use octocrab::{Octocrab, OctocrabBuilder};
 use serde::Deserialize;
 
-/// Longest wait for a TCP/TLS connection to GitHub.
+/// Longest wait for a TCP/TLS connection to GitHub (never more than the call's own
+/// timeout).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest wait for one whole call (connect, send, read the answer).
+/// Default longest wait for one whole call (connect, send, read the answer); set with
+/// `OPENFUND_GITHUB_TIMEOUT_SECS`.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// A client builder with the connect and read timeouts set.
-fn builder() -> OctocrabBuilder<
+/// A client builder whose connect and read timeouts fit within `call_timeout`.
+fn builder(
+    call_timeout: Duration,
+) -> OctocrabBuilder<
     octocrab::NoSvc,
     octocrab::DefaultOctocrabBuilderConfig,
     octocrab::NoAuth,
     octocrab::NotLayerReady,
 > {
     Octocrab::builder()
-        .set_connect_timeout(Some(CONNECT_TIMEOUT))
-        .set_read_timeout(Some(CALL_TIMEOUT))
+        .set_connect_timeout(Some(CONNECT_TIMEOUT.min(call_timeout)))
+        .set_read_timeout(Some(call_timeout))
 }
 
-/// Runs one call to GitHub within [`CALL_TIMEOUT`].
-async fn deadline<T>(call: impl Future<Output = Result<T, GithubError>>) -> Result<T, GithubError> {
-    tokio::time::timeout(CALL_TIMEOUT, call)
+/// Runs one call to GitHub within `limit`: a GitHub that accepts the connection and
+/// then never answers (or trickles bytes) still ends the call.
+async fn deadline<T>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, GithubError>>,
+) -> Result<T, GithubError> {
+    tokio::time::timeout(limit, call)
         .await
-        .map_err(|_| GithubError::Timeout)?
+        .map_err(|_| GithubError::Timeout(limit))?
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,8 +49,9 @@ pub enum GithubError {
     Denied(String),
     #[error("unexpected answer from GitHub: {0}")]
     Protocol(String),
-    #[error("GitHub did not answer within {} s", CALL_TIMEOUT.as_secs())]
-    Timeout,
+    /// No answer within the call's timeout.
+    #[error("GitHub did not answer within {0:?}")]
+    Timeout(Duration),
 }
 
 /// The OAuth app this instance signs in with.
@@ -52,6 +61,8 @@ pub struct GithubOAuth {
     api_url: String,
     client_id: String,
     client_secret: String,
+    /// Longest wait for each call (see [`CALL_TIMEOUT`]).
+    timeout: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,13 +88,22 @@ struct TokenAnswer {
 }
 
 impl GithubOAuth {
+    /// The OAuth app `client_id`/`client_secret` at GitHub's web and REST base URLs;
+    /// each call gives up after [`CALL_TIMEOUT`].
     pub fn new(web_url: &str, api_url: &str, client_id: &str, client_secret: &str) -> Self {
         GithubOAuth {
             web_url: web_url.trim_end_matches('/').to_owned(),
             api_url: api_url.trim_end_matches('/').to_owned(),
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
+            timeout: CALL_TIMEOUT,
         }
+    }
+
+    /// Each call (connect, send, read the whole answer) gives up after `timeout`.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Where to send the browser to ask the user for consent.
@@ -104,7 +124,7 @@ impl GithubOAuth {
         code: &str,
         redirect_uri: &str,
     ) -> Result<String, GithubError> {
-        deadline(self.exchange_code_inner(code, redirect_uri)).await
+        deadline(self.timeout, self.exchange_code_inner(code, redirect_uri)).await
     }
 
     async fn exchange_code_inner(
@@ -112,7 +132,7 @@ impl GithubOAuth {
         code: &str,
         redirect_uri: &str,
     ) -> Result<String, GithubError> {
-        let client = builder()
+        let client = builder(self.timeout)
             .base_uri(self.web_url.as_str())?
             .add_header(http::header::ACCEPT, "application/json".to_owned())
             .build()?;
@@ -165,7 +185,7 @@ impl GithubOAuth {
         &self,
         access_token: &str,
     ) -> Result<(GithubUser, Option<String>), GithubError> {
-        deadline(self.user_inner(access_token)).await
+        deadline(self.timeout, self.user_inner(access_token)).await
     }
 
     async fn user_inner(
@@ -174,7 +194,7 @@ impl GithubOAuth {
     ) -> Result<(GithubUser, Option<String>), GithubError> {
         // Relative routes on the API base URI: octocrab sends the token only to its own
         // host, and keeps a base path such as GitHub Enterprise's `/api/v3`.
-        let client = builder()
+        let client = builder(self.timeout)
             .base_uri(self.api_url.as_str())?
             .personal_token(access_token.to_owned())
             .build()?;

@@ -19,10 +19,30 @@ pub struct GithubUser {
     pub email_verified: bool,
 }
 
+/// An endpoint of the double that accepts the request and never answers, as a GitHub
+/// in trouble (or a black-holing network) would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hang {
+    /// `POST /login/oauth/access_token`.
+    TokenEndpoint,
+    /// `GET /api/v3/user`.
+    UserApi,
+}
+
 #[derive(Clone, Default)]
 struct State {
     user: Arc<Mutex<Option<GithubUser>>>,
     codes: Arc<Mutex<Vec<String>>>,
+    hang: Arc<Mutex<Option<Hang>>>,
+}
+
+impl State {
+    /// Never returns if `at` is the endpoint set to hang.
+    async fn maybe_hang(&self, at: Hang) {
+        if *self.hang.lock().unwrap() == Some(at) {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 pub struct GithubDouble {
@@ -60,6 +80,11 @@ impl GithubDouble {
     pub fn set_user(&self, user: GithubUser) {
         *self.state.user.lock().unwrap() = Some(user);
     }
+
+    /// Makes one endpoint never answer (`None`: all answer again).
+    pub fn hang(&self, at: Option<Hang>) {
+        *self.state.hang.lock().unwrap() = at;
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -83,6 +108,7 @@ async fn authorize(state: web::Data<State>, q: web::Query<AuthorizeQuery>) -> Ht
 }
 
 async fn access_token(state: web::Data<State>, body: web::Json<serde_json::Value>) -> HttpResponse {
+    state.maybe_hang(Hang::TokenEndpoint).await;
     if body["client_id"] != CLIENT_ID || body["client_secret"] != CLIENT_SECRET {
         return HttpResponse::Ok().json(json!({"error": "incorrect_client_credentials", "error_description": "The client_id and/or client_secret passed are incorrect."}));
     }
@@ -109,6 +135,7 @@ fn unauthorised() -> HttpResponse {
 }
 
 async fn user(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    state.maybe_hang(Hang::UserApi).await;
     if !authorised(&req) {
         return unauthorised();
     }

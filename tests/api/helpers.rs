@@ -366,3 +366,62 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     );
     body
 }
+
+// Helpers of the security tests (issue 6 §2, `security/`).
+
+/// Starts one more server on an existing test database, as a second instance of a
+/// PostgreSQL deployment would run; returns its base URL. It serves until the test's
+/// runtime ends; the database stays owned by the first app.
+pub async fn spawn_instance_on(
+    database_url: &DatabaseUrl,
+    customise: impl FnOnce(&mut Config),
+) -> String {
+    let mut config = test_config(database_url.clone());
+    customise(&mut config);
+    let app = Application::build(&config)
+        .await
+        .expect("build second instance");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+/// Polls `check` every 50 ms until it holds; fails the test after `within`.
+pub async fn wait_until<F, Fut>(what: &str, within: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + within;
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+impl TestApp {
+    /// A connection of its own to the test's database, to read and arrange rows.
+    pub fn conn(&self) -> db::AnyConnection {
+        db::establish(&self.database_url).expect("connect to the test database")
+    }
+
+    /// A request with a bearer token and a JSON body.
+    pub async fn send_json_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request failed")
+    }
+}

@@ -15,4 +15,5 @@ mod openapi;
 mod permissions;
 mod projects;
 mod schema_parity;
+mod security;
 mod tokens;
