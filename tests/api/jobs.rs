@@ -84,9 +84,11 @@ pub fn queue_mail(
     template: &Template,
     at: chrono::NaiveDateTime,
 ) -> OutboxId {
-    db::tx::run_write(conn, |tx| mail::queue(tx, &mail_context(), to, template, at))
-        .expect("queue mail")
-        .0
+    db::tx::run_write(conn, |tx| {
+        mail::queue(tx, &mail_context(), to, template, at)
+    })
+    .expect("queue mail")
+    .0
 }
 
 /// Every job of `kind`, oldest first.
@@ -282,10 +284,14 @@ async fn without_smtp_mail_stays_in_the_outbox_and_is_listed() {
 
     // The job completes (there is nothing to retry) and the message stays unsent.
     let mut conn = db::establish(&app.database_url).unwrap();
-    eventually("the send_mail job to finish", Duration::from_secs(20), || {
-        let jobs = jobs_of(&mut conn, "send_mail");
-        (jobs.len() == 1 && jobs[0].state == JobState::Done).then_some(())
-    })
+    eventually(
+        "the send_mail job to finish",
+        Duration::from_secs(20),
+        || {
+            let jobs = jobs_of(&mut conn, "send_mail");
+            (jobs.len() == 1 && jobs[0].state == JobState::Done).then_some(())
+        },
+    )
     .await;
     let rows = outbox::list(&mut conn, true, None, 10).unwrap();
     assert_eq!(rows.len(), 1);
@@ -430,10 +436,14 @@ async fn two_worker_processes_deliver_each_mail_exactly_once() {
     ];
 
     // Every job done means no attempt is in flight: nothing more can arrive.
-    eventually("every send_mail job to finish", Duration::from_secs(180), || {
-        let jobs = jobs_of(&mut conn, "send_mail");
-        (jobs.len() == MAILS && jobs.iter().all(|j| j.state == JobState::Done)).then_some(())
-    })
+    eventually(
+        "every send_mail job to finish",
+        Duration::from_secs(180),
+        || {
+            let jobs = jobs_of(&mut conn, "send_mail");
+            (jobs.len() == MAILS && jobs.iter().all(|j| j.state == JobState::Done)).then_some(())
+        },
+    )
     .await;
     let jobs = jobs_of(&mut conn, "send_mail");
     let repeated: Vec<(i64, i32)> = jobs

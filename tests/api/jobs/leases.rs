@@ -164,7 +164,10 @@ async fn the_heartbeat_keeps_a_long_job_with_its_living_worker() {
         || {
             let row = only_job(&mut conn, "send_mail");
             assert_eq!(row.state, JobState::Running, "{row:#?}");
-            assert_eq!(row.attempts, 1, "taken back while its worker lived: {row:#?}");
+            assert_eq!(
+                row.attempts, 1,
+                "taken back while its worker lived: {row:#?}"
+            );
             assert_eq!(row.locked_by, claimed.locked_by, "{row:#?}");
             assert_eq!(sink.count(SinkEvent::Received), 1, "sent twice");
             (row.locked_at.unwrap() >= renewed_past).then_some(())
@@ -193,11 +196,7 @@ async fn a_worker_whose_job_was_taken_away_leaves_it_alone() {
     let sink = MailSink::start();
     sink.hold(true);
     let id = queue_notice(&mut conn, "taken@example.org", db::now());
-    let worker = WorkerProcess::start(
-        &url,
-        Some(&sink.url()),
-        &[("OPENFUND_JOB_LEASE_SECS", "3")],
-    );
+    let worker = WorkerProcess::start(&url, Some(&sink.url()), &[("OPENFUND_JOB_LEASE_SECS", "3")]);
     sink.wait_for_events(SinkEvent::Received, 1, Duration::from_secs(30))
         .await;
     let job = only_job(&mut conn, "send_mail");
@@ -222,9 +221,11 @@ async fn a_worker_whose_job_was_taken_away_leaves_it_alone() {
     // the abandoned connection, nobody is listening: the job and the outbox stay as
     // the new owner left them.
     sink.hold(false);
-    eventually("the SMTP server to finish the dropped attempt", Duration::from_secs(10), || {
-        (sink.count(SinkEvent::Delivered) + sink.count(SinkEvent::Aborted) == 1).then_some(())
-    })
+    eventually(
+        "the SMTP server to finish the dropped attempt",
+        Duration::from_secs(10),
+        || (sink.count(SinkEvent::Delivered) + sink.count(SinkEvent::Aborted) == 1).then_some(()),
+    )
     .await;
     let row = jobs::find(&mut conn, job.id).unwrap().unwrap();
     assert_eq!(snapshot(&row), taken, "{row:#?}");
@@ -261,12 +262,19 @@ async fn a_job_whose_worker_was_killed_runs_again_once() {
 
     sink.hold(false);
     let second = WorkerProcess::start(&url, Some(&sink.url()), &lease);
-    let done = eventually("the job to run again and finish", Duration::from_secs(30), || {
-        let row = only_job(&mut conn, "send_mail");
-        (row.state == JobState::Done).then_some(row)
-    })
+    let done = eventually(
+        "the job to run again and finish",
+        Duration::from_secs(30),
+        || {
+            let row = only_job(&mut conn, "send_mail");
+            (row.state == JobState::Done).then_some(row)
+        },
+    )
     .await;
-    assert_eq!(done.attempts, 2, "the killed attempt and one more: {done:#?}");
+    assert_eq!(
+        done.attempts, 2,
+        "the killed attempt and one more: {done:#?}"
+    );
     assert!(second.owns(&done), "{done:#?}");
     assert_eq!(sink.count(SinkEvent::Received), 2, "{:?}", sink.log());
     assert_eq!(sink.count(SinkEvent::Aborted), 1, "{:?}", sink.log());

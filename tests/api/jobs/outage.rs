@@ -39,14 +39,18 @@ async fn mail_survives_a_three_day_smtp_outage() {
         .unwrap();
 
     // Still down: the worker keeps trying, records each failure, never gives up.
-    let retrying = eventually("three more failed attempts", Duration::from_secs(30), || {
-        let job = only_job(&mut conn, "send_mail");
-        assert_ne!(job.state, JobState::Failed, "gave up: {job:#?}");
-        let message = outbox_row(&mut conn, id);
-        assert!(message.sent_at.is_none());
-        (job.attempts >= 291 && job.state == JobState::Queued && message.attempts >= 3)
-            .then_some((job, message))
-    })
+    let retrying = eventually(
+        "three more failed attempts",
+        Duration::from_secs(30),
+        || {
+            let job = only_job(&mut conn, "send_mail");
+            assert_ne!(job.state, JobState::Failed, "gave up: {job:#?}");
+            let message = outbox_row(&mut conn, id);
+            assert!(message.sent_at.is_none());
+            (job.attempts >= 291 && job.state == JobState::Queued && message.attempts >= 3)
+                .then_some((job, message))
+        },
+    )
     .await;
     let (job, message) = retrying;
     assert!(
@@ -71,11 +75,15 @@ async fn mail_survives_a_three_day_smtp_outage() {
     let job = only_job(&mut conn, "send_mail");
     assert_ne!(job.state, JobState::Failed, "gave up on a 451: {job:#?}");
     sink.refuse(false);
-    let done = eventually("delivery once the server is back", Duration::from_secs(30), || {
-        let job = only_job(&mut conn, "send_mail");
-        assert_ne!(job.state, JobState::Failed, "gave up: {job:#?}");
-        (job.state == JobState::Done).then_some(job)
-    })
+    let done = eventually(
+        "delivery once the server is back",
+        Duration::from_secs(30),
+        || {
+            let job = only_job(&mut conn, "send_mail");
+            assert_ne!(job.state, JobState::Failed, "gave up: {job:#?}");
+            (job.state == JobState::Done).then_some(job)
+        },
+    )
     .await;
     assert!(done.attempts > 291);
     assert_eq!(sink.count(SinkEvent::Delivered), 1, "{:?}", sink.log());
@@ -92,8 +100,16 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
     let app = crate::helpers::spawn_app_with_mail(|c| c.mail_max_age_hours = 72).await;
     let mut conn = db::establish(&app.database_url).unwrap();
     let now = db::now();
-    let stale = queue_notice(&mut conn, "stale@example.org", now - chrono::Duration::hours(73));
-    let fresh = queue_notice(&mut conn, "fresh@example.org", now - chrono::Duration::hours(71));
+    let stale = queue_notice(
+        &mut conn,
+        "stale@example.org",
+        now - chrono::Duration::hours(73),
+    );
+    let fresh = queue_notice(
+        &mut conn,
+        "fresh@example.org",
+        now - chrono::Duration::hours(71),
+    );
 
     let jobs = eventually("both jobs to end", Duration::from_secs(20), || {
         let jobs = jobs_of(&mut conn, "send_mail");
@@ -125,7 +141,11 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
 
     // The sweep for mail waiting in the outbox leaves a message given up on alone.
     run_recurring_now(&mut conn, "deliver_pending_mail").await;
-    assert_eq!(jobs_of(&mut conn, "send_mail").len(), 2, "the stale message was queued again");
+    assert_eq!(
+        jobs_of(&mut conn, "send_mail").len(),
+        2,
+        "the stale message was queued again"
+    );
 }
 
 /// A message the SMTP server refuses for good (5xx) is not retried for days: the job
@@ -155,7 +175,11 @@ async fn a_permanently_rejected_message_fails_at_once() {
     // It waits for an admin: the sweep for mail waiting in the outbox does not send it
     // to the server again every ten minutes.
     run_recurring_now(&mut conn, "deliver_pending_mail").await;
-    assert_eq!(jobs_of(&mut conn, "send_mail").len(), 1, "the rejected message was queued again");
+    assert_eq!(
+        jobs_of(&mut conn, "send_mail").len(),
+        1,
+        "the rejected message was queued again"
+    );
     assert_eq!(sink.count(SinkEvent::Received), 1);
 }
 
@@ -173,10 +197,14 @@ async fn mail_queued_without_smtp_is_sent_once_a_worker_with_smtp_starts() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 202);
-    eventually("the mail to be handled without SMTP", Duration::from_secs(20), || {
-        let jobs = jobs_of(&mut conn, "send_mail");
-        (jobs.len() == 1 && jobs[0].state == JobState::Done).then_some(())
-    })
+    eventually(
+        "the mail to be handled without SMTP",
+        Duration::from_secs(20),
+        || {
+            let jobs = jobs_of(&mut conn, "send_mail");
+            (jobs.len() == 1 && jobs[0].state == JobState::Done).then_some(())
+        },
+    )
     .await;
     let pending = outbox::list(&mut conn, false, None, 10).unwrap();
     assert_eq!(pending.len(), 1, "kept in the outbox");
@@ -198,15 +226,25 @@ async fn mail_queued_without_smtp_is_sent_once_a_worker_with_smtp_starts() {
     let sink = MailSink::start();
     let _with_smtp = WorkerProcess::start(&app.database_url, Some(&sink.url()), &[]);
     let mail = sink.wait_for("early@example.org").await;
-    let token = mail.link_token("/verify-email").expect("a verification link");
-    let sent = eventually("the message to be marked sent", Duration::from_secs(20), || {
-        let row = outbox_row(&mut conn, pending[0].id);
-        row.sent_at.map(|_| row)
-    })
+    let token = mail
+        .link_token("/verify-email")
+        .expect("a verification link");
+    let sent = eventually(
+        "the message to be marked sent",
+        Duration::from_secs(20),
+        || {
+            let row = outbox_row(&mut conn, pending[0].id);
+            row.sent_at.map(|_| row)
+        },
+    )
     .await;
     assert!(sent.text_body.is_none() && sent.html_body.is_none());
     let send_jobs = jobs_of(&mut conn, "send_mail");
-    assert_eq!(send_jobs.len(), 2, "the first (done without SMTP) and the delivery");
+    assert_eq!(
+        send_jobs.len(),
+        2,
+        "the first (done without SMTP) and the delivery"
+    );
     assert_eq!(sink.count(SinkEvent::Delivered), 1);
 
     // The link it carried still works.
@@ -231,13 +269,17 @@ async fn register(app: &crate::helpers::TestApp, email: &str) {
 
 /// Waits until `n` send_mail jobs have failed; returns them.
 async fn failed_sends(conn: &mut AnyConnection, n: usize) -> Vec<JobRow> {
-    eventually(&format!("{n} failed send_mail jobs"), Duration::from_secs(20), || {
-        let failed: Vec<JobRow> = jobs_of(conn, "send_mail")
-            .into_iter()
-            .filter(|j| j.state == JobState::Failed)
-            .collect();
-        (failed.len() == n).then_some(failed)
-    })
+    eventually(
+        &format!("{n} failed send_mail jobs"),
+        Duration::from_secs(20),
+        || {
+            let failed: Vec<JobRow> = jobs_of(conn, "send_mail")
+                .into_iter()
+                .filter(|j| j.state == JobState::Failed)
+                .collect();
+            (failed.len() == n).then_some(failed)
+        },
+    )
     .await
 }
 
@@ -290,7 +332,11 @@ async fn an_admin_retries_every_failed_job_of_a_kind() {
         let problem = crate::helpers::assert_problem(res, 422, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "kind", "{problem}");
     }
-    assert_eq!(failed_sends(&mut conn, 2).await.len(), 2, "nothing re-queued");
+    assert_eq!(
+        failed_sends(&mut conn, 2).await.len(),
+        2,
+        "nothing re-queued"
+    );
 
     let res = retry(json!({"kind": "send_mail"}), admin.token.clone()).await;
     assert_eq!(res.status().as_u16(), 200);
@@ -303,16 +349,26 @@ async fn an_admin_retries_every_failed_job_of_a_kind() {
     for address in ["one@example.org", "two@example.org"] {
         sink.wait_for(address).await;
     }
-    eventually("the retried jobs to finish", Duration::from_secs(20), || {
-        failed.iter().all(|f| {
-            let job = jobs::find(&mut conn, f.id).unwrap().unwrap();
-            job.state == JobState::Done && job.attempts == 1
-        })
-        .then_some(())
-    })
+    eventually(
+        "the retried jobs to finish",
+        Duration::from_secs(20),
+        || {
+            failed
+                .iter()
+                .all(|f| {
+                    let job = jobs::find(&mut conn, f.id).unwrap().unwrap();
+                    job.state == JobState::Done && job.attempts == 1
+                })
+                .then_some(())
+        },
+    )
     .await;
     let other = jobs_of(&mut conn, "no_such_kind");
-    assert_eq!(other[0].state, JobState::Failed, "another kind is left alone");
+    assert_eq!(
+        other[0].state,
+        JobState::Failed,
+        "another kind is left alone"
+    );
 
     // The same from the command line, e.g. after an outage the API cannot help with.
     sink.reject(true);

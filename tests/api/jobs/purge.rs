@@ -4,7 +4,9 @@
 
 use diesel::sql_types::Text;
 use openfund::db::Backend;
-use openfund::db::schema::{email_tokens, jobs as jobs_t, oauth_states, rate_limits, refresh_tokens, sessions};
+use openfund::db::schema::{
+    email_tokens, jobs as jobs_t, oauth_states, rate_limits, refresh_tokens, sessions,
+};
 
 use super::*;
 
@@ -35,9 +37,11 @@ fn database_text(conn: &mut AnyConnection) -> String {
     let mut text = String::new();
     for table in tables.iter().map(|t| &t.row) {
         let rows: Vec<Row> = match backend() {
-            Backend::Postgres => diesel::sql_query(format!("SELECT CAST(t AS TEXT) AS row FROM \"{table}\" t"))
-                .load(conn)
-                .unwrap(),
+            Backend::Postgres => {
+                diesel::sql_query(format!("SELECT CAST(t AS TEXT) AS row FROM \"{table}\" t"))
+                    .load(conn)
+                    .unwrap()
+            }
             Backend::Sqlite => {
                 let columns: Vec<Row> = diesel::sql_query(format!(
                     "SELECT name AS row FROM pragma_table_info('{table}')"
@@ -101,10 +105,7 @@ async fn a_delivered_message_leaves_no_live_token_in_the_database() {
         .expect("verification link");
     let user = app.user().await;
     let res = app
-        .post_json(
-            "/api/v1/auth/password-reset",
-            &json!({"email": user.email}),
-        )
+        .post_json("/api/v1/auth/password-reset", &json!({"email": user.email}))
         .await;
     assert_eq!(res.status().as_u16(), 202);
     let reset = app
@@ -114,24 +115,40 @@ async fn a_delivered_message_leaves_no_live_token_in_the_database() {
         .link_token("/reset-password")
         .expect("reset link");
 
-    let sent = eventually("both messages to be marked sent", Duration::from_secs(20), || {
-        let rows = outbox::list(&mut conn, true, None, 10).unwrap();
-        (rows.len() == 2 && rows.iter().all(|r| r.sent_at.is_some())).then_some(rows)
-    })
+    let sent = eventually(
+        "both messages to be marked sent",
+        Duration::from_secs(20),
+        || {
+            let rows = outbox::list(&mut conn, true, None, 10).unwrap();
+            (rows.len() == 2 && rows.iter().all(|r| r.sent_at.is_some())).then_some(rows)
+        },
+    )
     .await;
     for row in &sent {
-        assert!(row.text_body.is_none() && row.html_body.is_none(), "{row:#?}");
+        assert!(
+            row.text_body.is_none() && row.html_body.is_none(),
+            "{row:#?}"
+        );
         assert!(!row.subject.is_empty() && !row.to_address.is_empty());
     }
     assert_not_stored(&mut conn, &verify);
     assert_not_stored(&mut conn, &reset);
 
     for row in &sent {
-        let (ok, text) = openfund_cli(&app.database_url, &["outbox", "--show", &row.id.to_string()]);
+        let (ok, text) = openfund_cli(
+            &app.database_url,
+            &["outbox", "--show", &row.id.to_string()],
+        );
         assert!(ok, "{text}");
         assert!(text.contains(&row.to_address), "{text}");
-        assert!(text.contains("delivered") && text.contains("body is not kept"), "{text}");
-        assert!(!text.contains("token=") && !text.contains(&verify) && !text.contains(&reset), "{text}");
+        assert!(
+            text.contains("delivered") && text.contains("body is not kept"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("token=") && !text.contains(&verify) && !text.contains(&reset),
+            "{text}"
+        );
     }
 
     // They were live: the links work now.
@@ -178,7 +195,10 @@ async fn a_pending_body_is_purged_when_its_link_expires() {
     );
     let id = pending.id.to_string();
     let (ok, text) = openfund_cli(&app.database_url, &["outbox", "--show", &id]);
-    assert!(ok && text.contains(&token), "pending: the operator sees the link\n{text}");
+    assert!(
+        ok && text.contains(&token),
+        "pending: the operator sees the link\n{text}"
+    );
 
     // A day later the link has expired; the purge runs.
     diesel::update(schema::outbox::table.find(pending.id))
@@ -187,13 +207,19 @@ async fn a_pending_body_is_purged_when_its_link_expires() {
         .unwrap();
     run_recurring_now(&mut conn, "purge").await;
     let purged = outbox_row(&mut conn, pending.id);
-    assert!(purged.text_body.is_none() && purged.html_body.is_none(), "{purged:#?}");
+    assert!(
+        purged.text_body.is_none() && purged.html_body.is_none(),
+        "{purged:#?}"
+    );
     assert!(purged.sent_at.is_none());
     assert_eq!(purged.last_error.as_deref(), Some(outbox::LINK_EXPIRED));
     assert_not_stored(&mut conn, &token);
     let (ok, text) = openfund_cli(&app.database_url, &["outbox", "--show", &id]);
     assert!(ok, "{text}");
-    assert!(text.contains("its link expired") && !text.contains(&token), "{text}");
+    assert!(
+        text.contains("its link expired") && !text.contains(&token),
+        "{text}"
+    );
 }
 
 /// A message whose link expired before SMTP came back is not sent: its body is
@@ -229,6 +255,26 @@ struct Expect {
     table: &'static str,
     id: i64,
     kept: bool,
+}
+
+/// A row that must survive the purge.
+fn kept(what: &'static str, table: &'static str, id: i64) -> Expect {
+    Expect {
+        what,
+        table,
+        id,
+        kept: true,
+    }
+}
+
+/// A row the purge must remove.
+fn gone(what: &'static str, table: &'static str, id: i64) -> Expect {
+    Expect {
+        what,
+        table,
+        id,
+        kept: false,
+    }
 }
 
 fn exists(conn: &mut AnyConnection, table: &str, id: i64) -> bool {
@@ -289,15 +335,23 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let ended = session(&mut conn, 40, None);
     let new_without_tokens = session(&mut conn, 1, None);
     expect.extend([
-        Expect { what: "session revoked 4 days ago", table: "sessions", id: revoked_old, kept: false },
-        Expect { what: "session revoked 2 days ago", table: "sessions", id: revoked_young, kept: true },
-        Expect { what: "live session", table: "sessions", id: live, kept: true },
-        Expect { what: "session whose last token expired 5 days ago", table: "sessions", id: ended, kept: false },
-        Expect { what: "session begun a day ago", table: "sessions", id: new_without_tokens, kept: true },
+        gone("session revoked 4 days ago", "sessions", revoked_old),
+        kept("session revoked 2 days ago", "sessions", revoked_young),
+        kept("live session", "sessions", live),
+        gone(
+            "session whose last token expired 5 days ago",
+            "sessions",
+            ended,
+        ),
+        kept("session begun a day ago", "sessions", new_without_tokens),
     ]);
 
     let mut n = 0;
-    let mut refresh = |conn: &mut AnyConnection, session: i64, expires: chrono::NaiveDateTime, used: Option<i64>| -> i64 {
+    let mut refresh = |conn: &mut AnyConnection,
+                       session: i64,
+                       expires: chrono::NaiveDateTime,
+                       used: Option<i64>|
+     -> i64 {
         n += 1;
         diesel::insert_into(refresh_tokens::table)
             .values((
@@ -318,40 +372,65 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let expired_old = refresh(&mut conn, ended, ago(5), None);
     let expired_young = refresh(&mut conn, revoked_young, ago(2), None);
     expect.extend([
-        Expect { what: "refresh token spent 4 days ago", table: "refresh_tokens", id: spent_old, kept: false },
-        Expect { what: "refresh token spent 2 days ago", table: "refresh_tokens", id: spent_young, kept: true },
-        Expect { what: "current refresh token", table: "refresh_tokens", id: current, kept: true },
-        Expect { what: "refresh token expired 5 days ago", table: "refresh_tokens", id: expired_old, kept: false },
-        Expect { what: "refresh token expired 2 days ago", table: "refresh_tokens", id: expired_young, kept: true },
+        gone(
+            "refresh token spent 4 days ago",
+            "refresh_tokens",
+            spent_old,
+        ),
+        kept(
+            "refresh token spent 2 days ago",
+            "refresh_tokens",
+            spent_young,
+        ),
+        kept("current refresh token", "refresh_tokens", current),
+        gone(
+            "refresh token expired 5 days ago",
+            "refresh_tokens",
+            expired_old,
+        ),
+        kept(
+            "refresh token expired 2 days ago",
+            "refresh_tokens",
+            expired_young,
+        ),
     ]);
 
     let mut m = 0;
-    let mut link = |conn: &mut AnyConnection, expires: chrono::NaiveDateTime, used: Option<i64>| -> i64 {
-        m += 1;
-        diesel::insert_into(email_tokens::table)
-            .values((
-                email_tokens::user_id.eq(user),
-                email_tokens::purpose.eq("verify_email"),
-                email_tokens::token_hash.eq(format!("link-hash-{m}")),
-                email_tokens::created_at.eq(ago(8)),
-                email_tokens::expires_at.eq(expires),
-                email_tokens::used_at.eq(used.map(ago)),
-            ))
-            .returning(email_tokens::id)
-            .get_result(conn)
-            .unwrap()
-    };
+    let mut link =
+        |conn: &mut AnyConnection, expires: chrono::NaiveDateTime, used: Option<i64>| -> i64 {
+            m += 1;
+            diesel::insert_into(email_tokens::table)
+                .values((
+                    email_tokens::user_id.eq(user),
+                    email_tokens::purpose.eq("verify_email"),
+                    email_tokens::token_hash.eq(format!("link-hash-{m}")),
+                    email_tokens::created_at.eq(ago(8)),
+                    email_tokens::expires_at.eq(expires),
+                    email_tokens::used_at.eq(used.map(ago)),
+                ))
+                .returning(email_tokens::id)
+                .get_result(conn)
+                .unwrap()
+        };
     let used_old = link(&mut conn, now + days(1), Some(4));
     let used_young = link(&mut conn, now + days(1), Some(2));
     let link_expired_old = link(&mut conn, ago(4), None);
     let link_expired_young = link(&mut conn, ago(2), None);
     let link_live = link(&mut conn, now + days(1), None);
     expect.extend([
-        Expect { what: "mail link used 4 days ago", table: "email_tokens", id: used_old, kept: false },
-        Expect { what: "mail link used 2 days ago", table: "email_tokens", id: used_young, kept: true },
-        Expect { what: "mail link expired 4 days ago", table: "email_tokens", id: link_expired_old, kept: false },
-        Expect { what: "mail link expired 2 days ago", table: "email_tokens", id: link_expired_young, kept: true },
-        Expect { what: "live mail link", table: "email_tokens", id: link_live, kept: true },
+        gone("mail link used 4 days ago", "email_tokens", used_old),
+        kept("mail link used 2 days ago", "email_tokens", used_young),
+        gone(
+            "mail link expired 4 days ago",
+            "email_tokens",
+            link_expired_old,
+        ),
+        kept(
+            "mail link expired 2 days ago",
+            "email_tokens",
+            link_expired_young,
+        ),
+        kept("live mail link", "email_tokens", link_live),
     ]);
 
     let state = |conn: &mut AnyConnection, hash: &str, expires: chrono::NaiveDateTime| -> i64 {
@@ -369,8 +448,8 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let state_expired = state(&mut conn, "state-old", now - chrono::Duration::minutes(1));
     let state_live = state(&mut conn, "state-live", now + chrono::Duration::minutes(5));
     expect.extend([
-        Expect { what: "expired OAuth state", table: "oauth_states", id: state_expired, kept: false },
-        Expect { what: "live OAuth state", table: "oauth_states", id: state_live, kept: true },
+        gone("expired OAuth state", "oauth_states", state_expired),
+        kept("live OAuth state", "oauth_states", state_live),
     ]);
 
     for (key, hours) in [("window-old", 25), ("window-young", 23)] {
@@ -384,7 +463,11 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
             .unwrap();
     }
 
-    let job = |conn: &mut AnyConnection, state: &str, updated: i64, run_at: chrono::NaiveDateTime| -> i64 {
+    let job = |conn: &mut AnyConnection,
+               state: &str,
+               updated: i64,
+               run_at: chrono::NaiveDateTime|
+     -> i64 {
         diesel::insert_into(jobs_t::table)
             .values((
                 jobs_t::kind.eq("probe"),
@@ -406,14 +489,18 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let failed_young = job(&mut conn, "failed", 4, ago(4));
     let queued_long_ago = job(&mut conn, "queued", 100, now + days(1));
     expect.extend([
-        Expect { what: "job done 3 days ago", table: "jobs", id: done_old, kept: false },
-        Expect { what: "job done a day ago", table: "jobs", id: done_young, kept: true },
-        Expect { what: "job failed 6 days ago", table: "jobs", id: failed_old, kept: false },
-        Expect { what: "job failed 4 days ago", table: "jobs", id: failed_young, kept: true },
-        Expect { what: "job queued 100 days ago", table: "jobs", id: queued_long_ago, kept: true },
+        gone("job done 3 days ago", "jobs", done_old),
+        kept("job done a day ago", "jobs", done_young),
+        gone("job failed 6 days ago", "jobs", failed_old),
+        kept("job failed 4 days ago", "jobs", failed_young),
+        kept("job queued 100 days ago", "jobs", queued_long_ago),
     ]);
 
-    let message = |conn: &mut AnyConnection, created: chrono::NaiveDateTime, body: bool, purge_at: Option<chrono::NaiveDateTime>| -> OutboxId {
+    let message = |conn: &mut AnyConnection,
+                   created: chrono::NaiveDateTime,
+                   body: bool,
+                   purge_at: Option<chrono::NaiveDateTime>|
+     -> OutboxId {
         let id = outbox::insert(
             conn,
             &outbox::NewMessage {
@@ -439,12 +526,17 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let mail_old = message(&mut conn, ago(11), false, None);
     let mail_young = message(&mut conn, ago(9), false, None);
     let link_gone = message(&mut conn, ago(2), true, Some(ago(1)));
-    let link_alive = message(&mut conn, now - chrono::Duration::hours(1), true, Some(now + chrono::Duration::hours(23)));
+    let link_alive = message(
+        &mut conn,
+        now - chrono::Duration::hours(1),
+        true,
+        Some(now + chrono::Duration::hours(23)),
+    );
     expect.extend([
-        Expect { what: "mail sent 11 days ago", table: "outbox", id: mail_old.get(), kept: false },
-        Expect { what: "mail sent 9 days ago", table: "outbox", id: mail_young.get(), kept: true },
-        Expect { what: "pending mail whose link expired", table: "outbox", id: link_gone.get(), kept: true },
-        Expect { what: "pending mail with a live link", table: "outbox", id: link_alive.get(), kept: true },
+        gone("mail sent 11 days ago", "outbox", mail_old.get()),
+        kept("mail sent 9 days ago", "outbox", mail_young.get()),
+        kept("pending mail whose link expired", "outbox", link_gone.get()),
+        kept("pending mail with a live link", "outbox", link_alive.get()),
     ]);
 
     // A worker starts (no SMTP: nothing to deliver) and purges at once.
@@ -470,24 +562,50 @@ async fn the_purge_removes_what_is_past_retention_and_keeps_the_rest() {
     let wrong: Vec<String> = expect
         .iter()
         .filter(|e| exists(&mut conn, e.table, e.id) != e.kept)
-        .map(|e| format!("{} ({} #{}): {}", e.what, e.table, e.id, if e.kept { "removed" } else { "kept" }))
+        .map(|e| {
+            format!(
+                "{} ({} #{}): {}",
+                e.what,
+                e.table,
+                e.id,
+                if e.kept { "removed" } else { "kept" }
+            )
+        })
         .collect();
-    assert!(wrong.is_empty(), "the purge got these wrong:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "the purge got these wrong:\n{}",
+        wrong.join("\n")
+    );
 
     let windows: Vec<String> = rate_limits::table
         .select(rate_limits::key)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(windows, ["window-young"], "rate-limit windows older than a day go");
+    assert_eq!(
+        windows,
+        ["window-young"],
+        "rate-limit windows older than a day go"
+    );
 
     let gone = outbox_row(&mut conn, link_gone);
-    assert!(gone.text_body.is_none() && gone.html_body.is_none(), "{gone:#?}");
+    assert!(
+        gone.text_body.is_none() && gone.html_body.is_none(),
+        "{gone:#?}"
+    );
     assert_eq!(gone.last_error.as_deref(), Some(outbox::LINK_EXPIRED));
     let alive = outbox_row(&mut conn, link_alive);
-    assert!(alive.text_body.is_some() && alive.html_body.is_some(), "{alive:#?}");
+    assert!(
+        alive.text_body.is_some() && alive.html_body.is_some(),
+        "{alive:#?}"
+    );
     let with_body: i64 = schema::outbox::table
         .filter(schema::outbox::sent_at.is_not_null())
-        .filter(schema::outbox::text_body.is_not_null().or(schema::outbox::html_body.is_not_null()))
+        .filter(
+            schema::outbox::text_body
+                .is_not_null()
+                .or(schema::outbox::html_body.is_not_null()),
+        )
         .count()
         .get_result(&mut conn)
         .unwrap();

@@ -56,7 +56,11 @@ async fn a_worker_runs_several_jobs_at_once() {
         .map(|l| l.at_ms)
         .min();
     assert!(last_arrival <= first_answer, "{log:?}");
-    assert!(jobs_of(&mut conn, "send_mail").iter().all(|j| j.attempts == 1));
+    assert!(
+        jobs_of(&mut conn, "send_mail")
+            .iter()
+            .all(|j| j.attempts == 1)
+    );
 }
 
 /// The jobs a worker queues when it starts (purge, delivery of pending mail) have run,
@@ -194,14 +198,12 @@ async fn an_idle_sqlite_worker_never_takes_the_write_lock() {
     let sink = MailSink::start();
     // A short lease makes the sweep for crashed jobs run every 1.5 s while we hold the
     // lock.
-    let worker = WorkerProcess::start(
-        &url,
-        Some(&sink.url()),
-        &[("OPENFUND_JOB_LEASE_SECS", "3")],
-    );
-    eventually("the start-up jobs to finish", Duration::from_secs(30), || {
-        startup_jobs_done(&mut conn).then_some(())
-    })
+    let worker = WorkerProcess::start(&url, Some(&sink.url()), &[("OPENFUND_JOB_LEASE_SECS", "3")]);
+    eventually(
+        "the start-up jobs to finish",
+        Duration::from_secs(30),
+        || startup_jobs_done(&mut conn).then_some(()),
+    )
     .await;
 
     let mut locker = db::establish(&url).unwrap();
