@@ -28,6 +28,7 @@ async fn mail_survives_a_three_day_smtp_outage() {
     })
     .await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
 
     // Queued three days ago and retried every 15 minutes (the default cap) since: 288
     // attempts, far past any small attempt budget.
@@ -99,6 +100,7 @@ async fn mail_survives_a_three_day_smtp_outage() {
 async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
     let app = crate::helpers::spawn_app_with_mail(|c| c.mail_max_age_hours = 72).await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let now = db::now();
     let stale = queue_notice(
         &mut conn,
@@ -157,6 +159,7 @@ async fn a_permanently_rejected_message_fails_at_once() {
     let url = sink.url();
     let app = spawn_app_with(|c| c.smtp_url = Some(Secret::new(url))).await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let id = queue_notice(&mut conn, "nobody@example.org", db::now());
     let job = eventually("the job to fail", Duration::from_secs(20), || {
         let job = only_job(&mut conn, "send_mail");
@@ -291,6 +294,7 @@ async fn an_admin_retries_every_failed_job_of_a_kind() {
     let url = sink.url();
     let app = spawn_app_with(|c| c.smtp_url = Some(Secret::new(url))).await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let admin = app.admin().await;
     // The admin's sign-in made no mail; a failed job of another kind must stay failed.
     db::tx::run_write(&mut conn, |tx| {

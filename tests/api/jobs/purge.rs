@@ -90,6 +90,7 @@ fn assert_not_stored(conn: &mut AnyConnection, token: &str) {
 async fn a_delivered_message_leaves_no_live_token_in_the_database() {
     let app = crate::helpers::spawn_app_with_mail(|_| {}).await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let res = app
         .post_json(
             "/api/v1/auth/register",
@@ -171,6 +172,7 @@ async fn a_delivered_message_leaves_no_live_token_in_the_database() {
 async fn a_pending_body_is_purged_when_its_link_expires() {
     let app = spawn_app().await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let res = app
         .post_json(
             "/api/v1/auth/register",
@@ -228,6 +230,7 @@ async fn a_pending_body_is_purged_when_its_link_expires() {
 async fn a_message_whose_link_expired_is_not_sent() {
     let app = crate::helpers::spawn_app_with_mail(|_| {}).await;
     let mut conn = db::establish(&app.database_url).unwrap();
+    settle(&mut conn).await;
     let template = Template::VerifyEmail {
         name: "Late".into(),
         token: "expired-token-0123456789".into(),

@@ -63,20 +63,6 @@ async fn a_worker_runs_several_jobs_at_once() {
     );
 }
 
-/// The jobs a worker queues when it starts (purge, delivery of pending mail) have run,
-/// and their next runs are not due.
-fn startup_jobs_done(conn: &mut AnyConnection) -> bool {
-    let jobs: Vec<JobRow> = jobs_of(conn, "purge")
-        .into_iter()
-        .chain(jobs_of(conn, "deliver_pending_mail"))
-        .collect();
-    let ran = jobs.iter().filter(|j| j.state == JobState::Done).count() == 2;
-    let pending = jobs.iter().any(|j| {
-        j.state == JobState::Running || (j.state == JobState::Queued && j.run_at <= db::now())
-    });
-    ran && !pending
-}
-
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
