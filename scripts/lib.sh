@@ -54,13 +54,20 @@ stop_server() {
   fi
 }
 
-# api_token URL EMAIL PASSWORD: signs in and prints a new read+write personal API token.
-api_token() {
-  local url="$1" email="$2" password="$3" access
-  access=$(curl -fsS -X POST "$url/api/v1/auth/login" -H 'content-type: application/json' \
+# access_token URL EMAIL PASSWORD: signs in and prints the session's access token.
+access_token() {
+  local url="$1" email="$2" password="$3"
+  curl -fsS -X POST "$url/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"$password\"}" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') || die "sign-in as $email failed"
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' || die "sign-in as $email failed"
+}
+
+# api_token URL EMAIL PASSWORD [SCOPES]: signs in and prints a new personal API token
+# with SCOPES (a JSON list; default ["read","write"]).
+api_token() {
+  local url="$1" email="$2" password="$3" scopes="${4:-[\"read\",\"write\"]}" access
+  access=$(access_token "$url" "$email" "$password")
   curl -fsS -X POST "$url/api/v1/me/tokens" -H 'content-type: application/json' -H "authorization: Bearer $access" \
-    -d '{"name":"test suite","scopes":["read","write"]}' \
+    -d "{\"name\":\"test suite\",\"scopes\":$scopes}" \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])' || die "creating an API token failed"
 }

@@ -8,13 +8,12 @@ use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use utoipa_swagger_ui::SwaggerUi;
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::api::{self, AppState, error, frontend, observe, routes::RouteTable};
+use crate::api::{self, AppState, error, frontend, headers, observe, routes::RouteTable};
 use crate::app::limits::Limiter;
 use crate::app::{Hasher, Services};
 use crate::config::{Config, Environment};
@@ -178,6 +177,10 @@ impl Application {
         let port = listener.local_addr()?.port();
 
         let openapi = api::openapi();
+        let spec: std::sync::Arc<str> = openapi
+            .to_json()
+            .context("serialising the OpenAPI document")?
+            .into();
         let frontend = frontend::Frontend::new(config.static_dir.clone());
         if !frontend.is_built() {
             tracing::warn!("the web front end is not built: run `make build`");
@@ -215,12 +218,27 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .app_data(web::PayloadConfig::new(max_body))
-                .wrap(ErrorHandlers::new().default_handler(error::ensure_problem_body))
+                .wrap(ErrorHandlers::new().default_handler(frontend::problem_unless_page))
                 .wrap(from_fn(observe::observe))
+                .wrap(from_fn(headers::security_headers))
                 // Registered before the /api/v1 scope, which would otherwise claim them.
+                .service(web::resource("/api/v1/openapi.json").get({
+                    let spec = spec.clone();
+                    move || {
+                        let spec = spec.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(spec.to_string())
+                        }
+                    }
+                }))
+                // The browsable documentation is a page of the web app, which renders
+                // the document above.
                 .service(
-                    SwaggerUi::new("/api/v1/docs/{_:.*}")
-                        .url("/api/v1/openapi.json", openapi.clone()),
+                    web::resource("/api/v1/docs/")
+                        .get(frontend::page)
+                        .head(frontend::page),
                 )
                 .service(web::resource("/api/v1/docs").get(|| async {
                     HttpResponse::PermanentRedirect()

@@ -2,6 +2,7 @@
 // Run `npm run build` first: the server serves frontend/dist.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { watchPage } from "./checks.mjs";
 import { ensureDirFor, launchBrowser, SCREENSHOT_PATH, startServer } from "./harness.mjs";
 
 const PROJECT_KINDS = ["model", "dataset", "library", "tool", "other"];
@@ -34,14 +35,14 @@ describe("OpenFund web journey", () => {
   let server;
   let browser;
   let page;
+  let w;
   let projects = [];
-  const pageErrors = [];
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    w = await watchPage(browser.context, server.baseUrl);
+    page = w.page;
   });
 
   after(async () => {
@@ -79,6 +80,7 @@ describe("OpenFund web journey", () => {
     assert.match(h1, /Fund open AI/);
     assert.equal(await page.getByTestId("brand").textContent(), "OpenFund");
     assert.equal(await page.title(), "OpenFund");
+    await w.audit("home");
 
     ensureDirFor(SCREENSHOT_PATH);
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
@@ -94,6 +96,7 @@ describe("OpenFund web journey", () => {
     assert.equal(await heading.textContent(), target.name);
     assert.equal(await page.getByTestId("project-summary").textContent(), target.summary);
     assert.equal(await page.title(), `${target.name} · OpenFund`);
+    await w.audit("project page");
 
     // A reload of the deep link is served by the server (SPA fallback).
     await page.reload();
@@ -116,33 +119,36 @@ describe("OpenFund web journey", () => {
     assert.equal(typeof problem.type, "string");
 
     const res = await page.goto(`${server.baseUrl}/projects/does-not-exist`);
-    assert.equal(res?.status(), 200, "index.html served for client routes");
+    assert.equal(res?.status(), 404, "the server knows there is no such project");
     const notFound = page.getByTestId("project-not-found");
     await notFound.waitFor();
     assert.equal(
       await notFound.getByRole("heading", { level: 1 }).textContent(),
       "Project not found",
     );
+    await w.audit("missing project");
   });
 
   test("an unknown client route shows the not-found page", async () => {
-    await page.goto(`${server.baseUrl}/no/such/page`);
+    const res = await page.goto(`${server.baseUrl}/no/such/page`);
+    assert.equal(res?.status(), 404, "the server answers 404 for paths that are no page");
     await page.getByTestId("page-not-found").waitFor();
     assert.equal(
       await page.getByRole("heading", { level: 1 }).textContent(),
       "Page not found",
     );
+    await w.audit("unknown page");
   });
 
   test("footer links to the API docs and the OpenAPI document", async () => {
     await page.goto(`${server.baseUrl}/`);
     const docsHref = await page.getByTestId("footer-api-docs").getAttribute("href");
     const specHref = await page.getByTestId("footer-openapi").getAttribute("href");
-    assert.equal(docsHref, "/api/v1/docs");
+    assert.equal(docsHref, "/api/v1/docs/");
     assert.equal(specHref, "/api/v1/openapi.json");
 
     const docs = await fetch(server.baseUrl + docsHref);
-    assert.equal(docs.status, 200, "GET /api/v1/docs");
+    assert.equal(docs.status, 200, "GET /api/v1/docs/");
     const spec = await fetch(server.baseUrl + specHref);
     assert.equal(spec.status, 200, "GET /api/v1/openapi.json");
     const doc = await spec.json();
@@ -155,7 +161,32 @@ describe("OpenFund web journey", () => {
     }
   });
 
-  test("no uncaught errors in the page", () => {
-    assert.deepEqual(pageErrors, []);
+  test("the API documentation has the site's name, a way home and how to use a token", async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId("footer-api-docs").click();
+    await page.waitForURL(`${server.baseUrl}/api/v1/docs/`);
+    await page.getByTestId("api-operation").first().waitFor();
+    assert.equal(await page.title(), "API documentation · OpenFund");
+    assert.equal(await page.getByTestId("brand").textContent(), "OpenFund");
+    const auth = page.getByTestId("api-auth");
+    assert.equal(
+      await auth.getByRole("heading").textContent(),
+      "How to authenticate with an API token",
+    );
+    assert.match(await auth.textContent(), /Authorization: Bearer/);
+    const operations = await page.getByTestId("api-operation").count();
+    const doc = await (await fetch(`${server.baseUrl}/api/v1/openapi.json`)).json();
+    const expected = Object.values(doc.paths).reduce(
+      (n, item) => n + ["get", "post", "put", "patch", "delete"].filter((m) => item[m]).length,
+      0,
+    );
+    assert.equal(operations, expected, "every operation is listed");
+    await w.audit("API documentation");
+    await page.getByTestId("back-link").click();
+    await page.waitForURL(`${server.baseUrl}/`);
+  });
+
+  test("no CSP violations, no uncaught errors, every visited page audited", () => {
+    w.assertClean();
   });
 });

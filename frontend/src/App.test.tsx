@@ -93,7 +93,9 @@ describe("App", () => {
     renderAt("/");
     const empty = await screen.findByTestId("empty-state");
     expect(empty.textContent).toContain("No projects yet");
-    expect(empty.textContent).toContain("openfund demo");
+    // Words for visitors, not operator commands.
+    expect(empty.textContent).not.toContain("openfund demo");
+    expect(empty.querySelector("code")).toBeNull();
   });
 
   it("paginates when total exceeds per_page", async () => {
@@ -115,7 +117,7 @@ describe("App", () => {
     expect(new URL(fetch.mock.calls[1]![0], "http://localhost").searchParams.get("page")).toBe("2");
   });
 
-  it("shows the problem's title and code, and retries", async () => {
+  it("says what went wrong in plain words, without codes, and retries", async () => {
     let calls = 0;
     stubApi(() => {
       calls += 1;
@@ -125,9 +127,11 @@ describe("App", () => {
     });
     renderAt("/");
     const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("Internal Server Error");
-    expect(alert.textContent).toContain("database is locked");
-    expect(within(alert).getByTestId("error-code").textContent).toBe("internal");
+    expect(alert.textContent).toContain("Something went wrong on our side.");
+    expect(alert.textContent).toContain("Please try again in a moment.");
+    for (const developerWords of ["Internal Server Error", "database is locked", "internal", "500"]) {
+      expect(alert.textContent).not.toContain(developerWords);
+    }
 
     fireEvent.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findAllByTestId("project-card")).toHaveLength(3);
@@ -148,7 +152,8 @@ describe("App", () => {
     stubApi(() => problemResponse(problem(503, "unavailable", "Service Unavailable")));
     renderAt("/projects/tiny-llama");
     const alert = await screen.findByTestId("error-state");
-    expect(alert.textContent).toContain("Service Unavailable");
+    expect(alert.textContent).toContain("The site is busy or under maintenance.");
+    expect(alert.textContent).not.toContain("Service Unavailable");
     expect(screen.queryByTestId("project-not-found")).toBeNull();
     expect(screen.getByTestId("back-link").getAttribute("href")).toBe("/");
   });
@@ -167,7 +172,14 @@ describe("App", () => {
     expect(screen.getByRole("banner")).toBeTruthy();
     expect(screen.getByRole("main")).toBeTruthy();
     expect(screen.getByRole("contentinfo")).toBeTruthy();
-    expect(screen.getByTestId("footer-api-docs").getAttribute("href")).toBe("/api/v1/docs");
+    expect(screen.getByTestId("footer-api-docs").getAttribute("href")).toBe("/api/v1/docs/");
     expect(screen.getByTestId("footer-openapi").getAttribute("href")).toBe("/api/v1/openapi.json");
+  });
+});
+
+describe("pages", () => {
+  it("has a component for every page in routes.json (the server's list) and no other", async () => {
+    const { PAGES, PAGE_PATTERNS } = await import("./App");
+    expect(Object.keys(PAGES).sort()).toEqual([...PAGE_PATTERNS].sort());
   });
 });

@@ -2,6 +2,8 @@ import type { ComponentType } from "react";
 import { useSessionStart } from "./auth/useSession";
 import { Layout } from "./components/Layout";
 import { useInstanceStart } from "./instance/instance";
+import { ApiDocsPage } from "./pages/ApiDocsPage";
+import { FailedJobsPage, OutboxPage } from "./pages/admin/AdminPages";
 import { ForgotPasswordPage } from "./pages/account/ForgotPasswordPage";
 import { GithubSigninPage } from "./pages/account/GithubSigninPage";
 import { LoginPage } from "./pages/account/LoginPage";
@@ -13,8 +15,15 @@ import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectPage } from "./pages/ProjectPage";
 import { matchPath, useLocation } from "./router";
+import routes from "./routes.json";
 
-const STATIC_ROUTES: Record<string, ComponentType> = {
+/**
+ * The app's pages, by the patterns in routes.json (which the server reads too,
+ * to answer every other path with 404). A unit test checks the two lists agree.
+ */
+export const PAGES: Record<string, ComponentType<{ params: Record<string, string> }>> = {
+  "/": HomePage,
+  "/projects/:slug": ({ params }) => <ProjectPage key={params.slug} slug={params.slug ?? ""} />,
   "/signup": SignupPage,
   "/verify-email": VerifyEmailPage,
   "/login": LoginPage,
@@ -22,15 +31,19 @@ const STATIC_ROUTES: Record<string, ComponentType> = {
   "/reset-password": ResetPasswordPage,
   "/settings": SettingsPage,
   "/signin/github": GithubSigninPage,
+  "/api/v1/docs": ApiDocsPage,
+  "/admin/jobs": FailedJobsPage,
+  "/admin/outbox": OutboxPage,
 };
+
+export const PAGE_PATTERNS: readonly string[] = routes.pages;
 
 function Routes() {
   const { pathname } = useLocation();
-  if (matchPath("/", pathname)) return <HomePage />;
-  const project = matchPath("/projects/:slug", pathname);
-  if (project?.slug) return <ProjectPage key={project.slug} slug={project.slug} />;
-  for (const [path, Page] of Object.entries(STATIC_ROUTES)) {
-    if (matchPath(path, pathname)) return <Page />;
+  for (const pattern of PAGE_PATTERNS) {
+    const params = matchPath(pattern, pathname);
+    const Page = PAGES[pattern];
+    if (params && Page) return <Page params={params} />;
   }
   return <NotFoundPage />;
 }

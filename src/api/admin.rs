@@ -66,7 +66,7 @@ pub struct JobQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
     pub cursor: Option<String>,
 }
 
@@ -90,6 +90,9 @@ pub async fn list_jobs(
 ) -> Result<web::Json<JobPage>, ApiError> {
     let query = query.into_inner();
     let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    if let Some(kind) = &query.kind {
+        admin::check_kind("kind", kind, true).map_err(|v| ApiError::invalid_parameters(vec![v]))?;
+    }
     let who = caller.0;
     let (rows, next_cursor) = state
         .services
@@ -217,7 +220,7 @@ pub struct OutboxQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
     pub cursor: Option<String>,
 }
 

@@ -277,6 +277,7 @@ pub struct CreateApiToken {
     pub scopes: Vec<TokenScope>,
     /// Days until the token stops working (1–366); leave out for no expiry.
     #[schema(minimum = 1, maximum = 366)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub expires_in_days: Option<u32>,
 }
 
@@ -372,4 +373,58 @@ pub async fn revoke_token(
         .write(move |tx| tokens::revoke(tx, &who, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// An optional whole number that JSON may write as `30` or `30.0`: JSON Schema (and so
+/// the OpenAPI document) counts both as integers, serde alone would refuse the second.
+fn whole_number<'de, D>(d: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) => Some(u),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
+            Some(f as u64)
+        }
+        _ => None,
+    };
+    whole
+        .and_then(|u| u32::try_from(u).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "expected a whole number from 0 to {}, got {n}",
+                u32::MAX
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiry(json: &str) -> Result<Option<u32>, serde_json::Error> {
+        serde_json::from_str::<CreateApiToken>(&format!(
+            r#"{{"name": "ci", "scopes": ["read"]{json}}}"#
+        ))
+        .map(|t| t.expires_in_days)
+    }
+
+    #[test]
+    fn expiry_days_take_any_json_integer() {
+        assert_eq!(expiry("").unwrap(), None);
+        assert_eq!(expiry(r#", "expires_in_days": null"#).unwrap(), None);
+        assert_eq!(expiry(r#", "expires_in_days": 30"#).unwrap(), Some(30));
+        assert_eq!(expiry(r#", "expires_in_days": 77.0"#).unwrap(), Some(77));
+        for bad in ["30.5", "-1", "1e20", "\"30\""] {
+            assert!(
+                expiry(&format!(r#", "expires_in_days": {bad}"#)).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod frontend;
 pub mod github;
+pub mod headers;
 pub mod health;
 pub mod me;
 pub mod observe;

@@ -24,6 +24,27 @@ pub enum AdminError {
     Db(#[from] DbError),
 }
 
+/// Longest job kind name (`send_mail`, …) a request may name.
+pub const KIND_MAX: usize = 64;
+
+/// A job kind named in a request: at most [`KIND_MAX`] characters, and not empty unless
+/// `may_be_empty` (a filter that matches nothing). Unknown kinds are fine: they match
+/// no job.
+pub fn check_kind(field: &str, kind: &str, may_be_empty: bool) -> Result<(), Violation> {
+    let len = kind.chars().count();
+    if len > KIND_MAX {
+        return Err(Violation::new(
+            field,
+            "too_long",
+            format!("at most {KIND_MAX} characters"),
+        ));
+    }
+    if len == 0 && !may_be_empty {
+        return Err(Violation::new(field, "blank", "must not be empty"));
+    }
+    Ok(())
+}
+
 /// One page of jobs, newest first, and the cursor of the next page.
 pub fn jobs(
     conn: &mut AnyConnection,
@@ -53,24 +74,6 @@ pub fn retry_job(
     }
 }
 
-/// Longest job kind name (`jobs.kind`), in characters.
-pub const MAX_KIND_LEN: usize = 64;
-
-/// A job kind as an operator typed it: 1–[`MAX_KIND_LEN`] characters. Any such name
-/// is accepted, known or not (failed jobs of a kind this version no longer has can be
-/// retried, and fail again).
-fn check_kind(kind: &str) -> Result<(), AdminError> {
-    let len = kind.chars().count();
-    if len == 0 || len > MAX_KIND_LEN {
-        return Err(AdminError::Invalid(vec![Violation::new(
-            "kind",
-            if len == 0 { "empty" } else { "too_long" },
-            format!("a job kind is 1 to {MAX_KIND_LEN} characters, e.g. send_mail"),
-        )]));
-    }
-    Ok(())
-}
-
 /// Puts every failed job of `kind` back in the queue; returns how many.
 pub fn retry_kind(
     tx: &mut Tx<'_>,
@@ -80,6 +83,7 @@ pub fn retry_kind(
 ) -> Result<usize, AdminError> {
     who.require_admin()?;
     who.require_write()?;
+    check_kind("kind", kind, false).map_err(|v| AdminError::Invalid(vec![v]))?;
     retry_failed_of_kind(tx, kind, now)
 }
 
@@ -89,7 +93,6 @@ pub fn retry_failed_of_kind(
     kind: &str,
     now: NaiveDateTime,
 ) -> Result<usize, AdminError> {
-    check_kind(kind)?;
     let mut retried = 0;
     for id in jobs::failed_of_kind(tx, kind)? {
         if jobs::retry(tx, id, now)? {

@@ -1,8 +1,8 @@
 //! Rate limits on what guesses passwords or sends mail: fixed windows of
 //! `auth_rate_window` with at most `auth_rate_limit` attempts per key. Keys name the
 //! action and either the client ([`ClientKey`]: an address, IPv6 grouped by /64) or the
-//! account (a hash of the email, or the user id), so memory and rows stay bounded and
-//! no address is stored in the clear. On PostgreSQL the counters live in the database,
+//! account (the email, or the user id); clients and emails are kept only as hashes, so
+//! no address is stored in the clear, and memory and rows stay bounded. On PostgreSQL the counters live in the database,
 //! so several instances share one limit; a single SQLite instance counts in memory.
 
 use std::collections::HashMap;
@@ -49,15 +49,22 @@ impl Action {
 pub struct Key(String);
 
 impl Key {
+    /// Per client, by a hash of its address (or IPv6 /64).
     pub fn client(action: Action, client: ClientKey) -> Key {
-        Key(format!("{}:ip:{client}", action.name()))
+        Key(format!(
+            "{}:ip:{}",
+            action.name(),
+            digest(&client.to_string())
+        ))
     }
 
     /// Per account, by a hash of the address (the key never holds the address itself).
     pub fn email(action: Action, email: &Email) -> Key {
-        let digest = Sha256::digest(email.as_str().as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        Key(format!("{}:email:{hex}", action.name()))
+        Key(format!(
+            "{}:email:{}",
+            action.name(),
+            digest(email.as_str())
+        ))
     }
 
     pub fn user(action: Action, user: UserId) -> Key {
@@ -67,6 +74,14 @@ impl Key {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The first 128 bits of SHA-256, in hex: unique enough for a counter's key.
+fn digest(value: &str) -> String {
+    Sha256::digest(value.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +287,10 @@ mod tests {
         let key = Key::email(Action::Login, &email);
         assert!(!key.as_str().contains("ada"), "{}", key.as_str());
         assert_eq!(key, Key::email(Action::Login, &email));
+        let ip = ClientKey::of(std::net::IpAddr::from([203, 0, 113, 7]));
+        let key = Key::client(Action::Login, ip);
+        assert!(!key.as_str().contains("203.0"), "{}", key.as_str());
+        assert_eq!(key, Key::client(Action::Login, ip));
     }
 
     #[test]

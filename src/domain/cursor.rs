@@ -1,12 +1,15 @@
 //! Keyset pagination for lists that grow without bound (jobs, mail, and later pledges,
 //! ledger entries and contributions): `?limit=&cursor=` in, `next_cursor` out. The
-//! cursor is opaque to clients (base64url of a versioned position) so its form can
+//! cursor is opaque to clients (today the last row's id in base 36) so its form can
 //! change; no list counts its rows per request.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::Violation;
+
+/// Every cursor matches this, and every string that matches it is a cursor the server
+/// accepts (12 base-36 digits stay below `i64::MAX`), so the OpenAPI document states the
+/// rule exactly: a fuzzer's schema-valid cursor is never refused, an invalid one always is.
+pub const CURSOR_PATTERN: &str = "^[0-9a-z]{1,12}$";
+const CURSOR_MAX_DIGITS: usize = 12;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
@@ -71,25 +74,60 @@ impl KeysetPage {
     }
 }
 
-const PREFIX: &str = "id1:";
-
 fn encode(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{PREFIX}{id}"))
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut n = u64::try_from(id).unwrap_or(0);
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
+/// The id a cursor stands for: exactly the strings [`CURSOR_PATTERN`] matches.
 fn decode(cursor: &str) -> Option<i64> {
-    if cursor.len() > 64 {
+    let digits_only = cursor
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    if cursor.is_empty() || cursor.len() > CURSOR_MAX_DIGITS || !digits_only {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let id: i64 = text.strip_prefix(PREFIX)?.parse().ok()?;
-    (id > 0).then_some(id)
+    i64::from_str_radix(cursor, 36).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_are_exactly_the_strings_the_pattern_matches() {
+        let pattern = regex::Regex::new(CURSOR_PATTERN).unwrap();
+        for id in [
+            0,
+            1,
+            35,
+            36,
+            8,
+            1_000_000,
+            i64::from(i32::MAX),
+            36_i64.pow(12) - 1,
+        ] {
+            let c = encode(id);
+            assert!(pattern.is_match(&c), "{c}");
+            assert_eq!(decode(&c), Some(id));
+        }
+        for c in ["0", "00000000000a", "zzzzzzzzzzzz", "abc"] {
+            assert!(pattern.is_match(c) && decode(c).is_some(), "{c}");
+        }
+        for c in ["", "A", "a-b", "zzzzzzzzzzzzz", "+1", " 1", "é"] {
+            assert!(!pattern.is_match(c) && decode(c).is_none(), "{c}");
+        }
+    }
 
     #[test]
     fn pages_hand_out_cursors_that_resume_after_the_last_row() {
@@ -117,7 +155,9 @@ mod tests {
             "",
             "!!",
             "MTIz",
-            &URL_SAFE_NO_PAD.encode("id1:-4"),
+            "-4",
+            "+4",
+            "z".repeat(13).as_str(),
             &"A".repeat(100),
         ] {
             assert_eq!(

@@ -199,10 +199,18 @@ impl GithubOAuth {
             .personal_token(access_token.to_owned())
             .build()?;
         let user: GithubUser = client.get("/user", None::<&()>).await?;
-        let emails: Vec<GithubEmail> = client
-            .get("/user/emails", None::<&()>)
-            .await
-            .unwrap_or_default();
+        // A token not allowed to read addresses (403/404) simply has no verified one to
+        // offer; any other failure means GitHub is unavailable, not that the address is
+        // unverified.
+        let emails: Vec<GithubEmail> = match client.get("/user/emails", None::<&()>).await {
+            Ok(emails) => emails,
+            Err(octocrab::Error::GitHub { source, .. })
+                if matches!(source.status_code.as_u16(), 403 | 404) =>
+            {
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        };
         let verified = emails
             .into_iter()
             .find(|e| e.primary && e.verified)

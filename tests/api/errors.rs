@@ -131,9 +131,16 @@ async fn bad_query_parameters_are_400_problems() {
 #[tokio::test]
 async fn page_paths_fall_back_to_the_web_app() {
     let app = spawn_app().await;
-    for path in ["/", "/projects/anything", "/some/deep/page"] {
+    // The app's pages are the web app; any other path is too, with 404 (its
+    // not-found page), and so is a project that does not exist (issue 6).
+    for (path, status) in [
+        ("/", 200),
+        ("/login", 200),
+        ("/projects/anything", 404),
+        ("/some/deep/page", 404),
+    ] {
         let res = app.get(path).await;
-        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert_eq!(res.status().as_u16(), status, "{path}");
         assert!(
             res.headers()["content-type"]
                 .to_str()
@@ -154,5 +161,11 @@ async fn api_docs_are_browsable() {
     assert_eq!(res.status().as_u16(), 308);
     let res = app.get("/api/v1/docs/").await;
     assert_eq!(res.status().as_u16(), 200);
-    assert!(res.text().await.unwrap().to_lowercase().contains("swagger"));
+    // A page of the web app (issue 6 replaced Swagger UI), titled for the docs.
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("<title>API documentation · OpenFund</title>")
+    );
 }

@@ -17,3 +17,4 @@ mod projects;
 mod schema_parity;
 mod security;
 mod tokens;
+mod web;

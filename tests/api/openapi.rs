@@ -57,4 +57,13 @@ async fn document_describes_every_operation_and_its_problems() {
     assert_eq!(props["summary"]["pattern"], project::SUMMARY_PATTERN);
     assert_eq!(props["summary"]["maxLength"], project::SUMMARY_MAX);
     assert_eq!(props["homepage"]["pattern"], project::HOMEPAGE_PATTERN);
+    for list in ["/api/v1/admin/jobs", "/api/v1/admin/outbox"] {
+        let params = doc["paths"][list]["get"]["parameters"].as_array().unwrap();
+        let cursor = params.iter().find(|p| p["name"] == "cursor").unwrap();
+        assert_eq!(
+            cursor["schema"]["pattern"],
+            openfund::domain::cursor::CURSOR_PATTERN,
+            "{list}"
+        );
+    }
 }

@@ -9,13 +9,9 @@
 import type { components, paths } from "./schema";
 import {
   broadcastSessionChannel,
-  browserLocks,
-  parseSessionMessage,
-  PEER_SESSION_MAX_AGE_MS,
-  withRefreshLock,
-  type RefreshLocks,
+  parseSessionEvent,
   type SessionChannel,
-  type SessionMessage,
+  type SessionEvent,
 } from "../auth/crossTab";
 import { sessionStore, type SessionStore } from "../auth/session";
 
@@ -76,6 +72,24 @@ type GetInstanceResponse = JsonBody<paths["/api/v1/instance"]["get"]["responses"
 type GetProjectResponse = JsonBody<
   paths["/api/v1/projects/{slug}"]["get"]["responses"][200]
 >;
+// Site admins.
+export type Job = components["schemas"]["Job"];
+export type OutboxMessage = components["schemas"]["OutboxMessage"];
+type JobPage = JsonBody<paths["/api/v1/admin/jobs"]["get"]["responses"][200]>;
+type OutboxPage = JsonBody<paths["/api/v1/admin/outbox"]["get"]["responses"][200]>;
+type RetryJobsRequest = RequestJson<paths["/api/v1/admin/jobs/retry"]["post"]>;
+type RetriedJobs = JsonBody<paths["/api/v1/admin/jobs/retry"]["post"]["responses"][200]>;
+export type ListJobsQuery = NonNullable<paths["/api/v1/admin/jobs"]["get"]["parameters"]["query"]>;
+export type ListOutboxQuery = NonNullable<
+  paths["/api/v1/admin/outbox"]["get"]["parameters"]["query"]
+>;
+
+/** One page of a list read with keyset cursors; `next_cursor` is null on the last page. */
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
 export type ListProjectsQuery = NonNullable<
   paths["/api/v1/projects"]["get"]["parameters"]["query"]
 >;
@@ -195,17 +209,10 @@ export interface ApiClientOptions {
    */
   session?: SessionStore;
   /**
-   * Web Locks that serialise refreshes across tabs (see ../auth/crossTab).
-   * Default: `navigator.locks`, looked up at each refresh; null: this tab only.
-   */
-  locks?: RefreshLocks | null;
-  /**
-   * Where tabs announce new sessions, so a tab can skip a refresh that another
-   * tab has just done. Default: none (the app's `api` uses a BroadcastChannel).
+   * Where tabs tell each other about sign-ins and sign-outs (see ../auth/crossTab).
+   * Default: none (the app's `api` uses a BroadcastChannel).
    */
   channel?: SessionChannel | null;
-  /** Clock in ms since the epoch (tests). */
-  now?: () => number;
 }
 
 export interface RequestOptions {
@@ -272,72 +279,32 @@ export function createApiClient(options: ApiClientOptions = {}) {
     }
   }
 
-  const now = options.now ?? (() => Date.now());
-  const lockManager = () => (options.locks === undefined ? browserLocks() : options.locks);
   const channel = options.channel ?? null;
-
-  // What other tabs last announced, and when this tab last learnt about its
-  // own cookie (its own refresh, login or logout). A peer's session is only
-  // reused if it is newer than that.
-  let peerMessage: SessionMessage | null = null;
-  let ownAt = -Infinity;
   let listening = false;
 
-  function listenToPeers() {
-    if (listening || !channel) return;
+  /** Follows the other tabs: their sign-out signs this tab out; their sign-in signs it in. */
+  function listenToOtherTabs() {
+    if (listening || !channel || !session) return;
     listening = true;
     channel.listen((data) => {
-      const message = parseSessionMessage(data);
-      if (message && (!peerMessage || message.at >= peerMessage.at)) peerMessage = message;
+      const event = parseSessionEvent(data);
+      if (event?.type === "signed_out") {
+        session.clear();
+      } else if (event?.type === "signed_in" && session.get().status === "signed_out") {
+        refresh().catch(() => undefined);
+      }
     });
   }
 
-  /** Records a change of this tab's session and tells the other tabs. */
-  function announce(message: SessionMessage) {
-    ownAt = message.at;
-    listenToPeers();
-    channel?.post(message);
+  /** Tells the other tabs about a sign-in or sign-out in this one. */
+  function announce(event: SessionEvent) {
+    listenToOtherTabs();
+    channel?.post(event);
   }
 
-  /** A session another tab got within the last few seconds that this tab may adopt. */
-  function recentPeerSession(): { session: Session; at: number } | null {
-    if (!session || peerMessage?.type !== "session") return null;
-    const { at, session: peer } = peerMessage;
-    const age = now() - at;
-    if (age < 0 || age > PEER_SESSION_MAX_AGE_MS || at <= ownAt) return null;
-    // Never adopt the token this tab already holds (it may just have been refused).
-    if (session.accessToken() === peer.access_token) return null;
-    return { session: peer, at };
-  }
-
-  /** One refresh, run while holding the cross-tab lock. */
-  async function refreshLocked(): Promise<Session | null> {
-    const peer = recentPeerSession();
-    if (peer) {
-      // Another tab refreshed moments ago: the cookie has been rotated and its
-      // access token is fresh, so take that instead of another round trip.
-      ownAt = peer.at;
-      session?.setSession(peer.session, peer.at);
-      return peer.session;
-    }
-    const res = await send({ method: "POST", path: "/api/v1/auth/refresh" });
-    if (res.status === 401) {
-      session?.clear();
-      announce({ type: "signed_out", at: now() });
-      return null;
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    const body = await readJson<RefreshResponse>(res);
-    const at = now();
-    session?.setSession(body, at);
-    announce({ type: "session", at, session: body });
-    return body;
-  }
-
-  // Only one refresh at a time: the server rotates the refresh cookie and
-  // treats a reused one as theft. In this tab, concurrent callers share one
-  // promise; across tabs, the Web Lock `openfund-refresh` queues the refreshes
-  // so each sends the cookie the previous one set.
+  // One refresh at a time in this tab: concurrent callers share the request, so
+  // the cookie is not spent twice for nothing. (Other tabs refresh on their own:
+  // the server accepts a refresh token presented twice within a short grace window.)
   let refreshing: Promise<Session | null> | null = null;
 
   /**
@@ -347,10 +314,18 @@ export function createApiClient(options: ApiClientOptions = {}) {
    */
   function refresh(): Promise<Session | null> {
     if (refreshing) return refreshing;
-    listenToPeers();
+    listenToOtherTabs();
     refreshing = (async () => {
       try {
-        return await withRefreshLock(lockManager(), refreshLocked);
+        const res = await send({ method: "POST", path: "/api/v1/auth/refresh" });
+        if (res.status === 401) {
+          session?.clear();
+          return null;
+        }
+        if (!res.ok) throw await errorFromResponse(res);
+        const body = await readJson<RefreshResponse>(res);
+        session?.setSession(body);
+        return body;
       } catch (err) {
         if (session?.get().status === "loading") session.clear();
         throw err;
@@ -397,6 +372,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `GET /api/v1/instance` — the instance's name and which features are configured. */
     getInstance(opts?: RequestOptions) {
       return getJson<GetInstanceResponse>("/api/v1/instance", opts);
+    },
+
+    /** `GET /api/v1/openapi.json` — the API's own description (read by the docs page). */
+    getOpenApi(opts?: RequestOptions) {
+      return getJson<unknown>("/api/v1/openapi.json", opts);
     },
 
     /** `GET /api/v1/projects` — one page of projects, newest first. */
@@ -447,9 +427,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `POST /auth/login` — stores the session; the server sets the refresh cookie. */
     async login(body: LoginRequest) {
       const s = await json<LoginResponse>({ method: "POST", path: "/api/v1/auth/login", body });
-      const at = now();
-      session?.setSession(s, at);
-      announce({ type: "session", at, session: s });
+      session?.setSession(s);
+      announce({ type: "signed_in" });
       return s;
     },
 
@@ -461,7 +440,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
         await empty({ method: "POST", path: "/api/v1/auth/logout", auth: "optional" });
       } finally {
         session?.clear();
-        announce({ type: "signed_out", at: now() });
+        announce({ type: "signed_out" });
       }
     },
 
@@ -541,7 +520,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     async deleteAccount(body: DeleteAccount) {
       await empty({ method: "DELETE", path: "/api/v1/me", body, auth: "required" });
       session?.clear();
-      announce({ type: "signed_out", at: now() });
+      announce({ type: "signed_out" });
     },
 
     /** `GET /me/tokens` */
@@ -572,12 +551,64 @@ export function createApiClient(options: ApiClientOptions = {}) {
         auth: "required",
       });
     },
+
+    // ---- site admins ----
+
+    /** `GET /admin/jobs` — newest first; 400 `invalid_cursor` for a stale cursor. */
+    listJobs(
+      q: Omit<ListJobsQuery, "cursor"> & { cursor?: string | null } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Job>> {
+      return json<JobPage>({
+        method: "GET",
+        path: `/api/v1/admin/jobs${query({ state: q.state, kind: q.kind, limit: q.limit, cursor: q.cursor })}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /admin/jobs/{id}/retry` — back in the queue with fresh attempts; 404 if not failed. */
+    retryJob(id: number) {
+      return empty({
+        method: "POST",
+        path: `/api/v1/admin/jobs/${encodeURIComponent(String(id))}/retry`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /admin/jobs/retry` — every failed job of one kind back in the queue. */
+    retryJobs(kind: string) {
+      const body: RetryJobsRequest = { kind };
+      return json<RetriedJobs>({ method: "POST", path: "/api/v1/admin/jobs/retry", body, auth: "required" });
+    },
+
+    /** `GET /admin/outbox` — unsent mail, or all of it with `all`; newest first. */
+    listOutbox(
+      q: Omit<ListOutboxQuery, "cursor"> & { cursor?: string | null } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<OutboxMessage>> {
+      return json<OutboxPage>({
+        method: "GET",
+        path: `/api/v1/admin/outbox${query({ all: q.all ? true : undefined, limit: q.limit, cursor: q.cursor })}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
   };
+}
+
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : "";
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** The client the app uses: same origin as the page, session in memory, refreshes coordinated across tabs. */
+/** The client the app uses: same origin as the page, session in memory, sign-ins and sign-outs shared with the other tabs. */
 export const api: ApiClient = createApiClient({
   session: sessionStore,
   channel: broadcastSessionChannel(),

@@ -28,7 +28,9 @@ export function SiteHeader() {
           <Link to="/" aria-current={exploring ? "page" : undefined}>
             Explore
           </Link>
-          <a href="/api/v1/docs">API</a>
+          <Link to="/api/v1/docs/" aria-current={pathname.startsWith("/api/v1/docs") ? "page" : undefined}>
+            API
+          </Link>
         </nav>
         <AccountNav />
       </div>
@@ -46,10 +48,10 @@ export function SiteFooter() {
           open AI, accounted for in public.{" "}
           {name === DEFAULT_INSTANCE.name ? "Self-hostable." : "Runs on OpenFund, which is self-hostable."}
         </p>
-        <nav aria-label="Developer" className="footer-nav">
-          <a href="/api/v1/docs" data-testid="footer-api-docs">
-            API docs
-          </a>
+        <nav aria-label="For developers" className="footer-nav">
+          <Link to="/api/v1/docs/" data-testid="footer-api-docs">
+            API documentation
+          </Link>
           <a href="/api/v1/openapi.json" data-testid="footer-openapi">
             OpenAPI JSON
           </a>

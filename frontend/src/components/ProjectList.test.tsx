@@ -44,12 +44,13 @@ describe("ProjectList", () => {
     expect(screen.queryByTestId("project-homepage")).toBeNull();
   });
 
-  it("shows the empty state with the demo hint when there are no projects", () => {
+  it("shows a plain-words empty state when there are no projects", () => {
     renderList([]);
     expect(screen.queryByTestId("project-card")).toBeNull();
     const empty = screen.getByTestId("empty-state");
     expect(within(empty).getByRole("heading").textContent).toBe("No projects yet");
-    expect(empty.textContent).toContain("openfund demo");
+    expect(empty.textContent).toContain("Nobody has listed a project on OpenFund so far.");
+    expect(empty.textContent).not.toContain("openfund demo");
   });
 
   it("renders a custom empty state when given one", () => {

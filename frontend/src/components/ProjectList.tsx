@@ -1,15 +1,14 @@
 import type { ReactNode } from "react";
 import type { Project } from "../api/client";
 import { ProjectCard } from "./ProjectCard";
+import { useInstance } from "../instance/instance";
 import { EmptyState } from "./States";
 
 export function NoProjectsYet() {
+  const { name } = useInstance();
   return (
     <EmptyState title="No projects yet">
-      <p>
-        Nobody has listed a project on this OpenFund instance so far. Operators can load a few
-        example projects with <code>openfund demo</code>.
-      </p>
+      <p>Nobody has listed a project on {name} so far. Please come back soon.</p>
     </EmptyState>
   );
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { isApiError } from "../api/client";
+import { describeError } from "../lib/problems";
 
 export function LoadingCards({ count = 6 }: { count?: number }) {
   return (
@@ -43,21 +43,13 @@ export function EmptyState({
   );
 }
 
-/** Shows an API problem's title and machine code, with a retry button. */
+/** A failed load, in words for people (no status codes or machine codes), with a retry button. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const api = isApiError(error) ? error : null;
-  const title = api?.title ?? "Something went wrong";
-  const detail = api?.detail ?? (error instanceof Error && !api ? error.message : null);
+  const { title, detail } = describeError(error);
   return (
     <div className="error-state" role="alert" data-testid="error-state">
       <h3 className="error-title">{title}</h3>
       {detail && <p className="error-detail">{detail}</p>}
-      {api && (
-        <p className="error-meta">
-          {api.status > 0 && <span>HTTP {api.status}</span>}
-          <code data-testid="error-code">{api.code}</code>
-        </p>
-      )}
       {onRetry && (
         <button type="button" className="button" onClick={onRetry} data-testid="retry">
           Try again

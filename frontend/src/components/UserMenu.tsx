@@ -34,10 +34,12 @@ export function AccountNav() {
       </div>
     );
   }
-  return <UserMenu name={session.me.display_name} email={session.me.email} />;
+  return (
+    <UserMenu name={session.me.display_name} email={session.me.email} admin={session.me.is_admin} />
+  );
 }
 
-function UserMenu({ name, email }: { name: string; email: string }) {
+function UserMenu({ name, email, admin }: { name: string; email: string; admin: boolean }) {
   const [open, setOpen] = useState(false);
   const [loggingOut, setLoggingOut] = useState(false);
   const menuId = useId();
@@ -111,6 +113,20 @@ function UserMenu({ name, email }: { name: string; email: string }) {
               Settings
             </Link>
           </li>
+          {admin && (
+            <>
+              <li>
+                <Link to="/admin/jobs" data-testid="menu-admin-jobs">
+                  Failed jobs
+                </Link>
+              </li>
+              <li>
+                <Link to="/admin/outbox" data-testid="menu-admin-outbox">
+                  Mail outbox
+                </Link>
+              </li>
+            </>
+          )}
           <li>
             <button
               type="button"

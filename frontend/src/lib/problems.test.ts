@@ -56,7 +56,9 @@ describe("problemMessage", () => {
     expect(msg("invalid_credentials", 401)).toBe("Email or password is wrong.");
     expect(msg("email_not_verified", 403)).toMatch(/confirm your email/);
     expect(msg("invalid_or_expired_link")).toBe("This link is invalid or has expired.");
-    expect(msg("network_error", 0)).toMatch(/Could not reach the server/);
+    expect(msg("network_error", 0)).toBe(
+      "We could not reach the server. Check your internet connection and try again.",
+    );
   });
 
   it("shows Retry-After seconds for rate_limited when present", () => {
@@ -68,8 +70,18 @@ describe("problemMessage", () => {
     expect(retryAfterText(600)).toBe("Try again in 10 minutes.");
   });
 
-  it("falls back to the problem's title and detail", () => {
+  it("never shows the server's developer title and detail", () => {
     const err = new ApiError({ status: 500, code: "internal", title: "Internal Server Error", detail: "db down" });
-    expect(problemMessage(err)).toBe("Internal Server Error: db down");
+    expect(problemMessage(err)).toBe(
+      "Something went wrong on our side. Please try again in a moment. If it keeps happening, tell the people who run this site.",
+    );
+    const odd = new ApiError({ status: 400, code: "invalid_query", title: "Bad Request", detail: "page: invalid digit" });
+    expect(problemMessage(odd)).toBe("That did not work. Please check what you entered and try again.");
+    // A network failure: the browser's "Failed to fetch" stays out of sight.
+    const offline = new ApiError({ status: 0, code: "network_error", title: "x", detail: "Failed to fetch" });
+    expect(problemMessage(offline)).not.toContain("Failed to fetch");
+    expect(problemMessage(new Error("TypeError: x is undefined"))).toBe(
+      "Something went wrong. Please try again.",
+    );
   });
 });

@@ -3,7 +3,7 @@
  * (driven by the problem `code`) and one per field (from the `errors[]` of a
  * `validation_failed` problem).
  */
-import { isApiError, type ApiError } from "../api/client";
+import { CLIENT_ERROR_CODES, isApiError, type ApiError } from "../api/client";
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
@@ -25,6 +25,13 @@ const FIELD_MESSAGES: Record<string, Record<string, string>> = {
   },
   display_name: {
     required: "Enter a display name.",
+    format: "Enter a display name, using letters, digits and punctuation.",
+    length: "Use at most 80 characters.",
+  },
+  name: {
+    required: "Enter a name for the token.",
+    format: "Enter a name, using letters, digits and punctuation.",
+    length: "Use at most 64 characters.",
   },
   scopes: {
     empty: "Choose at least one scope.",
@@ -47,10 +54,21 @@ export function fieldErrors(error: unknown, aliases: Record<string, string> = {}
     const field = aliases[v.field] ?? v.field;
     if (field in out) continue;
     out[field] =
-      FIELD_MESSAGES[field]?.[v.code] ?? FIELD_MESSAGES[v.field]?.[v.code] ?? sentence(v.message);
+      FIELD_MESSAGES[field]?.[v.code] ??
+      FIELD_MESSAGES[v.field]?.[v.code] ??
+      GENERIC_FIELD_MESSAGES[v.code] ??
+      sentence(v.message);
   }
   return out;
 }
+
+/** Any field, by code, when we have nothing more specific. */
+const GENERIC_FIELD_MESSAGES: Record<string, string> = {
+  required: "This field is required.",
+  too_long: "This is too long.",
+  length: "This is too long.",
+  format: "This is not in the expected form.",
+};
 
 /** The server's "must be 1 to 80 characters" → "Must be 1 to 80 characters." */
 function sentence(message: string): string {
@@ -82,7 +100,10 @@ const CODE_MESSAGES: Record<string, string> = {
   insufficient_scope: "This token's scopes do not allow that.",
   invalid_token: "Your session has ended. Please log in again.",
   unauthenticated: "Your session has ended. Please log in again.",
-  network_error: "Could not reach the server. Check your connection and try again.",
+  network_error: "We could not reach the server. Check your internet connection and try again.",
+  bad_response: "The server sent an answer we could not read. Please try again in a moment.",
+  forbidden: "You do not have permission to do that.",
+  not_found: "We could not find what you were looking for.",
 };
 
 export function codeMessage(code: string): string | null {
@@ -99,17 +120,53 @@ export function retryAfterText(seconds: number | null): string {
 
 /** The sentence a form shows above its fields for a failed submit. */
 export function problemMessage(error: unknown): string {
-  if (!isApiError(error)) {
-    return error instanceof Error ? error.message : "Something went wrong. Please try again.";
-  }
-  if (error.code === "rate_limited") {
-    return `Too many attempts. ${retryAfterText(error.retryAfter)}`;
-  }
-  const known = codeMessage(error.code);
-  if (known) return known;
-  return apiErrorText(error);
+  const { title, detail } = describeError(error);
+  return detail ? `${title} ${detail}` : title;
 }
 
-function apiErrorText(error: ApiError): string {
-  return error.detail ? `${error.title}: ${error.detail}` : error.title;
+/**
+ * Any failure in words for people: a heading and a sentence on what to do. The
+ * server's own `title` and `detail` are for developers (the API docs, the logs)
+ * and are not shown.
+ */
+export function describeError(error: unknown): { title: string; detail: string | null } {
+  if (!isApiError(error)) {
+    return { title: "Something went wrong.", detail: "Please try again." };
+  }
+  return describeApiError(error);
+}
+
+function describeApiError(error: ApiError): { title: string; detail: string | null } {
+  if (error.code === "rate_limited" || error.status === 429) {
+    return { title: "Too many attempts.", detail: retryAfterText(error.retryAfter) };
+  }
+  if (error.status === 0) {
+    return {
+      title: "We could not reach the server.",
+      detail: "Check your internet connection and try again.",
+    };
+  }
+  if (error.code === "validation_failed") {
+    return { title: "Please correct the highlighted fields.", detail: null };
+  }
+  const known = codeMessage(error.code);
+  if (known && error.status < 500) return { title: known, detail: null };
+  if (error.status === 503) {
+    return {
+      title: "The site is busy or under maintenance.",
+      detail: "Please try again in a moment.",
+    };
+  }
+  if (error.status >= 500 || error.code === CLIENT_ERROR_CODES.badResponse) {
+    return {
+      title: "Something went wrong on our side.",
+      detail: "Please try again in a moment. If it keeps happening, tell the people who run this site.",
+    };
+  }
+  if (error.status === 401) {
+    return { title: "Please log in again.", detail: "Your session has ended." };
+  }
+  if (error.status === 403) return { title: "You do not have permission to do that.", detail: null };
+  if (error.status === 404) return { title: "We could not find that.", detail: null };
+  return { title: "That did not work.", detail: "Please check what you entered and try again." };
 }

@@ -109,9 +109,9 @@ export function ProjectPage({ slug }: { slug: string }) {
                 {formatDate(p.created_at)}
               </time>
             </dd>
-            <dt>Slug</dt>
+            <dt>Address</dt>
             <dd>
-              <code>{p.slug}</code>
+              <code>/projects/{p.slug}</code>
             </dd>
           </dl>
         </aside>

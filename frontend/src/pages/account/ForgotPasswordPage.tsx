@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../api/client";
 import { AuthCard } from "../../components/AuthCard";
 import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import { checkEmail, useFieldChecks } from "../../lib/validate";
 import { Link } from "../../router";
 
 export function ForgotPasswordPage() {
@@ -12,10 +13,16 @@ export function ForgotPasswordPage() {
   const [email, setEmail] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
   const submit = useSubmit(() => api.requestPasswordReset(email.trim()));
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    if (!checks.check(formRef.current, { email: checkEmail(email) })) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (result.ok) setSentTo(email.trim());
   }
@@ -43,7 +50,13 @@ export function ForgotPasswordPage() {
           </p>
         </Notice>
       ) : (
-        <form onSubmit={onSubmit} noValidate aria-label="Reset password" className="form">
+        <form
+          ref={formRef}
+          onSubmit={onSubmit}
+          noValidate
+          aria-label="Reset password"
+          className="form"
+        >
           {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
           <Field
             label="Email"
@@ -52,7 +65,10 @@ export function ForgotPasswordPage() {
             autoComplete="email"
             required
             value={email}
-            onChange={setEmail}
+            onChange={(v) => {
+              setEmail(v);
+              checks.clear("email");
+            }}
             error={errors.email}
           />
           <SubmitButton pending={submit.pending} pendingLabel="Sending…" block>

@@ -38,19 +38,12 @@ export function GithubSigninPage() {
 
   if (errorCode || failure !== null) {
     const message = errorCode
-      ? (codeMessage(errorCode) ?? `GitHub sign-in failed (${errorCode}).`)
+      ? (codeMessage(errorCode) ?? "GitHub sign-in did not complete. Please try again.")
       : problemMessage(failure);
     const signedIn = session.status === "signed_in";
     return (
       <AuthCard title="GitHub sign-in failed" testId="github-signin-error">
-        <FormAlert>
-          {message}
-          {errorCode && (
-            <span className="form-alert-code">
-              <code data-testid="error-code">{errorCode}</code>
-            </span>
-          )}
-        </FormAlert>
+        <FormAlert>{message}</FormAlert>
         <Link to={signedIn ? "/settings" : "/login"} className="button button-block">
           {signedIn ? "Back to settings" : "Back to log in"}
         </Link>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, isApiError } from "../../api/client";
 import { useSession } from "../../auth/useSession";
 import { AuthCard } from "../../components/AuthCard";
@@ -8,6 +8,7 @@ import { safeNext } from "../../lib/next";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import { checkCurrentPassword, checkEmail, useFieldChecks } from "../../lib/validate";
 import { Link, useNavigate, useSearchParams } from "../../router";
 import { GithubButton } from "./GithubButton";
 import { ResendVerificationForm } from "./ResendVerificationForm";
@@ -23,7 +24,9 @@ export function LoginPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const submit = useSubmit(() => api.login({ email: email.trim(), password }));
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
   const code = isApiError(submit.error) ? submit.error.code : null;
 
   // Someone already signed in (or who just signed in) goes on to `next`.
@@ -33,6 +36,14 @@ export function LoginPage() {
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    const ok = checks.check(formRef.current, {
+      email: checkEmail(email),
+      password: checkCurrentPassword(password),
+    });
+    if (!ok) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (!result.ok) setPassword("");
   }
@@ -56,7 +67,7 @@ export function LoginPage() {
           </p>
         </>
       )}
-      <form onSubmit={onSubmit} noValidate aria-label="Log in" className="form">
+      <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Log in" className="form">
         {submit.error !== null && (
           <FormAlert tone={code === "email_not_verified" ? "warning" : "error"}>
             {problemMessage(submit.error)}
@@ -69,7 +80,10 @@ export function LoginPage() {
           autoComplete="username"
           required
           value={email}
-          onChange={setEmail}
+          onChange={(v) => {
+            setEmail(v);
+            checks.clear("email");
+          }}
           error={errors.email}
         />
         <div className="field-row">
@@ -80,7 +94,10 @@ export function LoginPage() {
             autoComplete="current-password"
             required
             value={password}
-            onChange={setPassword}
+            onChange={(v) => {
+              setPassword(v);
+              checks.clear("password");
+            }}
             error={errors.password}
           />
           <Link to="/forgot-password" className="field-aside" data-testid="forgot-link">

@@ -1,18 +1,25 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../api/client";
 import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useSubmit } from "../../lib/useSubmit";
+import { checkEmail, useFieldChecks } from "../../lib/validate";
 
 /** Email → `POST /auth/verify-email/resend`. */
 export function ResendVerificationForm({ initialEmail = "" }: { initialEmail?: string }) {
   const [email, setEmail] = useState(initialEmail);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const submit = useSubmit(() => api.resendVerification(email.trim()));
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    if (!checks.check(formRef.current, { email: checkEmail(email) })) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (result.ok) setSentTo(email.trim());
   }
@@ -29,7 +36,13 @@ export function ResendVerificationForm({ initialEmail = "" }: { initialEmail?: s
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate aria-label="Resend verification email" className="form">
+    <form
+      ref={formRef}
+      onSubmit={onSubmit}
+      noValidate
+      aria-label="Resend verification email"
+      className="form"
+    >
       {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
       <Field
         label="Email"
@@ -38,7 +51,10 @@ export function ResendVerificationForm({ initialEmail = "" }: { initialEmail?: s
         autoComplete="email"
         required
         value={email}
-        onChange={setEmail}
+        onChange={(v) => {
+          setEmail(v);
+          checks.clear("email");
+        }}
         error={errors.email}
       />
       <SubmitButton pending={submit.pending} pendingLabel="Sending…" variant="secondary" block>

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api, isApiError } from "../../api/client";
 import { AuthCard } from "../../components/AuthCard";
 import { Field, FormAlert, Notice, PasswordRules, SubmitButton } from "../../components/Form";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import { checkNewPassword, useFieldChecks } from "../../lib/validate";
 import { Link, useSearchParams } from "../../router";
 
 export function ResetPasswordPage() {
@@ -13,12 +14,18 @@ export function ResetPasswordPage() {
   const [password, setPassword] = useState("");
   const [done, setDone] = useState(false);
   const submit = useSubmit(() => api.confirmPasswordReset(token, password));
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
   const expired =
     !token || (isApiError(submit.error) && submit.error.code === "invalid_or_expired_link");
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    if (!checks.check(formRef.current, { password: checkNewPassword(password) })) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (result.ok) setDone(true);
   }
@@ -55,7 +62,13 @@ export function ResetPasswordPage() {
       lead="Pick one you do not use on any other site."
       testId="reset-page"
     >
-      <form onSubmit={onSubmit} noValidate aria-label="Choose a new password" className="form">
+      <form
+        ref={formRef}
+        onSubmit={onSubmit}
+        noValidate
+        aria-label="Choose a new password"
+        className="form"
+      >
         {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
         <Field
           label="New password"
@@ -64,7 +77,10 @@ export function ResetPasswordPage() {
           autoComplete="new-password"
           required
           value={password}
-          onChange={setPassword}
+          onChange={(v) => {
+            setPassword(v);
+            checks.clear("password");
+          }}
           error={errors.password}
           describedBy="reset-password-rules"
         />

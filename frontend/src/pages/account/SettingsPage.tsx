@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { api, isApiError, type Me } from "../../api/client";
 import { sessionStore } from "../../auth/session";
 import { useSession } from "../../auth/useSession";
@@ -10,6 +10,14 @@ import { loginHref } from "../../lib/next";
 import { codeMessage, fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import {
+  checkCurrentPassword,
+  checkEmail,
+  checkLabel,
+  checkNewPassword,
+  DISPLAY_NAME_MAX,
+  useFieldChecks,
+} from "../../lib/validate";
 import { useLocation, useNavigate, useSearchParams } from "../../router";
 import { GithubButton, GithubMark } from "./GithubButton";
 import { TokensSection } from "./TokensSection";
@@ -48,11 +56,20 @@ function ProfileSection({ me }: { me: Me }) {
   const [name, setName] = useState(me.display_name);
   const [saved, setSaved] = useState(false);
   const submit = useSubmit(() => api.updateMe({ display_name: name.trim() }));
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
+    const ok = checks.check(formRef.current, {
+      display_name: checkLabel(name, "a display name", DISPLAY_NAME_MAX),
+    });
+    if (!ok) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (result.ok) {
       setName(result.value.display_name);
@@ -62,7 +79,7 @@ function ProfileSection({ me }: { me: Me }) {
 
   return (
     <Section id="profile" title="Profile" description="How you appear on pledges and contributions.">
-      <form onSubmit={onSubmit} noValidate aria-label="Profile" className="form form-narrow">
+      <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Profile" className="form form-narrow">
         {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
         {saved && <Notice testId="profile-saved">Display name saved.</Notice>}
         <Field
@@ -74,6 +91,7 @@ function ProfileSection({ me }: { me: Me }) {
           onChange={(v) => {
             setName(v);
             setSaved(false);
+            checks.clear("display_name");
           }}
           error={errors.display_name}
         />
@@ -96,7 +114,9 @@ function EmailSection({ me }: { me: Me }) {
       me.has_password ? { new_email: newEmail.trim(), password } : { new_email: newEmail.trim() },
     ),
   );
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
   const code = isApiError(submit.error) ? submit.error.code : null;
   const wrongPassword = code === "invalid_credentials";
   const taken = code === "email_taken";
@@ -104,6 +124,16 @@ function EmailSection({ me }: { me: Me }) {
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     setSentTo(null);
+    const ok = checks.check(formRef.current, {
+      new_email: checkEmail(newEmail),
+      password: me.has_password
+        ? checkCurrentPassword(password, "Enter your current password.")
+        : null,
+    });
+    if (!ok) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     setPassword("");
     if (result.ok) {
@@ -131,7 +161,13 @@ function EmailSection({ me }: { me: Me }) {
           </p>
         </Notice>
       )}
-      <form onSubmit={onSubmit} noValidate aria-label="Change email" className="form form-narrow">
+      <form
+        ref={formRef}
+        onSubmit={onSubmit}
+        noValidate
+        aria-label="Change email"
+        className="form form-narrow"
+      >
         {submit.error !== null && !wrongPassword && !taken && (
           <FormAlert>{problemMessage(submit.error)}</FormAlert>
         )}
@@ -142,8 +178,14 @@ function EmailSection({ me }: { me: Me }) {
           autoComplete="email"
           required
           value={newEmail}
-          onChange={setNewEmail}
-          error={taken ? codeMessage("email_taken") : (errors.new_email ?? errors.email)}
+          onChange={(v) => {
+            setNewEmail(v);
+            checks.clear("new_email");
+          }}
+          error={
+            checks.errors.new_email ??
+            (taken ? codeMessage("email_taken") : (errors.new_email ?? errors.email))
+          }
         />
         {me.has_password && (
           <Field
@@ -153,8 +195,14 @@ function EmailSection({ me }: { me: Me }) {
             autoComplete="current-password"
             required
             value={password}
-            onChange={setPassword}
-            error={wrongPassword ? "Your current password is wrong." : errors.password}
+            onChange={(v) => {
+              setPassword(v);
+              checks.clear("password");
+            }}
+            error={
+              checks.errors.password ??
+              (wrongPassword ? "Your current password is wrong." : errors.password)
+            }
           />
         )}
         <div className="form-actions">
@@ -180,12 +228,24 @@ function PasswordSection({ me }: { me: Me }) {
     // has_password changes when a GitHub-only account sets its first password.
     if (setting) await api.getMe().catch(() => sessionStore.setMe({ ...me, has_password: true }));
   });
-  const errors = fieldErrors(submit.error, { password: "new_password" });
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error, { password: "new_password" }), ...checks.errors };
   const wrongPassword = isApiError(submit.error) && submit.error.code === "invalid_credentials";
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     setDone(null);
+    const ok = checks.check(formRef.current, {
+      current_password: setting
+        ? null
+        : checkCurrentPassword(current, "Enter your current password."),
+      new_password: checkNewPassword(next, me.email),
+    });
+    if (!ok) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     setCurrent("");
     if (result.ok) {
@@ -203,6 +263,7 @@ function PasswordSection({ me }: { me: Me }) {
       }
     >
       <form
+        ref={formRef}
         onSubmit={onSubmit}
         noValidate
         aria-label={setting ? "Set password" : "Change password"}
@@ -220,8 +281,14 @@ function PasswordSection({ me }: { me: Me }) {
             autoComplete="current-password"
             required
             value={current}
-            onChange={setCurrent}
-            error={wrongPassword ? "Your current password is wrong." : errors.current_password}
+            onChange={(v) => {
+              setCurrent(v);
+              checks.clear("current_password");
+            }}
+            error={
+              checks.errors.current_password ??
+              (wrongPassword ? "Your current password is wrong." : errors.current_password)
+            }
           />
         )}
         <Field
@@ -234,6 +301,7 @@ function PasswordSection({ me }: { me: Me }) {
           onChange={(v) => {
             setNext(v);
             setDone(null);
+            checks.clear("new_password");
           }}
           error={errors.new_password}
           describedBy={rulesId}

@@ -1,10 +1,17 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../api/client";
 import { AuthCard } from "../../components/AuthCard";
 import { Field, FormAlert, Notice, PasswordRules, SubmitButton } from "../../components/Form";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import {
+  checkEmail,
+  checkLabel,
+  checkNewPassword,
+  DISPLAY_NAME_MAX,
+  useFieldChecks,
+} from "../../lib/validate";
 import { Link } from "../../router";
 
 export function SignupPage() {
@@ -16,10 +23,21 @@ export function SignupPage() {
   const submit = useSubmit(() =>
     api.register({ email: email.trim(), display_name: displayName.trim(), password }),
   );
-  const errors = fieldErrors(submit.error);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    const ok = checks.check(formRef.current, {
+      email: checkEmail(email),
+      display_name: checkLabel(displayName, "a display name", DISPLAY_NAME_MAX),
+      password: checkNewPassword(password, email),
+    });
+    if (!ok) {
+      submit.reset();
+      return;
+    }
     const result = await submit.run();
     if (result.ok) setSentTo(email.trim());
   }
@@ -65,7 +83,7 @@ export function SignupPage() {
         </p>
       }
     >
-      <form onSubmit={onSubmit} noValidate aria-label="Sign up" className="form">
+      <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Sign up" className="form">
         {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
         <Field
           label="Email"
@@ -74,7 +92,10 @@ export function SignupPage() {
           autoComplete="email"
           required
           value={email}
-          onChange={setEmail}
+          onChange={(v) => {
+            setEmail(v);
+            checks.clear("email");
+          }}
           error={errors.email}
         />
         <Field
@@ -83,7 +104,10 @@ export function SignupPage() {
           autoComplete="nickname"
           required
           value={displayName}
-          onChange={setDisplayName}
+          onChange={(v) => {
+            setDisplayName(v);
+            checks.clear("display_name");
+          }}
           error={errors.display_name}
           hint="Shown on your pledges and contributions."
         />
@@ -94,7 +118,10 @@ export function SignupPage() {
           autoComplete="new-password"
           required
           value={password}
-          onChange={setPassword}
+          onChange={(v) => {
+            setPassword(v);
+            checks.clear("password");
+          }}
           error={errors.password}
           describedBy="signup-password-rules"
         />

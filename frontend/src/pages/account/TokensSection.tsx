@@ -1,5 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { createPortal } from "react-dom";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import { api, type ApiToken, type CreatedApiToken, type TokenScope } from "../../api/client";
 import { Field, FormAlert, SubmitButton } from "../../components/Form";
 import { EmptyState, ErrorState, LoadingBlock } from "../../components/States";
@@ -7,6 +6,7 @@ import { formatShortDate } from "../../lib/format";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useAsync } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
+import { checkLabel, TOKEN_NAME_MAX, useFieldChecks } from "../../lib/validate";
 
 const SCOPES: { scope: TokenScope; label: string; hint: string }[] = [
   { scope: "read", label: "read", hint: "Read your account's data through the API." },
@@ -28,85 +28,127 @@ async function copyText(text: string, fallback: HTMLInputElement | null): Promis
   }
 }
 
-/** Shows a new token's secret, once, with a copy button and a warning. */
+/**
+ * Shows a new token's secret, once, with a copy button and a warning.
+ *
+ * A native modal `<dialog>` (`showModal()`): the browser keeps keyboard focus
+ * inside it, makes the page behind inert for pointer, keyboard and screen
+ * readers, and closes it on Escape (the `cancel` event). Focus goes back to
+ * whatever opened it.
+ */
 export function TokenCreatedDialog({
   created,
   onClose,
+  returnFocus,
 }: {
   created: CreatedApiToken;
   onClose: () => void;
+  /** Where focus goes on close when what had it is gone (a submit button that was busy). */
+  returnFocus?: () => HTMLElement | null;
 }) {
   const titleId = useId();
   const warnId = useId();
+  const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<boolean | null>(null);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
+  const returnRef = useRef(returnFocus);
+  returnRef.current = returnFocus;
 
   useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    // Browsers without showModal (and jsdom) get a plain open dialog.
+    if (typeof dialog.showModal === "function") {
+      if (!dialog.open) dialog.showModal();
+    } else {
+      dialog.setAttribute("open", "");
+    }
     inputRef.current?.focus();
     inputRef.current?.select();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") closeRef.current();
+    const onCancel = (e: Event) => {
+      // Escape: let React remove the dialog rather than the browser hiding it.
+      e.preventDefault();
+      closeRef.current();
     };
-    document.addEventListener("keydown", onKey);
+    dialog.addEventListener("cancel", onCancel);
     return () => {
-      document.removeEventListener("keydown", onKey);
-      opener?.focus();
+      dialog.removeEventListener("cancel", onCancel);
+      if (typeof dialog.close === "function" && dialog.open) dialog.close();
+      const back =
+        opener && opener !== document.body && opener.isConnected ? opener : returnRef.current?.();
+      back?.focus();
     };
   }, []);
 
-  // A portal, so no ancestor's layout (margins, transforms) can move the overlay.
-  return createPortal(
-    <div className="dialog-backdrop">
-      <div
-        className="dialog card"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={warnId}
-        data-testid="token-created"
-      >
-        <h2 id={titleId}>Token “{created.token.name}” created</h2>
-        <p className="dialog-warning" id={warnId}>
-          <strong>Copy it now.</strong> This is the only time the secret is shown: OpenFund keeps
-          only a hash of it. If you lose it, revoke the token and create a new one.
-        </p>
-        <label className="field-label" htmlFor={`${titleId}-secret`}>
-          Your new token
-        </label>
-        <div className="secret-box">
-          <input
-            id={`${titleId}-secret`}
-            ref={inputRef}
-            className="input secret-input"
-            readOnly
-            value={created.secret}
-            onFocus={(e) => e.currentTarget.select()}
-            data-testid="token-secret"
-            spellCheck={false}
-          />
-          <button
-            type="button"
-            className="button button-secondary"
-            onClick={async () => setCopied(await copyText(created.secret, inputRef.current))}
-            data-testid="token-copy"
-          >
-            {copied ? "Copied ✓" : "Copy"}
-          </button>
-        </div>
-        <p className="muted small" role="status">
-          {copied === false ? "Copy failed: select the text and copy it by hand." : ""}
-        </p>
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} data-testid="token-done">
-            I have copied it
-          </button>
-        </div>
+  // The modal dialog already keeps focus off the page behind; Tab past its last
+  // control would go to the browser's own toolbar. Wrap round instead, as dialogs
+  // usually do, so keyboard users stay among the dialog's controls.
+  function wrapTab(e: KeyboardEvent<HTMLDialogElement>) {
+    if (e.key !== "Tab") return;
+    const focusable = [
+      ...e.currentTarget.querySelectorAll<HTMLElement>("button, input, a[href], [tabindex='0']"),
+    ].filter((el) => !el.hasAttribute("disabled"));
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (!first || !last) return;
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  }
+
+  return (
+    <dialog
+      ref={dialogRef}
+      onKeyDown={wrapTab}
+      className="dialog card"
+      aria-labelledby={titleId}
+      aria-describedby={warnId}
+      data-testid="token-created"
+    >
+      <h2 id={titleId}>Token “{created.token.name}” created</h2>
+      <p className="dialog-warning" id={warnId}>
+        <strong>Copy it now.</strong> This is the only time the secret is shown: we keep only a
+        fingerprint of it. If you lose it, revoke the token and create a new one.
+      </p>
+      <label className="field-label" htmlFor={`${titleId}-secret`}>
+        Your new token
+      </label>
+      <div className="secret-box">
+        <input
+          id={`${titleId}-secret`}
+          ref={inputRef}
+          className="input secret-input"
+          readOnly
+          value={created.secret}
+          onFocus={(e) => e.currentTarget.select()}
+          data-testid="token-secret"
+          spellCheck={false}
+        />
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={async () => setCopied(await copyText(created.secret, inputRef.current))}
+          data-testid="token-copy"
+        >
+          {copied ? "Copied ✓" : "Copy"}
+        </button>
       </div>
-    </div>,
-    document.body,
+      <p className="muted small" role="status">
+        {copied === false ? "Copy failed: select the text and copy it by hand." : ""}
+      </p>
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onClose} data-testid="token-done">
+          I have copied it
+        </button>
+      </div>
+    </dialog>
   );
 }
 
@@ -204,12 +246,19 @@ function TokenRow({ token, onRevoked }: { token: ApiToken; onRevoked: (id: numbe
   );
 }
 
-function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedApiToken) => void }) {
+function CreateTokenForm({
+  onCreated,
+  formRef,
+}: {
+  onCreated: (created: CreatedApiToken) => void;
+  formRef: RefObject<HTMLFormElement | null>;
+}) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<TokenScope[]>(["read"]);
   const [scopeError, setScopeError] = useState<string | null>(null);
   const submit = useSubmit(() => api.createToken({ name: name.trim(), scopes }));
-  const errors = fieldErrors(submit.error);
+  const checks = useFieldChecks();
+  const errors = { ...fieldErrors(submit.error), ...checks.errors };
   const scopeErrorId = useId();
 
   function toggle(scope: TokenScope, on: boolean) {
@@ -221,8 +270,12 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedApiToken) 
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    if (scopes.length === 0) {
-      setScopeError("Choose at least one scope.");
+    const nameOk = checks.check(formRef.current, {
+      name: checkLabel(name, "a name for the token", TOKEN_NAME_MAX),
+    });
+    if (scopes.length === 0) setScopeError("Choose at least one scope.");
+    if (!nameOk || scopes.length === 0) {
+      submit.reset();
       return;
     }
     const result = await submit.run();
@@ -235,7 +288,13 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedApiToken) 
 
   const shownScopeError = scopeError ?? errors.scopes;
   return (
-    <form onSubmit={onSubmit} noValidate aria-label="Create API token" className="form token-form">
+    <form
+      ref={formRef}
+      onSubmit={onSubmit}
+      noValidate
+      aria-label="Create API token"
+      className="form token-form"
+    >
       <h3 className="subsection-title">Create a token</h3>
       {submit.error !== null && <FormAlert>{problemMessage(submit.error)}</FormAlert>}
       <Field
@@ -243,7 +302,10 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedApiToken) 
         name="name"
         required
         value={name}
-        onChange={setName}
+        onChange={(v) => {
+          setName(v);
+          checks.clear("name");
+        }}
         error={errors.name}
         hint="Something to recognise it by, e.g. “CI sync script”."
         autoComplete="off"
@@ -290,6 +352,7 @@ export function TokensSection() {
   const [tokens, setTokens] = useState<ApiToken[] | null>(null);
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
+  const createFormRef = useRef<HTMLFormElement>(null);
 
   const loaded = state.status === "success" ? state.data : null;
   useEffect(() => {
@@ -349,12 +412,21 @@ export function TokensSection() {
         {list}
       </div>
       <CreateTokenForm
+        formRef={createFormRef}
         onCreated={(c) => {
           setTokens((prev) => [c.token, ...(prev ?? []).filter((t) => t.id !== c.token.id)]);
           setCreated(c);
         }}
       />
-      {created && <TokenCreatedDialog created={created} onClose={() => setCreated(null)} />}
+      {created && (
+        <TokenCreatedDialog
+          created={created}
+          onClose={() => setCreated(null)}
+          returnFocus={() =>
+            createFormRef.current?.querySelector<HTMLElement>('button[type="submit"]') ?? null
+          }
+        />
+      )}
     </>
   );
 }

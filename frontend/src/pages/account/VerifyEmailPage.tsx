@@ -25,6 +25,9 @@ function verifyOnce(token: string): Promise<StatusResponse> {
   return p;
 }
 
+/** What the server answers for a link whose address was confirmed before (a second click, or a mail scanner that opened it first). */
+export const ALREADY_VERIFIED = "already_verified";
+
 function InvalidLink() {
   return (
     <AuthCard
@@ -32,7 +35,7 @@ function InvalidLink() {
       testId="verify-invalid"
       footer={
         <p>
-          Already confirmed? <Link to="/login">Log in</Link>
+          Already confirmed your address? <Link to="/login">Log in</Link>
         </p>
       }
     >
@@ -41,6 +44,32 @@ function InvalidLink() {
         send a new one.
       </p>
       <ResendVerificationForm />
+    </AuthCard>
+  );
+}
+
+function Confirmed({ again, signedIn }: { again: boolean; signedIn: boolean }) {
+  return (
+    <AuthCard
+      title={again ? "Email already confirmed" : "Email confirmed"}
+      testId={again ? "verify-already" : "verify-done"}
+    >
+      <Notice title={again ? "Nothing more to do" : "Thank you!"}>
+        <p>
+          {again
+            ? "This address was already confirmed. The link works only once, so there is nothing more to do with it."
+            : "Your email address is confirmed."}
+        </p>
+      </Notice>
+      {signedIn ? (
+        <Link to="/settings" className="button button-block" data-testid="verify-continue">
+          Go to settings
+        </Link>
+      ) : (
+        <Link to="/login" className="button button-block" data-testid="verify-login">
+          Log in
+        </Link>
+      )}
     </AuthCard>
   );
 }
@@ -98,20 +127,5 @@ export function VerifyEmailPage() {
       </AuthCard>
     );
   }
-  return (
-    <AuthCard title="Email confirmed" testId="verify-done">
-      <Notice title="Thank you!">
-        <p>Your email address is confirmed.</p>
-      </Notice>
-      {session.status === "signed_in" ? (
-        <Link to="/settings" className="button button-block" data-testid="verify-continue">
-          Go to settings
-        </Link>
-      ) : (
-        <Link to="/login" className="button button-block" data-testid="verify-login">
-          Log in
-        </Link>
-      )}
-    </AuthCard>
-  );
+  return <Confirmed again={state.data.status === ALREADY_VERIFIED} signedIn={signedIn} />;
 }

@@ -97,8 +97,12 @@ describe("sign up", () => {
         problemResponse({
           ...problem(422, "validation_failed", "Unprocessable Entity"),
           errors: [
-            { field: "password", code: "contains_email", message: "contains the email" },
-            { field: "display_name", code: "required", message: "required" },
+            { field: "password", code: "too_common", message: "is too common" },
+            {
+              field: "display_name",
+              code: "format",
+              message: "must not be blank or contain control characters",
+            },
           ],
         }),
     });
@@ -113,6 +117,9 @@ describe("sign up", () => {
     type("Password", "ada-is-my-password");
     expect(within(rules).getByText(/part of your email/).closest("li")!.getAttribute("data-state")).toBe("bad");
 
+    // Only the server knows a password is common; the form lets this one through.
+    type("Display name", "Ada");
+    type("Password", "password1234");
     fireEvent.click(screen.getByRole("button", { name: "Create account" }));
 
     expect((await screen.findByTestId("form-error")).textContent).toBe(
@@ -122,10 +129,59 @@ describe("sign up", () => {
     expect(password.getAttribute("aria-invalid")).toBe("true");
     const errorId = password.getAttribute("aria-describedby")!.split(" ")[0]!;
     expect(document.getElementById(errorId)!.textContent).toBe(
-      "The password must not contain your email address.",
+      "This password is too common. Choose one that is harder to guess.",
+    );
+    // Our words, not the server's developer message.
+    expect(screen.getByTestId("error-display_name").textContent).toBe(
+      "Enter a display name, using letters, digits and punctuation.",
+    );
+    expect(screen.queryByTestId("error-email")).toBeNull();
+  });
+
+  it("checks the form before sending: an empty or malformed form costs no request", async () => {
+    const server = stubServer({
+      "POST /api/v1/auth/register": () => jsonResponse({ status: "verification_sent" }, 202),
+    });
+    renderAt("/signup");
+    const submit = screen.getByRole("button", { name: "Create account" });
+    fireEvent.click(submit);
+
+    expect(screen.getByTestId("error-email").textContent).toBe("Enter your email address.");
+    expect(screen.getByTestId("error-display_name").textContent).toBe("Enter a display name.");
+    expect(screen.getByTestId("error-password").textContent).toBe("Enter a password.");
+    // Focus goes to the first field to fix, whose message is tied to it.
+    const email = screen.getByLabelText("Email");
+    expect(document.activeElement).toBe(email);
+    expect(email.getAttribute("aria-invalid")).toBe("true");
+
+    type("Email", "ada@example");
+    type("Display name", "   ");
+    type("Password", "ada-lovelace-1815");
+    // Editing a field clears its message until the next submit.
+    expect(screen.queryByTestId("error-email")).toBeNull();
+    fireEvent.click(submit);
+    expect(screen.getByTestId("error-email").textContent).toBe(
+      "Enter a valid email address, like name@example.org.",
     );
     expect(screen.getByTestId("error-display_name").textContent).toBe("Enter a display name.");
-    expect(screen.queryByTestId("error-email")).toBeNull();
+    type("Email", "ada@example.org");
+    fireEvent.click(submit);
+    expect(screen.getByTestId("error-password").textContent).toBe(
+      "The password must not contain your email address.",
+    );
+    type("Password", "aaaaaaaaaaaaaaa");
+    fireEvent.click(submit);
+    expect(screen.getByTestId("error-password").textContent).toMatch(/too common/);
+    type("Password", "short");
+    fireEvent.click(submit);
+    expect(screen.getByTestId("error-password").textContent).toBe("Use at least 12 characters.");
+    expect(server.keys()).not.toContain("POST /api/v1/auth/register");
+
+    type("Display name", "Ada");
+    type("Password", "correct horse battery");
+    fireEvent.click(submit);
+    expect(await screen.findByTestId("signup-done")).toBeTruthy();
+    expect(server.keys().filter((k) => k === "POST /api/v1/auth/register")).toHaveLength(1);
   });
 
   it("sends the form and shows 'Check your inbox' with the address on 202", async () => {
@@ -161,6 +217,20 @@ describe("log in", () => {
     fireEvent.click(screen.getByRole("button", { name: "Log in" }));
     return server;
   }
+
+  it("sends nothing for an empty form or a malformed address", async () => {
+    const server = stubServer({ "POST /api/v1/auth/login": () => jsonResponse(sessionBody()) });
+    renderAt("/login");
+    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    expect(screen.getByTestId("error-email").textContent).toBe("Enter your email address.");
+    expect(screen.getByTestId("error-password").textContent).toBe("Enter your password.");
+    type("Email", "ada.example.org");
+    type("Password", "anything at all");
+    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    expect(screen.getByTestId("error-email").textContent).toMatch(/valid email address/);
+    expect(document.activeElement).toBe(screen.getByLabelText("Email"));
+    expect(server.keys()).not.toContain("POST /api/v1/auth/login");
+  });
 
   it("says 'Email or password is wrong' for invalid_credentials", async () => {
     await submitLogin(() => problemResponse(problem(401, "invalid_credentials", "Unauthorized")));
@@ -231,6 +301,19 @@ describe("verify email", () => {
     expect(body(call.init)).toEqual({ token: "tok-1" });
   });
 
+  it("says an address confirmed before is confirmed, and leads on to log in", async () => {
+    stubServer({
+      "POST /api/v1/auth/verify-email": () => jsonResponse({ status: "already_verified" }),
+    });
+    renderAt("/verify-email?token=tok-used");
+    const card = await screen.findByTestId("verify-already");
+    expect(within(card).getByRole("heading", { level: 1 }).textContent).toBe(
+      "Email already confirmed",
+    );
+    expect(card.textContent).not.toMatch(/invalid|expired/i);
+    expect(screen.getByTestId("verify-login").getAttribute("href")).toBe("/login");
+  });
+
   it("offers a resend form for invalid_or_expired_link", async () => {
     const server = stubServer({
       "POST /api/v1/auth/verify-email": () =>
@@ -247,6 +330,17 @@ describe("verify email", () => {
 });
 
 describe("password reset", () => {
+  it("asks for an address instead of sending an empty one", async () => {
+    const server = stubServer({
+      "POST /api/v1/auth/password-reset": () => jsonResponse({ status: "sent" }, 202),
+    });
+    renderAt("/forgot-password");
+    fireEvent.click(screen.getByRole("button", { name: "Send reset link" }));
+    expect(screen.getByTestId("error-email").textContent).toBe("Enter your email address.");
+    expect(screen.queryByTestId("forgot-done")).toBeNull();
+    expect(server.keys()).not.toContain("POST /api/v1/auth/password-reset");
+  });
+
   it("always answers 'if an account exists'", async () => {
     stubServer({ "POST /api/v1/auth/password-reset": () => jsonResponse({ status: "sent" }, 202) });
     renderAt("/forgot-password");
@@ -409,7 +503,8 @@ describe("GitHub sign-in landing", () => {
     renderAt("/signin/github?error=github_denied");
     const page = await screen.findByTestId("github-signin-error");
     expect(page.textContent).toContain("GitHub sign-in was cancelled.");
-    expect(within(page).getByTestId("error-code").textContent).toBe("github_denied");
+    // No machine code on show.
+    expect(page.textContent).not.toContain("github_denied");
   });
 
   it("refreshes to get the session and goes to next", async () => {
@@ -424,12 +519,23 @@ describe("TokenCreatedDialog", () => {
   it("shows the secret in a labelled, read-only box with a warning and copies it", async () => {
     const writeText = vi.fn(async () => {});
     vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+    // jsdom has no showModal(); record that the dialog opens modally (which is
+    // what keeps focus inside it in a browser; the browser test checks that).
+    const showModal = vi.fn(function (this: HTMLDialogElement) {
+      this.setAttribute("open", "");
+    });
+    Object.defineProperty(HTMLDialogElement.prototype, "showModal", {
+      value: showModal,
+      configurable: true,
+    });
     const created: CreatedApiToken = createdToken();
     const onClose = vi.fn();
-    render(<TokenCreatedDialog created={created} onClose={onClose} />);
+    const { unmount } = render(<TokenCreatedDialog created={created} onClose={onClose} />);
 
     const dialog = screen.getByRole("dialog", { name: "Token “Release bot” created" });
-    expect(dialog.getAttribute("aria-modal")).toBe("true");
+    expect(dialog.tagName).toBe("DIALOG");
+    expect(showModal).toHaveBeenCalledTimes(1);
+    expect((dialog as HTMLDialogElement).open).toBe(true);
     const secret = within(dialog).getByLabelText("Your new token") as HTMLInputElement;
     expect(secret.value).toBe(created.secret);
     expect(secret.readOnly).toBe(true);
@@ -443,7 +549,12 @@ describe("TokenCreatedDialog", () => {
       expect(within(dialog).getByTestId("token-copy").textContent).toBe("Copied ✓"),
     );
 
-    fireEvent.keyDown(document, { key: "Escape" });
+    // Escape fires `cancel` on a modal dialog.
+    const cancel = new Event("cancel", { cancelable: true });
+    dialog.dispatchEvent(cancel);
+    expect(cancel.defaultPrevented).toBe(true);
     expect(onClose).toHaveBeenCalled();
+    unmount();
+    delete (HTMLDialogElement.prototype as { showModal?: unknown }).showModal;
   });
 });
