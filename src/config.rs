@@ -280,7 +280,8 @@ pub struct Config {
     )]
     pub retention_mail_days: u32,
 
-    /// Days spent refresh tokens, revoked sessions and used or expired mail links are kept.
+    /// Days spent or expired refresh tokens, revoked or ended sessions and used or expired
+    /// mail links are kept.
     #[arg(
         long,
         env = "OPENFUND_RETENTION_CREDENTIALS_DAYS",

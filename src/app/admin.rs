@@ -17,6 +17,7 @@ pub enum AdminError {
     Denied(#[from] Denied),
     #[error("no failed job with this id")]
     NoFailedJob,
+    /// The input breaks a rule (each violation names its field).
     #[error("invalid input")]
     Invalid(Vec<Violation>),
     #[error(transparent)]

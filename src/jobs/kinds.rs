@@ -41,7 +41,17 @@ impl Job for SendMail {
             // Already delivered, or its link expired and the body was removed.
             return Ok(());
         }
-        let age = db::now() - row.created_at;
+        let now = db::now();
+        if row.purge_body_at.is_some_and(|at| at <= now) {
+            // Its link no longer works: sending it would only confuse. The purge job
+            // would drop the body within the hour; do it now.
+            ctx.db
+                .write(move |tx| Ok::<_, DbError>(outbox::drop_expired_body(tx, id, now)?))
+                .await?;
+            tracing::info!(outbox_id = %id, "not sent: its link expired before delivery");
+            return Ok(());
+        }
+        let age = now - row.created_at;
         if age > ctx.mail_max_age {
             let why = format!(
                 "gave up: not delivered within {} hours",
@@ -78,15 +88,23 @@ impl Job for SendMail {
                         Ok::<_, DbError>(outbox::mark_failed_attempt(tx, id, &message)?)
                     })
                     .await?;
-                Err(JobError::Retry(format!("mail: {e}")))
+                if e.is_permanent() {
+                    // The server refused this message for good (5xx: no such mailbox, a
+                    // rejected sender): retrying for days would only annoy it. After a
+                    // fix (e.g. credentials), an admin retries the failed `send_mail` jobs.
+                    Err(JobError::Permanent(format!("mail: {e}")))
+                } else {
+                    Err(JobError::Retry(format!("mail: {e}")))
+                }
             }
         }
     }
 }
 
 /// Hands every undelivered message that still has a body to a [`SendMail`] job: mail
-/// queued while no SMTP server was configured goes out once one is. Runs when a worker
-/// with SMTP starts, and every ten minutes.
+/// queued while no SMTP server was configured goes out once one is. Messages past the
+/// age limit or whose delivery failed for good are left alone (an admin retries the
+/// failed `send_mail` jobs). Runs when a worker with SMTP starts, and every ten minutes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeliverPendingMail;
 
@@ -105,12 +123,15 @@ impl Job for DeliverPendingMail {
         if !ctx.mailer.is_configured() {
             return Ok(());
         }
+        let max_age = ctx.mail_max_age;
         let queued = ctx
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 let now = db::now();
                 let mut queued = 0;
-                for outbox_id in outbox::deliverable(tx, 10_000)? {
+                // Mail past the age limit, or whose delivery failed for good, is not
+                // queued again (it would fail again, every ten minutes).
+                for outbox_id in outbox::deliverable(tx, SendMail::NAME, now - max_age, 10_000)? {
                     // A message whose SendMail job is live is skipped (unique key).
                     if super::enqueue(tx, &SendMail { outbox_id }, now)?.is_some() {
                         queued += 1;
@@ -171,9 +192,10 @@ impl Job for ResendVerification {
 }
 
 /// Removes what is no longer needed, after the retention periods in
-/// [`super::Retention`]: spent refresh tokens and revoked sessions, used or expired mail
-/// links, expired OAuth states and rate-limit windows, finished jobs, old outbox rows,
-/// and the bodies of undelivered mail whose link has expired. Runs every hour.
+/// [`super::Retention`]: spent or expired refresh tokens, revoked sessions and sessions
+/// with no refresh token left, used or expired mail links, expired OAuth states and
+/// rate-limit windows, finished and failed jobs, old outbox rows, and the bodies of
+/// undelivered mail whose link has expired. Runs every hour.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Purge;
 

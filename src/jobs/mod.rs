@@ -85,7 +85,9 @@ pub struct Retention {
     pub jobs_failed: chrono::Duration,
     /// Outbox metadata (recipient, subject, delivery state); bodies go at delivery.
     pub mail: chrono::Duration,
-    /// Spent or expired refresh tokens, revoked sessions, used or expired mail links.
+    /// Spent or expired refresh tokens, revoked sessions and sessions left without a
+    /// refresh token, used or expired mail links. (A spent refresh token presented after
+    /// this is refused as unknown, no longer as a replay that revokes its session.)
     pub credentials: chrono::Duration,
 }
 
@@ -121,6 +123,21 @@ pub fn enqueue<J: Job>(
     now: NaiveDateTime,
 ) -> Result<Option<JobId>, DbError> {
     enqueue_at(tx, job, now, now)
+}
+
+/// Queues `job` to run now; when the same logical job is already queued for later,
+/// moves it to now instead. A job without a [`Job::unique_key`] is simply queued.
+pub fn enqueue_or_bring_forward<J: Job>(
+    tx: &mut Tx<'_>,
+    job: &J,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    if enqueue(tx, job, now)?.is_none()
+        && let Some(key) = job.unique_key()
+    {
+        store::bring_forward(tx, J::NAME, &key, now)?;
+    }
+    Ok(())
 }
 
 /// Queues `job` to run at `run_at`.

@@ -34,6 +34,8 @@ pub struct WorkerSettings {
     pub backoff: Backoff,
 }
 
+/// One worker: its slots, its lease sweeper and (on PostgreSQL) its `LISTEN`
+/// connection. Cheap to clone; every clone is the same worker (one id).
 #[derive(Clone)]
 pub struct Worker {
     ctx: JobContext,
@@ -114,8 +116,9 @@ impl Worker {
                 let now = db::now();
                 super::enqueue(tx, &Purge, now)?;
                 if smtp {
-                    // Mail queued while no SMTP server was configured goes out now.
-                    super::enqueue(tx, &DeliverPendingMail, now)?;
+                    // Mail queued while no SMTP server was configured goes out now, even
+                    // if an earlier worker left the next run of this job minutes away.
+                    super::enqueue_or_bring_forward(tx, &DeliverPendingMail, now)?;
                 }
                 Ok::<_, DbError>(())
             })
@@ -297,14 +300,26 @@ impl Worker {
         let every = self.settings.lease / 2;
         while !*shutdown.borrow() {
             let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
-            let swept = self
+            // Look first with a plain read: on SQLite a write would queue for the
+            // database's one write lock every half lease even when nothing crashed.
+            let stale = self
                 .ctx
                 .db
-                .write(move |tx| {
-                    let now = db::now();
-                    Ok::<_, DbError>(store::reclaim_stale(tx, now - lease, now)?)
-                })
+                .read(move |conn| Ok::<_, DbError>(store::any_stale(conn, db::now() - lease)?))
                 .await;
+            let swept = match stale {
+                Ok(false) => Ok((0, 0)),
+                Ok(true) => {
+                    self.ctx
+                        .db
+                        .write(move |tx| {
+                            let now = db::now();
+                            Ok::<_, DbError>(store::reclaim_stale(tx, now - lease, now)?)
+                        })
+                        .await
+                }
+                Err(e) => Err(e),
+            };
             match swept {
                 Ok((0, 0)) => {}
                 Ok((requeued, failed)) => {

@@ -61,6 +61,18 @@ pub enum MailError {
     NoBody,
 }
 
+impl MailError {
+    /// No retry can deliver this message as it is: the SMTP server answered with a
+    /// permanent (5xx) failure, the address is invalid, or there is nothing to send.
+    /// Connection failures, timeouts and 4xx answers are temporary.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            MailError::Smtp(e) => e.is_permanent(),
+            MailError::Address(_) | MailError::Build(_) | MailError::NoBody => true,
+        }
+    }
+}
+
 /// The configured way out: an SMTP relay, or none (mail then waits in the outbox).
 #[derive(Clone)]
 pub struct Mailer {
@@ -68,8 +80,11 @@ pub struct Mailer {
     from: Mailbox,
 }
 
+/// What [`Mailer::send`] did with a message.
 pub enum Delivery {
+    /// The SMTP server accepted it.
     Sent,
+    /// No SMTP server is configured: the message stays in the outbox.
     NotConfigured,
 }
 

@@ -193,6 +193,17 @@ pub fn fail(
     Ok(n == 1)
 }
 
+/// Is any running job's heartbeat older than `stale_before`? A plain read, so that an
+/// idle SQLite worker looks for crashed work without taking the write lock.
+pub fn any_stale(conn: &mut AnyConnection, stale_before: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        jobs::table
+            .filter(jobs::state.eq(JobState::Running))
+            .filter(jobs::locked_at.lt(stale_before)),
+    ))
+    .get_result(conn)
+}
+
 /// Takes back jobs whose worker stopped beating before `stale_before`: re-queued, or
 /// `failed` once their attempts are spent (a job that keeps killing its worker ends
 /// there). Returns `(requeued, failed)`.
@@ -232,13 +243,42 @@ const RETRY: &str = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1
          AND live.state IN ('queued', 'running'))";
 
 /// Re-queues a failed job now with a fresh attempt budget, unless the same logical
-/// job is already queued again. Returns whether it did.
-pub fn retry(conn: &mut AnyConnection, id: JobId, now: NaiveDateTime) -> QueryResult<bool> {
+/// job is already queued again, and wakes the workers when the unit commits (on
+/// PostgreSQL through `NOTIFY`, so a worker in another process starts it at once).
+/// Returns whether it did.
+pub fn retry(tx: &mut Tx<'_>, id: JobId, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::sql_query(RETRY)
         .bind::<Timestamp, _>(now)
         .bind::<BigInt, _>(id)
-        .execute(conn)?;
+        .execute(&mut **tx)?;
+    if n == 1 {
+        tx.note_job_enqueued();
+    }
     Ok(n == 1)
+}
+
+/// Moves the queued job of `kind` and `unique_key` forward to `now` if it was due
+/// later (e.g. a recurring job whose next run is hours away, which a starting worker
+/// needs now), and wakes the workers. Returns whether it moved one.
+pub fn bring_forward(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    unique_key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::unique_key.eq(unique_key))
+            .filter(jobs::state.eq(JobState::Queued))
+            .filter(jobs::run_at.gt(now)),
+    )
+    .set((jobs::run_at.eq(now), jobs::updated_at.eq(now)))
+    .execute(&mut **tx)?;
+    if n > 0 {
+        tx.note_job_enqueued();
+    }
+    Ok(n > 0)
 }
 
 /// Ids of the failed jobs of one kind, oldest first.

@@ -96,17 +96,39 @@ pub fn list(
     rows.order(outbox::id.desc()).limit(limit).load(conn)
 }
 
-/// Unsent messages that still have a body, oldest first (to hand to a worker once
-/// SMTP is configured).
-pub fn deliverable(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxId>> {
+/// Unsent messages created at or after `not_before` that still have a body and whose
+/// delivery has not failed for good, oldest first: what to hand to a worker once SMTP
+/// is configured. A message whose delivery job (`job_kind`, unique key the message id)
+/// failed waits for an admin to retry that job instead.
+pub fn deliverable(
+    conn: &mut AnyConnection,
+    job_kind: &str,
+    not_before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxId>> {
+    use diesel::sql_types::{Nullable, Text};
+
+    use crate::db::schema::jobs;
+    use crate::store::jobs::JobState;
+    let failed_delivery = jobs::table
+        .filter(jobs::kind.eq(job_kind))
+        .filter(jobs::state.eq(JobState::Failed))
+        .filter(jobs::unique_key.eq(diesel::dsl::sql::<Nullable<Text>>(
+            "CAST(outbox.id AS TEXT)",
+        )));
     outbox::table
         .filter(outbox::sent_at.is_null())
         .filter(outbox::text_body.is_not_null())
+        .filter(outbox::created_at.ge(not_before))
+        .filter(diesel::dsl::not(diesel::dsl::exists(failed_delivery)))
         .order(outbox::id.asc())
         .limit(limit)
         .select(outbox::id)
         .load(conn)
 }
+
+/// Recorded as `last_error` of a message whose link expired before delivery.
+pub const LINK_EXPIRED: &str = "not delivered before its link expired; the body was removed";
 
 /// Drops the bodies of unsent messages whose link has expired; returns how many.
 pub fn purge_expired_bodies(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
@@ -119,9 +141,32 @@ pub fn purge_expired_bodies(conn: &mut AnyConnection, now: NaiveDateTime) -> Que
     .set((
         outbox::text_body.eq(None::<String>),
         outbox::html_body.eq(None::<String>),
-        outbox::last_error.eq("not delivered before its link expired; the body was removed"),
+        outbox::last_error.eq(LINK_EXPIRED),
     ))
     .execute(conn)
+}
+
+/// [`purge_expired_bodies`] for one message (its link expired before it could be
+/// sent); returns whether it dropped a body.
+pub fn drop_expired_body(
+    conn: &mut AnyConnection,
+    id: OutboxId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::text_body.is_not_null())
+            .filter(outbox::purge_body_at.le(now)),
+    )
+    .set((
+        outbox::text_body.eq(None::<String>),
+        outbox::html_body.eq(None::<String>),
+        outbox::last_error.eq(LINK_EXPIRED),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Deletes messages (metadata included) created before `before`.

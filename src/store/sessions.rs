@@ -164,8 +164,9 @@ pub fn refresh_token_used_at(
         .first(conn)
 }
 
-/// Deletes refresh tokens spent or expired before `before`, and sessions revoked
-/// before it (with their tokens); returns the rows removed.
+/// Deletes refresh tokens spent or expired before `before`, sessions revoked before it
+/// (with their tokens), and sessions started before it that have no refresh token
+/// left (their last one expired: nobody can use them again); returns the rows removed.
 pub fn purge(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usize> {
     let tokens = diesel::delete(
         refresh_tokens::table.filter(
@@ -177,5 +178,13 @@ pub fn purge(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<usi
     .execute(conn)?;
     let revoked =
         diesel::delete(sessions::table.filter(sessions::revoked_at.lt(before))).execute(conn)?;
-    Ok(tokens + revoked)
+    let ended = diesel::delete(
+        sessions::table
+            .filter(sessions::created_at.lt(before))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                refresh_tokens::table.filter(refresh_tokens::session_id.eq(sessions::id)),
+            ))),
+    )
+    .execute(conn)?;
+    Ok(tokens + revoked + ended)
 }

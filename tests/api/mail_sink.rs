@@ -1,7 +1,10 @@
-//! A real SMTP server for tests: aiosmtpd (PyPI) writing to a maildir we read back.
+//! A real SMTP server for tests: aiosmtpd (PyPI) driven by `smtp_sink.py`, writing each
+//! accepted message to a maildir-like folder we read back. The sink can hold its answer
+//! to DATA (a "gate"), refuse or reject messages, and logs every DATA it sees, so a test
+//! can tell a message that reached the server from one the client was told was accepted.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,31 @@ pub struct ReceivedMail {
     pub raw: String,
     /// The body with quoted-printable undone.
     pub decoded: String,
+}
+
+/// What happened to one DATA command at the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkEvent {
+    /// The message reached the server (its answer may still be held).
+    Received,
+    /// Accepted: stored and answered 250.
+    Delivered,
+    /// The client went away while the answer was held.
+    Aborted,
+    /// Answered 451 (temporary failure).
+    Refused,
+    /// Answered 550 (permanent failure).
+    Rejected,
+}
+
+/// One line of the sink's event log.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged {
+    pub event: SinkEvent,
+    /// The DATA command's number at this sink process (restarts begin at 1 again).
+    pub seq: u64,
+    /// When it happened, in Unix milliseconds.
+    pub at_ms: u64,
 }
 
 impl ReceivedMail {
@@ -58,7 +86,7 @@ impl MailSink {
 
     pub fn start_on(port: u16) -> MailSink {
         let dir = tempfile::tempdir().expect("maildir");
-        for sub in ["tmp", "new", "cur"] {
+        for sub in ["tmp", "new"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("maildir folders");
         }
         let mut sink = MailSink {
@@ -71,26 +99,21 @@ impl MailSink {
     }
 
     fn launch(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/smtp_sink.py");
         let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{}", self.port),
-            ])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(script)
+            .arg(format!("127.0.0.1:{}", self.port))
             .arg(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start aiosmtpd (pip install -r requirements-dev.txt)");
+            .expect("start the SMTP sink (pip install -r requirements-dev.txt)");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "aiosmtpd did not start on port {}",
+                "the SMTP sink did not start on port {}",
                 self.port
             );
             std::thread::sleep(Duration::from_millis(50));
@@ -143,14 +166,79 @@ impl MailSink {
         }
     }
 
-    pub async fn wait_for_count(&self, n: usize, within: Duration) -> usize {
+    fn flag(&self, name: &str, on: bool) {
+        let path = self.dir.path().join(name);
+        if on {
+            std::fs::write(path, b"").expect("set a sink flag");
+        } else {
+            match std::fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("clear a sink flag: {e}"),
+            }
+        }
+    }
+
+    /// Holds (true) or releases (false) the answer to every DATA command: a held
+    /// message has reached the server but its sender does not know it was accepted.
+    pub fn hold(&self, on: bool) {
+        self.flag("gate", on);
+    }
+
+    /// Answers DATA with a temporary failure (451) while on.
+    pub fn refuse(&self, on: bool) {
+        self.flag("refuse", on);
+    }
+
+    /// Answers DATA with a permanent failure (550) while on.
+    pub fn reject(&self, on: bool) {
+        self.flag("reject", on);
+    }
+
+    /// Everything the sink has logged, oldest first.
+    pub fn log(&self) -> Vec<Logged> {
+        let Ok(text) = std::fs::read_to_string(self.dir.path().join("events")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|line| {
+                let mut parts = line.split(' ');
+                let event = match parts.next()? {
+                    "received" => SinkEvent::Received,
+                    "delivered" => SinkEvent::Delivered,
+                    "aborted" => SinkEvent::Aborted,
+                    "refused" => SinkEvent::Refused,
+                    "rejected" => SinkEvent::Rejected,
+                    _ => return None,
+                };
+                Some(Logged {
+                    event,
+                    seq: parts.next()?.parse().ok()?,
+                    at_ms: parts.next()?.parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many times `event` was logged.
+    pub fn count(&self, event: SinkEvent) -> usize {
+        self.log().iter().filter(|l| l.event == event).count()
+    }
+
+    /// Waits until `event` has been logged at least `n` times; panics after `within`.
+    pub async fn wait_for_events(&self, event: SinkEvent, n: usize, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
-            let count = self.messages().len();
-            if count >= n || Instant::now() > deadline {
-                return count;
+            let seen = self.count(event);
+            if seen >= n {
+                return;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert!(
+                Instant::now() < deadline,
+                "the sink logged {event:?} {seen} time(s), not {n}: {:?}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
