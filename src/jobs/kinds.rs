@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Job, JobContext, JobError};
+use super::{Attempt, Job, JobContext, JobError};
 use crate::app;
 use crate::db::{self, DbError};
 use crate::domain::Email;
@@ -13,7 +13,9 @@ use crate::mail::Delivery;
 use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, sessions};
 
 /// Delivers one outbox message. Retried by age rather than by count: an SMTP outage
-/// of days loses nothing, and a message older than `mail_max_age` is given up on.
+/// of days loses nothing, and a retry of a message older than `mail_max_age` is given
+/// up on. A first attempt always tries (a worker that was down for days, or an admin
+/// who put the failed job back in the queue, still gets the message out).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SendMail {
     pub outbox_id: OutboxId,
@@ -28,7 +30,7 @@ impl Job for SendMail {
         Some(self.outbox_id.to_string())
     }
 
-    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, attempt: Attempt) -> Result<(), JobError> {
         let id = self.outbox_id;
         let Some(row) = ctx
             .db
@@ -52,7 +54,7 @@ impl Job for SendMail {
             return Ok(());
         }
         let age = now - row.created_at;
-        if age > ctx.mail_max_age {
+        if !attempt.is_first() && age > ctx.mail_max_age {
             let why = format!(
                 "gave up: not delivered within {} hours",
                 ctx.mail_max_age.num_hours()
@@ -119,7 +121,7 @@ impl Job for DeliverPendingMail {
         Some(Duration::from_secs(600))
     }
 
-    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
         if !ctx.mailer.is_configured() {
             return Ok(());
         }
@@ -157,7 +159,7 @@ pub struct SendPasswordReset {
 impl Job for SendPasswordReset {
     const NAME: &'static str = "send_password_reset";
 
-    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
         let Ok(email) = Email::parse("email", &self.email) else {
             return Ok(());
         };
@@ -179,7 +181,7 @@ pub struct ResendVerification {
 impl Job for ResendVerification {
     const NAME: &'static str = "resend_verification";
 
-    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
         let Ok(email) = Email::parse("email", &self.email) else {
             return Ok(());
         };
@@ -210,7 +212,7 @@ impl Job for Purge {
         Some(Duration::from_secs(3600))
     }
 
-    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
         let r = ctx.retention;
         let removed = ctx
             .db

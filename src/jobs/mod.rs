@@ -45,8 +45,25 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
         backoff.delay(attempts)
     }
 
-    /// Does the work.
-    fn run(&self, ctx: &JobContext) -> impl Future<Output = Result<(), JobError>> + Send;
+    /// Does the work; `attempt` says which try this is.
+    fn run(
+        &self,
+        ctx: &JobContext,
+        attempt: Attempt,
+    ) -> impl Future<Output = Result<(), JobError>> + Send;
+}
+
+/// Which try of a job this is: 1 for the first (also the first after an admin put a
+/// failed job back in the queue, which resets the count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    pub number: i32,
+}
+
+impl Attempt {
+    pub fn is_first(self) -> bool {
+        self.number <= 1
+    }
 }
 
 /// Exponential backoff: `base · 2^(attempts−1)`, capped at `max`.
@@ -183,7 +200,14 @@ async fn run_typed<J: Job>(row: &store::JobRow, ctx: &JobContext, backoff: &Back
             };
         }
     };
-    let result = job.run(ctx).await;
+    let result = job
+        .run(
+            ctx,
+            Attempt {
+                number: row.attempts,
+            },
+        )
+        .await;
     let retry_after = match &result {
         Err(e) if !e.is_permanent() && row.attempts < row.max_attempts => {
             Some(job.retry_delay(row.attempts, backoff))

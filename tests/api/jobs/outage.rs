@@ -102,11 +102,23 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
     let mut conn = db::establish(&app.database_url).unwrap();
     settle(&mut conn).await;
     let now = db::now();
-    let stale = queue_notice(
-        &mut conn,
-        "stale@example.org",
-        now - chrono::Duration::hours(73),
-    );
+    // Queued 73 hours ago and tried three times since (an outage): the next try is a
+    // retry past the limit. (A first try always goes out, however late.)
+    let stale = db::tx::run_write(&mut conn, |tx| {
+        let at = now - chrono::Duration::hours(73);
+        let template = Template::AccountExists {
+            name: "Test".into(),
+        };
+        let id = mail::queue(tx, &mail_context(), "stale@example.org", &template, at)?;
+        diesel::update(
+            schema::jobs::table.filter(schema::jobs::payload.eq(format!("{{\"outbox_id\":{id}}}"))),
+        )
+        .set(schema::jobs::attempts.eq(3))
+        .execute(&mut **tx)?;
+        Ok::<_, db::DbError>(id)
+    })
+    .expect("queue mail")
+    .0;
     let fresh = queue_notice(
         &mut conn,
         "fresh@example.org",
@@ -123,7 +135,7 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
     let payload = |id: OutboxId| format!("{{\"outbox_id\":{id}}}");
     let gave_up = jobs.iter().find(|j| j.payload == payload(stale)).unwrap();
     assert_eq!(gave_up.state, JobState::Failed, "{gave_up:#?}");
-    assert_eq!(gave_up.attempts, 1, "no retry can make it younger");
+    assert_eq!(gave_up.attempts, 4, "no retry can make it younger");
     assert_eq!(
         gave_up.last_error.as_deref(),
         Some("gave up: not delivered within 72 hours")
@@ -147,6 +159,26 @@ async fn mail_older_than_the_age_limit_is_given_up_with_its_reason() {
         jobs_of(&mut conn, "send_mail").len(),
         2,
         "the stale message was queued again"
+    );
+
+    // An admin who puts it back in the queue gets it out: the retry is a first try.
+    let retried = db::tx::run_write(&mut conn, |tx| {
+        openfund::app::admin::retry_failed_of_kind(tx, "send_mail", db::now())
+    })
+    .expect("retry")
+    .0;
+    assert_eq!(retried, 1);
+    eventually(
+        "the retried message to be sent",
+        Duration::from_secs(20),
+        || outbox_row(&mut conn, stale).sent_at.map(|_| ()),
+    )
+    .await;
+    assert!(
+        app.mail()
+            .messages()
+            .iter()
+            .any(|m| m.is_to("stale@example.org"))
     );
 }
 
