@@ -208,6 +208,13 @@ pub fn pg_server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
+/// URL of database `name` on the test server. GSSAPI encryption is switched off: the
+/// suite never uses Kerberos, and libpq's Kerberos library aborts the test process
+/// (`k5_mutex_lock` assertion) when a pool thread connects while the process exits.
+pub fn pg_database_url(name: &str) -> String {
+    format!("{}/{name}?gssencmode=disable", pg_server_url())
+}
+
 /// A database that exists for one test and is removed afterwards.
 pub enum TestDatabase {
     Sqlite {
@@ -234,7 +241,7 @@ impl TestDatabase {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create test database");
-                let url = DatabaseUrl::Postgres(format!("{}/{name}", pg_server_url()));
+                let url = DatabaseUrl::Postgres(pg_database_url(&name));
                 (TestDatabase::Postgres { name }, url)
             }
         }
@@ -263,7 +270,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let TestDatabase::Postgres { name } = self
-            && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_server_url()))
+            && let Ok(mut admin) = PgConnection::establish(&pg_database_url("postgres"))
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
@@ -272,7 +279,7 @@ impl Drop for TestDatabase {
 }
 
 pub fn pg_admin() -> PgConnection {
-    let url = format!("{}/postgres", pg_server_url());
+    let url = pg_database_url("postgres");
     PgConnection::establish(&url).unwrap_or_else(|e| {
         panic!("PostgreSQL is required for this test but {url} is unreachable: {e}")
     })
@@ -280,7 +287,7 @@ pub fn pg_admin() -> PgConnection {
 
 /// Is PostgreSQL reachable? Outside CI a test that needs it may skip; in CI it fails.
 pub fn postgres_available_or_skip() -> bool {
-    match PgConnection::establish(&format!("{}/postgres", pg_server_url())) {
+    match PgConnection::establish(&pg_database_url("postgres")) {
         Ok(_) => true,
         Err(e) if std::env::var("CI").is_err() => {
             eprintln!("skipping: PostgreSQL unreachable ({e}); CI treats this as a failure");
