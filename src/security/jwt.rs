@@ -124,4 +124,47 @@ mod tests {
         let unsigned = format!("{none_header}.{}.", parts[1]);
         assert!(k.verify(&unsigned).is_err(), "alg none");
     }
+
+    /// Signs `claims` with HS256 and `key`, as a forger who holds the key would.
+    fn sign(claims: &Claims, key: &[u8]) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(key),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn audience_must_be_this_api() {
+        let k = keys();
+        let base = Claims {
+            sub: "7".into(),
+            sid: 3,
+            iat: now(),
+            exp: now() + 600,
+            iss: "http://openfund.test".into(),
+            aud: AUDIENCE.into(),
+        };
+        // Positive control: the same claims, signed by hand, are accepted.
+        assert_eq!(k.verify(&sign(&base, SECRET)).unwrap(), base);
+        for aud in ["someone-else", "", "openfund-api ", "OPENFUND-API"] {
+            let claims = Claims {
+                aud: aud.into(),
+                ..base.clone()
+            };
+            assert!(k.verify(&sign(&claims, SECRET)).is_err(), "aud {aud:?}");
+        }
+        // A token without any `aud` claim is refused too.
+        let no_aud = serde_json::json!({
+            "sub": "7", "sid": 3, "iat": now(), "exp": now() + 600, "iss": "http://openfund.test"
+        });
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &no_aud,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(k.verify(&token).is_err(), "missing aud");
+    }
 }

@@ -386,4 +386,19 @@ async fn changing_email_needs_the_new_address_confirmed() {
             .as_u16(),
         200
     );
+    // The old address no longer signs in, and no row holds it any more.
+    assert_problem(
+        app.login(&user.email, PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use openfund::db::schema::users;
+    let emails: Vec<String> = users::table
+        .filter(users::id.eq(user.id))
+        .select(users::email)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(emails, ["moved@example.org"]);
 }

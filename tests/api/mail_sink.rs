@@ -105,12 +105,26 @@ impl MailSink {
             .arg(format!("127.0.0.1:{}", self.port))
             .arg(self.dir.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::File::create(self.dir.path().join("sink.log"))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
             .spawn()
             .expect("start the SMTP sink (pip install -r requirements-dev.txt)");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                let err =
+                    std::fs::read_to_string(self.dir.path().join("sink.log")).unwrap_or_default();
+                panic!(
+                    "the SMTP sink exited ({status}); is aiosmtpd installed \
+                     (pip install -r requirements-dev.txt)?\n{err}"
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "the SMTP sink did not start on port {}",

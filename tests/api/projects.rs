@@ -40,6 +40,17 @@ async fn operator_creates_a_project_that_can_then_be_read() {
     assert_eq!(res.status().as_u16(), 200);
     let read: serde_json::Value = res.json().await.unwrap();
     assert_eq!(read, created, "the stored row reads back exactly");
+
+    // The creator is the project's one member, as owner.
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use openfund::db::schema::{project_members, projects};
+    let members: Vec<(i64, String)> = project_members::table
+        .inner_join(projects::table)
+        .filter(projects::slug.eq("pythia"))
+        .select((project_members::user_id, project_members::role))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(members, vec![(owner.id, "owner".to_owned())]);
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Both migration trees must yield the same tables and columns (name, type family,
-//! nullability), so one `schema.rs` fits both backends.
+//! nullability), indexes (columns in order, unique, partial) and foreign keys (columns,
+//! target, `ON DELETE` action), so one `schema.rs` and one set of rules fit both
+//! backends. Without PostgreSQL the comparison is reported as skipped, except under
+//! `CI`, where it fails.
 
 use std::collections::BTreeSet;
 
@@ -71,6 +74,117 @@ fn shape(conn: &mut AnyConnection) -> Shape {
         .collect()
 }
 
+#[derive(QueryableByName)]
+struct Index {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    columns: String,
+    #[diesel(sql_type = Integer)]
+    is_unique: i32,
+    #[diesel(sql_type = Integer)]
+    partial: i32,
+}
+
+/// (table, columns in index order, unique, partial) of every index but primary keys;
+/// unique constraints count as unique indexes (both backends enforce them with one).
+type Indexes = BTreeSet<(String, String, bool, bool)>;
+
+fn indexes(conn: &mut AnyConnection) -> Indexes {
+    let query = match conn {
+        AnyConnection::Sqlite(_) => {
+            "SELECT m.name AS table_name,
+                    (SELECT group_concat(name, ',') FROM
+                       (SELECT ii.name AS name FROM pragma_index_info(il.name) ii
+                        ORDER BY ii.seqno)) AS columns,
+                    il.\"unique\" AS is_unique, il.partial AS partial
+             FROM sqlite_master m, pragma_index_list(m.name) il
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+               AND m.name <> '__diesel_schema_migrations' AND il.origin <> 'pk'"
+        }
+        AnyConnection::Postgresql(_) => {
+            "SELECT t.relname::text AS table_name,
+                    string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns,
+                    CAST(i.indisunique AS INTEGER) AS is_unique,
+                    CAST(i.indpred IS NOT NULL AS INTEGER) AS partial
+             FROM pg_index i
+             JOIN pg_class t ON t.oid = i.indrelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+             WHERE n.nspname = 'public' AND NOT i.indisprimary
+               AND t.relname <> '__diesel_schema_migrations'
+             GROUP BY t.relname, i.indexrelid, i.indisunique, (i.indpred IS NOT NULL)"
+        }
+    };
+    diesel::sql_query(query)
+        .load::<Index>(conn)
+        .expect("read indexes")
+        .into_iter()
+        .map(|i| (i.table_name, i.columns, i.is_unique != 0, i.partial != 0))
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct ForeignKey {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    from_column: String,
+    #[diesel(sql_type = Text)]
+    target_table: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    target_column: Option<String>,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
+}
+
+/// (table, column, target table, target column, `ON DELETE` action) per column of
+/// every foreign key.
+type ForeignKeys = BTreeSet<(String, String, String, String, String)>;
+
+fn foreign_keys(conn: &mut AnyConnection) -> ForeignKeys {
+    let query = match conn {
+        AnyConnection::Sqlite(_) => {
+            "SELECT m.name AS table_name, f.\"from\" AS from_column,
+                    f.\"table\" AS target_table, f.\"to\" AS target_column,
+                    f.on_delete AS on_delete
+             FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+        }
+        AnyConnection::Postgresql(_) => {
+            "SELECT cl.relname::text AS table_name, a.attname::text AS from_column,
+                    rt.relname::text AS target_table, ra.attname::text AS target_column,
+                    CASE c.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT'
+                      WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'
+                      ELSE 'SET DEFAULT' END AS on_delete
+             FROM pg_constraint c
+             JOIN pg_class cl ON cl.oid = c.conrelid
+             JOIN pg_namespace n ON n.oid = cl.relnamespace
+             JOIN pg_class rt ON rt.oid = c.confrelid
+             CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(fk, pk)
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.fk
+             JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.pk
+             WHERE c.contype = 'f' AND n.nspname = 'public'"
+        }
+    };
+    diesel::sql_query(query)
+        .load::<ForeignKey>(conn)
+        .expect("read foreign keys")
+        .into_iter()
+        .map(|f| {
+            (
+                f.table_name,
+                f.from_column,
+                f.target_table,
+                // SQLite leaves the target column out when it is the primary key.
+                f.target_column.unwrap_or_else(|| "id".to_owned()),
+                f.on_delete,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn sqlite_and_postgres_trees_yield_the_same_tables_and_columns() {
     if !postgres_available_or_skip() {
@@ -94,6 +208,20 @@ fn sqlite_and_postgres_trees_yield_the_same_tables_and_columns() {
         s, p,
         "migration trees differ (left SQLite, right PostgreSQL)"
     );
+
+    let (si, pi) = (indexes(&mut sqlite), indexes(&mut pg));
+    assert!(
+        si.iter().any(|i| i.2) && si.iter().any(|i| i.3),
+        "expected unique and partial indexes, found {si:?}"
+    );
+    assert_eq!(si, pi, "indexes differ (left SQLite, right PostgreSQL)");
+
+    let (sf, pf) = (foreign_keys(&mut sqlite), foreign_keys(&mut pg));
+    assert!(!sf.is_empty(), "no foreign keys found");
+    assert_eq!(
+        sf, pf,
+        "foreign keys differ (left SQLite, right PostgreSQL)"
+    );
     assert!(matches!(sqlite_url, DatabaseUrl::Sqlite(_)));
 }
 
@@ -108,7 +236,11 @@ fn migrations_run_down_and_up_again_on_this_backend() {
     let mut conn = db::establish(&url).unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
     assert!(!applied.is_empty());
-    let before = shape(&mut conn);
+    let before = (
+        shape(&mut conn),
+        indexes(&mut conn),
+        foreign_keys(&mut conn),
+    );
     let reverted = match &mut conn {
         AnyConnection::Sqlite(c) => c.revert_all_migrations(openfund::db::SQLITE_MIGRATIONS),
         AnyConnection::Postgresql(c) => c.revert_all_migrations(openfund::db::POSTGRES_MIGRATIONS),
@@ -117,5 +249,12 @@ fn migrations_run_down_and_up_again_on_this_backend() {
     assert_eq!(reverted.len(), applied.len());
     assert!(shape(&mut conn).is_empty(), "down.sql left tables behind");
     db::run_migrations(&mut conn).unwrap();
-    assert_eq!(shape(&mut conn), before);
+    assert_eq!(
+        (
+            shape(&mut conn),
+            indexes(&mut conn),
+            foreign_keys(&mut conn)
+        ),
+        before
+    );
 }

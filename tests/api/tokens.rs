@@ -22,19 +22,33 @@ fn sign(header: &str, claims: &serde_json::Value, key: &[u8]) -> String {
 async fn every_malformed_expired_foreign_or_unsigned_token_is_401() {
     let app = spawn_app().await;
     let user = app.user().await;
+    // Every forged token below starts from the claims of the real one (its session id
+    // included), so each differs from a valid token in one thing only.
+    let real: serde_json::Value = {
+        let payload = user.token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    };
     let ok_claims = |over: serde_json::Value| {
-        let mut c = json!({
-            "sub": user.id.to_string(), "sid": 1, "iat": now(), "exp": now() + 600,
-            "iss": app.address, "aud": "openfund-api"
-        });
+        let mut c = real.clone();
+        c["iat"] = json!(now());
+        c["exp"] = json!(now() + 600);
         for (k, v) in over.as_object().unwrap() {
             c[k] = v.clone();
         }
         c
     };
-    // The real token works, so the failures below are about the token alone.
+    // Positive controls: the real token works, and so does one this test signs with
+    // the server's key and the real session id, so the failures below are about the
+    // one thing each case changes.
     let res = app.get_as("/api/v1/me", &user.token).await;
     assert_eq!(res.status().as_u16(), 200);
+    let resigned = sign(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &ok_claims(json!({})),
+        JWT_SECRET.as_bytes(),
+    );
+    let res = app.get_as("/api/v1/me", &resigned).await;
+    assert_eq!(res.status().as_u16(), 200, "a correctly signed token");
 
     let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
     let key = JWT_SECRET.as_bytes();
@@ -51,6 +65,14 @@ async fn every_malformed_expired_foreign_or_unsigned_token_is_401() {
             ),
         ),
         ("tampered payload", tampered.join(".")),
+        (
+            "a session that does not exist",
+            sign(
+                hs256,
+                &ok_claims(json!({"sid": real["sid"].as_i64().unwrap() + 1000})),
+                key,
+            ),
+        ),
         (
             "expired",
             sign(
@@ -87,7 +109,11 @@ async fn every_malformed_expired_foreign_or_unsigned_token_is_401() {
             "missing exp",
             sign(
                 hs256,
-                &json!({"sub": user.id.to_string(), "sid": 1, "iat": now(), "iss": app.address, "aud": "openfund-api"}),
+                &{
+                    let mut c = ok_claims(json!({}));
+                    c.as_object_mut().unwrap().remove("exp");
+                    c
+                },
                 key,
             ),
         ),
