@@ -86,6 +86,8 @@ const CODE_MESSAGES: Record<string, string> = {
   validation_failed: "Please correct the highlighted fields.",
   last_sign_in_method:
     "GitHub is your only way to sign in. Set a password before unlinking it.",
+  reauthentication_required:
+    "To keep your account safe, please sign in with GitHub again, then make this change within 10 minutes.",
   session_required: "Managing API tokens needs a signed-in session, not an API token.",
   github_denied: "GitHub sign-in was cancelled.",
   invalid_state:

@@ -52,6 +52,24 @@ function Section({
   );
 }
 
+/**
+ * A failed submit in words. Accounts that sign in only with GitHub must have done so
+ * in the last 10 minutes to change their email, set a password or delete the
+ * account; for them the alert comes with a way to sign in again.
+ */
+function SubmitError({ error }: { error: unknown }) {
+  return (
+    <>
+      <FormAlert>{problemMessage(error)}</FormAlert>
+      {isApiError(error) && error.code === "reauthentication_required" && (
+        <GithubButton mode="login" className="button button-github" testId="github-reauth">
+          Sign in with GitHub again
+        </GithubButton>
+      )}
+    </>
+  );
+}
+
 function ProfileSection({ me }: { me: Me }) {
   const [name, setName] = useState(me.display_name);
   const [saved, setSaved] = useState(false);
@@ -169,7 +187,7 @@ function EmailSection({ me }: { me: Me }) {
         className="form form-narrow"
       >
         {submit.error !== null && !wrongPassword && !taken && (
-          <FormAlert>{problemMessage(submit.error)}</FormAlert>
+          <SubmitError error={submit.error} />
         )}
         <Field
           label="New email"
@@ -270,7 +288,7 @@ function PasswordSection({ me }: { me: Me }) {
         className="form form-narrow"
       >
         {submit.error !== null && !wrongPassword && (
-          <FormAlert>{problemMessage(submit.error)}</FormAlert>
+          <SubmitError error={submit.error} />
         )}
         {done && <Notice testId="password-changed">{done}</Notice>}
         {!setting && (
@@ -417,7 +435,7 @@ function DeleteSection({ me }: { me: Me }) {
     >
       <form onSubmit={onSubmit} noValidate aria-label="Delete account" className="form form-narrow">
         {submit.error !== null && !wrongPassword && (
-          <FormAlert>{problemMessage(submit.error)}</FormAlert>
+          <SubmitError error={submit.error} />
         )}
         {me.has_password ? (
           <Field

@@ -476,6 +476,31 @@ describe("settings", () => {
     expect((await within(section).findByRole("alert")).textContent).toMatch(/Set a password before unlinking/);
   });
 
+  it("offers to sign in with GitHub again when a GitHub-only account must re-authenticate", async () => {
+    sessionStore.reset();
+    const assign = vi.spyOn(browser, "assign").mockImplementation(() => {});
+    stubServer({
+      "POST /api/v1/auth/refresh": () =>
+        jsonResponse(sessionBody({ account: me({ github_login: "ada-l", has_password: false }) })),
+      "DELETE /api/v1/me": () =>
+        problemResponse(problem(403, "reauthentication_required", "Forbidden")),
+      "POST /api/v1/auth/github/start": () =>
+        jsonResponse({ authorize_url: "https://github.example/login/oauth/authorize?state=s" }),
+    });
+    renderAt("/settings");
+    const section = await screen.findByTestId("settings-delete");
+    fireEvent.click(within(section).getByRole("checkbox"));
+    fireEvent.click(within(section).getByTestId("delete-account"));
+    expect((await within(section).findByRole("alert")).textContent).toMatch(
+      /sign in with GitHub again/,
+    );
+    fireEvent.click(within(section).getByTestId("github-reauth"));
+    await waitFor(() =>
+      expect(assign).toHaveBeenCalledWith("https://github.example/login/oauth/authorize?state=s"),
+    );
+    assign.mockRestore();
+  });
+
   it("deletes the account after password confirmation, then is signed out at home", async () => {
     const server = stubServer(
       {
