@@ -263,27 +263,44 @@ fn already_verified(tx: &mut Tx<'_>, hash: &str) -> Result<Verified, AuthError> 
     }
 }
 
-/// Asks for a new verification link for `email`: counted against the client's and the
-/// address's limits, then handed to a job (see [`resend_verification`]), so the answer
-/// takes the same time whether or not the address has an account.
+/// Asks for a new verification link for `email` (see [`request_link_mail`]; the job
+/// runs [`resend_verification`]).
 pub async fn request_verification(
     services: &Services,
     client: ClientKey,
     email: &str,
 ) -> Result<(), AuthError> {
+    request_link_mail(services, client, email, Action::ResendVerification, |email| {
+        kinds::ResendVerification { email }
+    })
+    .await
+}
+
+/// The front half of every "mail me a link" request: the attempt counts against the
+/// client's and the address's limits, then `job` for the address is queued and the
+/// request is done. Whether the address has an account is only looked at by the job,
+/// so the answer takes the same time either way (no address enumeration by timing).
+/// A malformed address counts against the client and queues nothing.
+async fn request_link_mail<J>(
+    services: &Services,
+    client: ClientKey,
+    email: &str,
+    action: Action,
+    job: impl FnOnce(String) -> J + Send + 'static,
+) -> Result<(), AuthError>
+where
+    J: jobs::Job,
+{
     let email = Email::parse("email", email).ok();
     services
         .limiter
-        .consume(&keys(Action::ResendVerification, client, email.as_ref()))
+        .consume(&keys(action, client, email.as_ref()))
         .await?;
     let Some(email) = email else { return Ok(()) };
     services
         .db
         .write(move |tx| {
-            let job = kinds::ResendVerification {
-                email: email.as_str().to_owned(),
-            };
-            jobs::enqueue(tx, &job, crate::db::now())?;
+            jobs::enqueue(tx, &job(email.as_str().to_owned()), crate::db::now())?;
             Ok(())
         })
         .await
@@ -317,29 +334,17 @@ pub fn resend_verification(
     Ok(())
 }
 
-/// Asks for a password-reset link for `email`: counted against the client's and the
-/// address's limits, then handed to a job (see [`send_password_reset`]).
+/// Asks for a password-reset link for `email` (see [`request_link_mail`]; the job runs
+/// [`send_password_reset`]).
 pub async fn request_password_reset(
     services: &Services,
     client: ClientKey,
     email: &str,
 ) -> Result<(), AuthError> {
-    let email = Email::parse("email", email).ok();
-    services
-        .limiter
-        .consume(&keys(Action::PasswordReset, client, email.as_ref()))
-        .await?;
-    let Some(email) = email else { return Ok(()) };
-    services
-        .db
-        .write(move |tx| {
-            let job = kinds::SendPasswordReset {
-                email: email.as_str().to_owned(),
-            };
-            jobs::enqueue(tx, &job, crate::db::now())?;
-            Ok(())
-        })
-        .await
+    request_link_mail(services, client, email, Action::PasswordReset, |email| {
+        kinds::SendPasswordReset { email }
+    })
+    .await
 }
 
 /// Mails a password-reset link if `email` has an account (run by a job).

@@ -160,14 +160,7 @@ impl Job for SendPasswordReset {
     const NAME: &'static str = "send_password_reset";
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        let Ok(email) = Email::parse("email", &self.email) else {
-            return Ok(());
-        };
-        let mail = ctx.mail.clone();
-        ctx.db
-            .write(move |tx| app::auth::send_password_reset(tx, &mail, &email, db::now()))
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))
+        mail_link(ctx, &self.email, app::auth::send_password_reset).await
     }
 }
 
@@ -182,15 +175,31 @@ impl Job for ResendVerification {
     const NAME: &'static str = "resend_verification";
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        let Ok(email) = Email::parse("email", &self.email) else {
-            return Ok(());
-        };
-        let mail = ctx.mail.clone();
-        ctx.db
-            .write(move |tx| app::auth::resend_verification(tx, &mail, &email, db::now()))
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))
+        mail_link(ctx, &self.email, app::auth::resend_verification).await
     }
+}
+
+/// One of the app's "mail a link" use cases, for a stored address, in one unit of
+/// work. The address was checked when queued; one that no longer parses is dropped.
+/// Database failures are retried.
+async fn mail_link(
+    ctx: &JobContext,
+    email: &str,
+    send: fn(
+        &mut db::Tx<'_>,
+        &crate::mail::MailContext,
+        &Email,
+        chrono::NaiveDateTime,
+    ) -> Result<(), app::auth::AuthError>,
+) -> Result<(), JobError> {
+    let Ok(email) = Email::parse("email", email) else {
+        return Ok(());
+    };
+    let mail = ctx.mail.clone();
+    ctx.db
+        .write(move |tx| send(tx, &mail, &email, db::now()))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))
 }
 
 /// Removes what is no longer needed, after the retention periods in
