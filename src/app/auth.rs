@@ -270,9 +270,13 @@ pub async fn request_verification(
     client: ClientKey,
     email: &str,
 ) -> Result<(), AuthError> {
-    request_link_mail(services, client, email, Action::ResendVerification, |email| {
-        kinds::ResendVerification { email }
-    })
+    request_link_mail(
+        services,
+        client,
+        email,
+        Action::ResendVerification,
+        |email| kinds::ResendVerification { email },
+    )
     .await
 }
 
