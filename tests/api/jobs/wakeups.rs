@@ -87,7 +87,11 @@ async fn a_postgres_worker_wakes_on_notify_not_by_polling() {
     let DatabaseUrl::Postgres(pg_url) = &url else {
         unreachable!()
     };
-    let database = url::Url::parse(pg_url).unwrap().path().trim_start_matches('/').to_owned();
+    let database = url::Url::parse(pg_url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
     eventually("the worker to LISTEN", Duration::from_secs(30), || {
         let listening: Count = diesel::sql_query(
             "SELECT COUNT(*) AS n FROM pg_stat_activity \
