@@ -137,12 +137,17 @@ pub async fn callback(
     if !cookie_matches {
         return Ok(fail("invalid_state"));
     }
+    let presented = flow::Presented {
+        bearer: super::auth::bearer_token(&req).ok().map(str::to_owned),
+        refresh: super::auth::presented_refresh(&req),
+    };
     match flow::complete(
         &state.services,
         &github,
         code,
         state_param,
         &redirect_uri(&state),
+        &presented,
     )
     .await
     {

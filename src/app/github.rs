@@ -10,6 +10,7 @@
 use chrono::NaiveDateTime;
 
 use super::sessions::{self, Issued, SessionError};
+use super::tokens::{self, TokenError};
 use super::{Denied, Principal, Services};
 use crate::db::{DbError, RowLock, Tx};
 use crate::domain::auth::{AuthMethod, OAUTH_STATE_TTL, OAuthMode};
@@ -107,14 +108,32 @@ pub enum Completed {
     Linked,
 }
 
+/// The credentials the browser completing a callback sent besides the state: a bearer
+/// token (a session's access token or a personal API token) and a refresh cookie.
+/// They tell who is signed in there, if anyone.
+#[derive(Debug, Clone, Default)]
+pub struct Presented {
+    pub bearer: Option<String>,
+    pub refresh: Option<String>,
+}
+
 /// Finishes a flow from GitHub's callback: spends the state, trades the code for a
 /// token, reads the GitHub user, and links or signs in (see the module's rules).
+///
+/// A `link` state completes only in a browser that is not signed in as someone else:
+/// if the callback carries another account's session (the starter's state cookie
+/// planted in a victim's signed-in browser), it is refused and the state is spent, so
+/// the GitHub identity of whoever is at that browser is never linked to the account
+/// that started the flow. (The account that started it may be signed in there, or
+/// nobody: GitHub's redirect is a cross-site navigation, which does not carry the
+/// SameSite=Strict refresh cookie.)
 pub async fn complete(
     services: &Services,
     github: &GithubOAuth,
     code: &str,
     state_secret: &str,
     redirect_uri: &str,
+    presented: &Presented,
 ) -> Result<Completed, GithubSignInError> {
     let state_hash = secrets::hash(state_secret);
     let (mode, link_user) = services
@@ -124,6 +143,16 @@ pub async fn complete(
         })
         .await?
         .ok_or(GithubSignInError::InvalidState)?;
+    if mode == OAuthMode::Link {
+        let signed_in = signed_in_here(services, presented).await?;
+        if signed_in.iter().any(|&u| Some(u) != link_user) {
+            tracing::warn!(
+                started_by = ?link_user.map(|u| u.get()),
+                "GitHub link refused: the callback came from another account's browser"
+            );
+            return Err(GithubSignInError::InvalidState);
+        }
+    }
     let token = github.exchange_code(code, redirect_uri).await?;
     let (user, verified_email) = github.user(&token).await?;
     let matched = services
@@ -142,6 +171,42 @@ pub async fn complete(
             sessions::start(services, user_id, AuthMethod::Github).await?,
         ))),
     }
+}
+
+/// The accounts the presented credentials belong to. Invalid ones name nobody; a refresh
+/// cookie counts whether or not it is still live (it is that account's browser).
+async fn signed_in_here(
+    services: &Services,
+    presented: &Presented,
+) -> Result<Vec<UserId>, GithubSignInError> {
+    let mut users = Vec::new();
+    if let Some(bearer) = &presented.bearer {
+        let who = if tokens::is_api_token(bearer) {
+            match tokens::authenticate(services, bearer).await {
+                Ok(p) => Some(p.user_id),
+                Err(TokenError::Db(e)) => return Err(e.into()),
+                Err(_) => None,
+            }
+        } else {
+            match sessions::authenticate(services, bearer).await {
+                Ok(p) => Some(p.user_id),
+                Err(SessionError::Db(e)) => return Err(e.into()),
+                Err(_) => None,
+            }
+        };
+        users.extend(who);
+    }
+    if let Some(refresh) = &presented.refresh {
+        let hash = secrets::hash(refresh);
+        let found = services
+            .db
+            .read(move |conn| {
+                Ok::<_, GithubSignInError>(session_store::find_refresh_token(conn, &hash)?)
+            })
+            .await?;
+        users.extend(found.map(|f| f.user_id));
+    }
+    Ok(users)
 }
 
 fn link(

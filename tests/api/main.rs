@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod jobs;
 mod mail_sink;
+mod matrix;
 mod openapi;
 mod permissions;
 mod projects;

@@ -1,0 +1,836 @@
+//! The permission matrix: every operation of the OpenAPI document, called by every kind
+//! of caller, against one table of expected outcomes.
+//!
+//! To add an endpoint (the test fails until you do): add a [`Row`] to [`table`] with
+//! the method and path template exactly as in `openapi/openapi.json`, one expected
+//! outcome per caller kind in the order of [`WHO`] (pick a policy below, such as
+//! `session_only(204)`, or write the array of ten out), and a function that builds a
+//! valid request for a given caller. Build a new body on every call (a unique slug, a
+//! fresh address, a planted link) so that "allowed" really means a 2xx. If a successful
+//! call uses up its caller (deletes the account, ends the session, changes the
+//! password), mark the row `.fresh()`: each allowed caller then gets a new account of
+//! its kind. A refusal is checked for its status, `application/problem+json` and its
+//! stable `code` (see `src/api/problems.rs`).
+
+use diesel::prelude::*;
+use openfund::db::schema::{api_tokens, jobs, project_members};
+use openfund::domain::auth::EmailPurpose;
+use openfund::domain::ids::UserId;
+use openfund::security::secrets;
+use openfund::store::{api_tokens as token_store, email_tokens};
+use serde_json::{Value, json};
+
+use crate::github_double::{CLIENT_ID, CLIENT_SECRET, GithubDouble};
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+
+/// The kinds of caller, in the order of the table's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    /// A plain user's personal API token with the `read` scope.
+    ReadToken,
+    /// A plain user's personal API token with `read` and `write`.
+    WriteToken,
+    /// A signed-in user with no role in the project.
+    User,
+    /// The project's creator, signed in.
+    Owner,
+    /// A maintainer of the project (a `project_members` row), signed in.
+    Maintainer,
+    /// A site admin, signed in.
+    Admin,
+    /// A site admin's token with `read` and `write` but not `admin`: a plain user.
+    AdminToken,
+    /// A site admin's token with `read` and `admin`.
+    AdminScopedToken,
+    /// A site admin's token with `read`, `write` and `admin`.
+    AdminFullToken,
+}
+
+use Who::*;
+
+const WHO: [Who; 10] = [
+    Anonymous,
+    ReadToken,
+    WriteToken,
+    User,
+    Owner,
+    Maintainer,
+    Admin,
+    AdminToken,
+    AdminScopedToken,
+    AdminFullToken,
+];
+
+/// What a call must get.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Done: this 2xx status, and not a problem.
+    Allowed(u16),
+    /// Refused: this status, as `application/problem+json` with this `code`.
+    Refused(u16, &'static str),
+    /// `303 See Other` to this location (the GitHub callback answers browsers so).
+    Redirect(&'static str),
+}
+
+use Expect::*;
+
+const UNAUTH: Expect = Refused(401, "unauthenticated");
+const SESSION: Expect = Refused(403, "session_required");
+const SCOPE: Expect = Refused(403, "insufficient_scope");
+const NOT_ADMIN: Expect = Refused(403, "forbidden");
+const NO_REFRESH: Expect = Refused(401, "invalid_refresh_token");
+
+const fn ok(status: u16) -> Expect {
+    Allowed(status)
+}
+
+// The policies the operations follow, one outcome per column of `WHO`:
+//        anonymous   read        write       user        owner       maintainer
+//        admin       admin-token admin+scope admin-full
+
+/// Anyone, signed in or not.
+fn public(s: u16) -> [Expect; 10] {
+    [ok(s); 10]
+}
+
+/// Any credential; reads need no more than the `read` scope.
+fn signed_in(s: u16) -> [Expect; 10] {
+    [
+        UNAUTH,
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+    ]
+}
+
+/// Changes with any credential that has the `write` scope.
+fn writer(s: u16) -> [Expect; 10] {
+    [
+        UNAUTH,
+        SCOPE,
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        SCOPE,
+        ok(s),
+    ]
+}
+
+/// Account management: a signed-in session, never an API token.
+fn session_only(s: u16) -> [Expect; 10] {
+    [
+        UNAUTH,
+        SESSION,
+        SESSION,
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        SESSION,
+        SESSION,
+        SESSION,
+    ]
+}
+
+/// Operator views: site admins, in a session or with a token that has `admin`.
+fn admin_view(s: u16) -> [Expect; 10] {
+    [
+        UNAUTH,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        ok(s),
+        NOT_ADMIN,
+        ok(s),
+        ok(s),
+    ]
+}
+
+/// Operator actions: site admins, with `admin` and `write` when using a token.
+fn admin_change(s: u16) -> [Expect; 10] {
+    [
+        UNAUTH,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        NOT_ADMIN,
+        ok(s),
+        NOT_ADMIN,
+        SCOPE,
+        ok(s),
+    ]
+}
+
+/// Authenticated by the refresh cookie, which only sessions hold.
+fn refresh_cookie_holder(s: u16) -> [Expect; 10] {
+    [
+        NO_REFRESH,
+        NO_REFRESH,
+        NO_REFRESH,
+        ok(s),
+        ok(s),
+        ok(s),
+        ok(s),
+        NO_REFRESH,
+        NO_REFRESH,
+        NO_REFRESH,
+    ]
+}
+
+/// The same for everyone.
+fn everyone(e: Expect) -> [Expect; 10] {
+    [e; 10]
+}
+
+/// A password none of the test accounts has.
+const NEW_PASSWORD: &str = "cobalt-lantern-river-77";
+/// The kind of the failed jobs planted for the admin rows.
+const PLANTED_JOB_KIND: &str = "matrix_planted";
+
+/// One operation (or one variant of it, e.g. a mode of its body) and its expectations.
+struct Row {
+    method: &'static str,
+    /// The path template, as in the OpenAPI document.
+    path: &'static str,
+    variant: &'static str,
+    expect: [Expect; 10],
+    call: fn(&World, &Caller) -> Call,
+    fresh: bool,
+}
+
+fn row(
+    method: &'static str,
+    path: &'static str,
+    expect: [Expect; 10],
+    call: fn(&World, &Caller) -> Call,
+) -> Row {
+    Row {
+        method,
+        path,
+        variant: "",
+        expect,
+        call,
+        fresh: false,
+    }
+}
+
+impl Row {
+    /// A successful call uses up its caller: allowed callers get a new account.
+    fn fresh(mut self) -> Row {
+        self.fresh = true;
+        self
+    }
+
+    fn variant(mut self, variant: &'static str) -> Row {
+        self.variant = variant;
+        self
+    }
+}
+
+/// The request one row makes for one caller (the caller's bearer token is added).
+#[derive(Default)]
+struct Call {
+    /// The concrete path (with query); the template when it has no parameters.
+    path: Option<String>,
+    body: Option<Value>,
+    cookie: Option<String>,
+}
+
+impl Call {
+    fn plain() -> Call {
+        Call::default()
+    }
+
+    fn at(path: String) -> Call {
+        Call {
+            path: Some(path),
+            ..Call::default()
+        }
+    }
+
+    fn json(body: Value) -> Call {
+        Call {
+            body: Some(body),
+            ..Call::default()
+        }
+    }
+
+    /// Sends the caller's refresh cookie, if it has one.
+    fn with_refresh_cookie(mut self, caller: &Caller) -> Call {
+        self.cookie = caller
+            .refresh
+            .as_ref()
+            .map(|r| format!("openfund_refresh={r}"));
+        self
+    }
+}
+
+fn table() -> Vec<Row> {
+    vec![
+        // Operations.
+        row("GET", "/healthz", public(200), |_, _| Call::plain()),
+        row("GET", "/readyz", public(200), |_, _| Call::plain()),
+        row("GET", "/metrics", public(200), |_, _| Call::plain()),
+        row("GET", "/api/v1/instance", public(200), |_, _| Call::plain()),
+        // Projects.
+        row("GET", "/api/v1/projects", public(200), |_, _| Call::plain()),
+        row("GET", "/api/v1/projects/{slug}", public(200), |w, _| {
+            Call::at(format!("/api/v1/projects/{}", w.project_slug))
+        }),
+        row("POST", "/api/v1/projects", writer(201), |_, _| {
+            Call::json(json!({"slug": unique_slug(), "name": "Matrix", "kind": "tool"}))
+        }),
+        // Registration, sign-in, sessions, password reset.
+        row("POST", "/api/v1/auth/register", public(202), |_, _| {
+            Call::json(json!({
+                "email": fresh_email(), "password": NEW_PASSWORD, "display_name": "Matrix"
+            }))
+        }),
+        row("POST", "/api/v1/auth/verify-email", public(200), |w, _| {
+            let token = w.mail_link(EmailPurpose::VerifyEmail, false);
+            Call::json(json!({ "token": token }))
+        }),
+        row(
+            "POST",
+            "/api/v1/auth/verify-email/resend",
+            public(202),
+            |_, _| Call::json(json!({ "email": fresh_email() })),
+        ),
+        row("POST", "/api/v1/auth/login", public(200), |w, _| {
+            let email = fresh_email();
+            w.app.insert_account(&email, true, false);
+            Call::json(json!({ "email": email, "password": PASSWORD }))
+        }),
+        row(
+            "POST",
+            "/api/v1/auth/refresh",
+            refresh_cookie_holder(200),
+            |_, c| Call::plain().with_refresh_cookie(c),
+        )
+        .fresh(),
+        row("POST", "/api/v1/auth/logout", public(204), |_, c| {
+            Call::plain().with_refresh_cookie(c)
+        })
+        .fresh(),
+        row(
+            "POST",
+            "/api/v1/auth/password-reset",
+            public(202),
+            |_, _| Call::json(json!({ "email": fresh_email() })),
+        ),
+        row(
+            "POST",
+            "/api/v1/auth/password-reset/confirm",
+            public(200),
+            |w, _| {
+                let token = w.mail_link(EmailPurpose::ResetPassword, true);
+                Call::json(json!({ "token": token, "password": NEW_PASSWORD }))
+            },
+        ),
+        // Sign in with GitHub (the matrix app has it configured).
+        row("POST", "/api/v1/auth/github/start", public(200), |_, _| {
+            Call::json(json!({ "mode": "login" }))
+        })
+        .variant("mode=login"),
+        row(
+            "POST",
+            "/api/v1/auth/github/start",
+            session_only(200),
+            |_, _| Call::json(json!({ "mode": "link" })),
+        )
+        .variant("mode=link"),
+        // Not this browser's state: every caller is sent back with the error (the
+        // callback's own rules are in `github.rs`).
+        row(
+            "GET",
+            "/api/v1/auth/github/callback",
+            everyone(Redirect("/signin/github?error=invalid_state")),
+            |_, _| Call::at("/api/v1/auth/github/callback?code=c0de&state=not-yours".into()),
+        ),
+        // The account.
+        row("GET", "/api/v1/me", signed_in(200), |_, _| Call::plain()),
+        row("PATCH", "/api/v1/me", session_only(200), |_, _| {
+            Call::json(json!({ "display_name": "Renamed by the matrix" }))
+        }),
+        row("DELETE", "/api/v1/me", session_only(204), |_, _| {
+            Call::json(json!({ "password": PASSWORD }))
+        })
+        .fresh(),
+        row("POST", "/api/v1/me/password", session_only(204), |_, _| {
+            Call::json(json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD }))
+        })
+        .fresh(),
+        row("POST", "/api/v1/me/email", session_only(202), |_, _| {
+            Call::json(json!({ "new_email": fresh_email(), "password": PASSWORD }))
+        }),
+        row("DELETE", "/api/v1/me/github", session_only(204), |_, _| {
+            Call::plain()
+        }),
+        row("GET", "/api/v1/me/tokens", session_only(200), |_, _| {
+            Call::plain()
+        }),
+        row("POST", "/api/v1/me/tokens", session_only(201), |_, _| {
+            Call::json(json!({ "name": "matrix", "scopes": ["read"] }))
+        }),
+        // A token tries to revoke itself; a session revokes one of its own.
+        row(
+            "DELETE",
+            "/api/v1/me/tokens/{id}",
+            session_only(204),
+            |w, c| {
+                let id = match (&c.user, c.token_id) {
+                    (_, Some(own)) => own,
+                    (Some(account), None) => w.plant_token(account.id),
+                    (None, None) => w.caller(ReadToken).token_id.unwrap(),
+                };
+                Call::at(format!("/api/v1/me/tokens/{id}"))
+            },
+        ),
+        // Operator views and actions.
+        row("GET", "/api/v1/admin/jobs", admin_view(200), |_, _| {
+            Call::at("/api/v1/admin/jobs?state=failed".into())
+        }),
+        row("GET", "/api/v1/admin/outbox", admin_view(200), |_, _| {
+            Call::plain()
+        }),
+        row(
+            "POST",
+            "/api/v1/admin/jobs/{id}/retry",
+            admin_change(204),
+            |w, _| Call::at(format!("/api/v1/admin/jobs/{}/retry", w.plant_failed_job())),
+        ),
+        row(
+            "POST",
+            "/api/v1/admin/jobs/retry",
+            admin_change(200),
+            |_, _| Call::json(json!({ "kind": PLANTED_JOB_KIND })),
+        ),
+    ]
+}
+
+#[derive(Clone, Debug)]
+struct Account {
+    id: i64,
+    email: String,
+}
+
+/// A caller of one kind: its account and credentials.
+#[derive(Clone, Debug)]
+struct Caller {
+    who: Who,
+    user: Option<Account>,
+    /// Sent as `Authorization: Bearer`: a session's access token or an API token.
+    bearer: Option<String>,
+    /// A session's refresh cookie value.
+    refresh: Option<String>,
+    /// The id of the API token in `bearer`.
+    token_id: Option<i64>,
+    /// The project this caller created (the owner).
+    created: Option<(i64, String)>,
+}
+
+/// The app, the project the roles are about, and one caller of each kind.
+struct World {
+    app: TestApp,
+    _github: GithubDouble,
+    project_id: i64,
+    project_slug: String,
+    callers: Vec<Caller>,
+}
+
+impl World {
+    async fn new() -> World {
+        let github = GithubDouble::start();
+        let (web, api) = (github.url.clone(), github.api_url());
+        let app = spawn_app_with(move |c| {
+            c.github_url = web;
+            c.github_api_url = api;
+            c.github_client_id = Some(CLIENT_ID.to_owned());
+            c.github_client_secret = Some(openfund::config::Secret::new(CLIENT_SECRET));
+            // Limits are tested elsewhere; here they would only cut the walk short.
+            c.auth_rate_limit = 100_000;
+        })
+        .await;
+        let owner = make_caller(&app, Owner, None).await;
+        let (project_id, project_slug) = owner.created.clone().expect("the owner's project");
+        let mut callers = Vec::new();
+        for who in WHO {
+            callers.push(match who {
+                Owner => owner.clone(),
+                _ => make_caller(&app, who, Some(project_id)).await,
+            });
+        }
+        World {
+            app,
+            _github: github,
+            project_id,
+            project_slug,
+            callers,
+        }
+    }
+
+    fn caller(&self, who: Who) -> &Caller {
+        self.callers.iter().find(|c| c.who == who).unwrap()
+    }
+
+    /// A new caller of the same kind (a new account).
+    async fn fresh(&self, who: Who) -> Caller {
+        make_caller(&self.app, who, Some(self.project_id)).await
+    }
+
+    /// A mailed link's secret for a new account.
+    fn mail_link(&self, purpose: EmailPurpose, verified: bool) -> String {
+        let id = self.app.insert_account(&fresh_email(), verified, false);
+        let (secret, hash) = secrets::generate("").unwrap();
+        let now = openfund::db::now();
+        email_tokens::insert(
+            &mut self.app.conn(),
+            &email_tokens::NewEmailToken {
+                user_id: UserId(id),
+                purpose,
+                token_hash: &hash,
+                new_email: None,
+                created_at: now,
+                expires_at: now + chrono::Duration::hours(1),
+                session_id: None,
+            },
+        )
+        .unwrap();
+        secret
+    }
+
+    /// A personal API token of `user_id`, straight into the table; returns its id.
+    fn plant_token(&self, user_id: i64) -> i64 {
+        let (secret, hash) = secrets::generate("of_pat_").unwrap();
+        token_store::insert(
+            &mut self.app.conn(),
+            &token_store::NewApiToken {
+                user_id: UserId(user_id),
+                name: "planted",
+                token_hash: &hash,
+                prefix: &secret[..12],
+                scopes: "read",
+                created_at: openfund::db::now(),
+                expires_at: None,
+            },
+        )
+        .unwrap()
+        .id
+        .get()
+    }
+
+    /// A job that gave up; returns its id.
+    fn plant_failed_job(&self) -> i64 {
+        let now = openfund::db::now();
+        diesel::insert_into(jobs::table)
+            .values((
+                jobs::kind.eq(PLANTED_JOB_KIND),
+                jobs::payload.eq("{}"),
+                jobs::state.eq("failed"),
+                jobs::attempts.eq(1),
+                jobs::max_attempts.eq(1),
+                jobs::run_at.eq(now),
+                jobs::last_error.eq("planted by the permission matrix"),
+                jobs::created_at.eq(now),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(jobs::id)
+            .get_result(&mut self.app.conn())
+            .unwrap()
+    }
+}
+
+/// A new account of the given kind, signed in, with its token if it is a token kind.
+/// The owner creates a project of its own; a maintainer is added to `project_id`.
+async fn make_caller(app: &TestApp, who: Who, project_id: Option<i64>) -> Caller {
+    let (admin, scopes): (bool, &[&str]) = match who {
+        Anonymous => {
+            return Caller {
+                who,
+                user: None,
+                bearer: None,
+                refresh: None,
+                token_id: None,
+                created: None,
+            };
+        }
+        ReadToken => (false, &["read"]),
+        WriteToken => (false, &["read", "write"]),
+        User | Owner | Maintainer => (false, &[]),
+        Admin => (true, &[]),
+        AdminToken => (true, &["read", "write"]),
+        AdminScopedToken => (true, &["read", "admin"]),
+        AdminFullToken => (true, &["read", "write", "admin"]),
+    };
+    let user = if admin {
+        app.admin().await
+    } else {
+        app.user().await
+    };
+    let mut caller = Caller {
+        who,
+        user: Some(Account {
+            id: user.id,
+            email: user.email.clone(),
+        }),
+        bearer: Some(user.token.clone()),
+        refresh: Some(user.refresh.clone()),
+        token_id: None,
+        created: None,
+    };
+    match who {
+        Owner => {
+            let slug = unique_slug();
+            let res = app
+                .create_project(
+                    &user.token,
+                    &json!({"slug": slug, "name": "Matrix project", "kind": "model"}),
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 201, "the owner creates its project");
+            let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            caller.created = Some((id, slug));
+        }
+        Maintainer => {
+            let n = diesel::insert_into(project_members::table)
+                .values((
+                    project_members::project_id.eq(project_id.expect("a project")),
+                    project_members::user_id.eq(user.id),
+                    project_members::role.eq("maintainer"),
+                    project_members::created_at.eq(openfund::db::now()),
+                ))
+                .execute(&mut app.conn())
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+        _ => {}
+    }
+    if !scopes.is_empty() {
+        let res = app
+            .client
+            .post(app.url("/api/v1/me/tokens"))
+            .bearer_auth(&user.token)
+            .json(&json!({"name": format!("{who:?}"), "scopes": scopes}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201, "{who:?}: create its token");
+        let created: Value = res.json().await.unwrap();
+        caller.bearer = Some(created["secret"].as_str().unwrap().to_owned());
+        caller.token_id = created["token"]["id"].as_i64();
+        // A token caller is a program, not a browser.
+        caller.refresh = None;
+    }
+    caller
+}
+
+fn unique_slug() -> String {
+    format!(
+        "matrix-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+fn fresh_email() -> String {
+    format!(
+        "matrix-{}@example.org",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// Every (METHOD, path template) of an OpenAPI document.
+fn operations(doc: &Value) -> Vec<(String, String)> {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for m in METHODS {
+            if item.get(m).is_some() {
+                ops.push((m.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// The operations the server serves (its own document) and the committed snapshot.
+fn documented_operations() -> Vec<(String, String)> {
+    let served = serde_json::to_value(openfund::api::openapi()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read the snapshot")).unwrap();
+    let mut ops = operations(&served);
+    ops.extend(operations(&committed));
+    ops.sort();
+    ops.dedup();
+    ops
+}
+
+/// Fails when the document and the table disagree on which operations exist.
+fn assert_table_covers_the_document(rows: &[Row]) {
+    let documented = documented_operations();
+    let missing: Vec<String> = documented
+        .iter()
+        .filter(|(m, p)| !rows.iter().any(|r| r.method == m && r.path == p))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the permission matrix (tests/api/matrix.rs): add one \
+         per operation with what each kind of caller must get:\n  {}",
+        missing.join("\n  ")
+    );
+    let stale: Vec<String> = rows
+        .iter()
+        .filter(|r| !documented.iter().any(|(m, p)| r.method == m && r.path == p))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rows for operations the OpenAPI document does not have:\n  {}",
+        stale.join("\n  ")
+    );
+}
+
+async fn send(w: &World, row: &Row, caller: &Caller, call: Call) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+    let path = call.path.unwrap_or_else(|| {
+        assert!(
+            !row.path.contains('{'),
+            "{}: give the concrete path",
+            row.path
+        );
+        row.path.to_owned()
+    });
+    let mut req = w.app.client.request(method, w.app.url(&path));
+    if let Some(bearer) = &caller.bearer {
+        req = req.bearer_auth(bearer);
+    }
+    if let Some(body) = &call.body {
+        req = req.json(body);
+    }
+    if let Some(cookie) = call.cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.expect("request failed")
+}
+
+/// Does the response match the expectation? Err says how it does not.
+async fn check(res: reqwest::Response, expect: Expect) -> Result<(), String> {
+    let status = res.status().as_u16();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let content_type = header("content-type");
+    let location = header("location");
+    let is_problem = content_type.starts_with("application/problem+json");
+    let body = res.text().await.unwrap_or_default();
+    match expect {
+        Allowed(want) if status == want && !is_problem => Ok(()),
+        Allowed(want) => Err(format!("expected {want}, got {status} {body}")),
+        Refused(want, code) => {
+            if status != want {
+                return Err(format!("expected {want} {code}, got {status} {body}"));
+            }
+            if !is_problem {
+                return Err(format!("a refusal as {content_type:?}, not a problem"));
+            }
+            let problem: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+            if problem["code"] != code || problem["status"] != want {
+                return Err(format!("expected code {code}, got {problem}"));
+            }
+            Ok(())
+        }
+        Redirect(to) if status == 303 && location == to => Ok(()),
+        Redirect(to) => Err(format!(
+            "expected 303 to {to}, got {status} to {location:?}"
+        )),
+    }
+}
+
+/// The accounts behind the API tokens were refused everything that manages an account:
+/// nothing about them changed, and their tokens still work.
+async fn assert_token_accounts_untouched(w: &World) {
+    let token_kinds = WHO.iter().filter(|who| w.caller(**who).token_id.is_some());
+    for who in token_kinds {
+        let c = w.caller(*who);
+        let account = c.user.as_ref().unwrap();
+        let res = w.app.get_as("/api/v1/me", c.bearer.as_ref().unwrap()).await;
+        assert_eq!(res.status().as_u16(), 200, "{who:?}: the token still works");
+        let me: Value = res.json().await.unwrap();
+        assert_eq!(me["display_name"], "Test User", "{who:?}");
+        assert_eq!(me["email"], account.email.as_str(), "{who:?}");
+        assert_eq!(me["github_login"], Value::Null, "{who:?}");
+        let res = w.app.login(&account.email, PASSWORD).await;
+        assert_eq!(
+            res.status().as_u16(),
+            200,
+            "{who:?}: the password is unchanged"
+        );
+        let tokens: i64 = api_tokens::table
+            .filter(api_tokens::user_id.eq(account.id))
+            .count()
+            .get_result(&mut w.app.conn())
+            .unwrap();
+        assert_eq!(tokens, 1, "{who:?}: no token was created or revoked");
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_kind_of_caller_as_the_table_says() {
+    let rows = table();
+    assert_table_covers_the_document(&rows);
+    let w = World::new().await;
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for row in &rows {
+        for (who, expect) in WHO.iter().zip(row.expect) {
+            let fresh;
+            let caller = if row.fresh && matches!(expect, Allowed(_)) {
+                fresh = w.fresh(*who).await;
+                &fresh
+            } else {
+                w.caller(*who)
+            };
+            let call = (row.call)(&w, caller);
+            let res = send(&w, row, caller, call).await;
+            calls += 1;
+            if let Err(why) = check(res, expect).await {
+                let variant = if row.variant.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", row.variant)
+                };
+                failures.push(format!(
+                    "{} {}{variant} as {who:?}: {why}",
+                    row.method, row.path
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls did not get what the table says:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert_token_accounts_untouched(&w).await;
+}
