@@ -1,6 +1,7 @@
-// The site admin's pages against a real `openfund serve` that gives up on mail at
-// once (OPENFUND_MAIL_MAX_AGE_HOURS=0): two sign-ups' verification mails become
-// failed `send_mail` jobs and waiting mail; the admin finds them from the account
+// The site admin's pages against a real `openfund serve` whose SMTP server is down
+// (nothing listens on its port) and that gives up on mail once a retry finds it older
+// than the age limit (OPENFUND_MAIL_MAX_AGE_HOURS=0, a short backoff): two sign-ups'
+// verification mails become failed `send_mail` jobs and waiting mail; the admin finds them from the account
 // menu, retries one, then all of the kind, on a desktop and a phone. The database
 // may be shared with the other browser tests (scripts/test-all on PostgreSQL), so
 // other failed jobs may be listed too. Run `npm run build` first.
@@ -24,7 +25,13 @@ describe("OpenFund admin: failed jobs and the mail outbox", () => {
 
   before(async () => {
     server = await startServer({
-      env: { OPENFUND_MAIL_MAX_AGE_HOURS: "0", OPENFUND_JOB_POLL_MS: "50" },
+      env: {
+        // Port 9 (discard) on loopback: connections are refused, as in an outage.
+        OPENFUND_SMTP_URL: "smtp://127.0.0.1:9",
+        OPENFUND_MAIL_MAX_AGE_HOURS: "0",
+        OPENFUND_JOB_POLL_MS: "50",
+        OPENFUND_JOB_BACKOFF_MS: "200",
+      },
     });
     browser = await launchBrowser();
     w = await watchPage(browser.context, server.baseUrl);
