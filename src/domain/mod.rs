@@ -3,8 +3,10 @@
 
 pub mod auth;
 pub mod cursor;
+pub mod decimal;
 pub mod email;
 pub mod ids;
+pub mod money;
 pub mod net;
 pub mod pagination;
 pub mod password;
@@ -14,6 +16,7 @@ pub mod slug;
 pub mod user;
 
 pub use email::Email;
+pub use money::{Currency, Money};
 pub use pagination::PageRequest;
 pub use project::{Homepage, NewProject, ProjectKind, ProjectName, Summary};
 pub use slug::Slug;
