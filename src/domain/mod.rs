@@ -2,6 +2,7 @@
 //! construction so that the layers above never handle unchecked strings.
 
 pub mod auth;
+pub mod compute;
 pub mod cursor;
 pub mod decimal;
 pub mod email;
@@ -15,6 +16,7 @@ pub mod project;
 pub mod slug;
 pub mod user;
 
+pub use compute::{AcceleratorClass, AcceleratorName, ComputeAmount, GpuMinutes};
 pub use email::Email;
 pub use money::{Currency, Money};
 pub use pagination::PageRequest;
