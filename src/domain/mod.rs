@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod password;
 pub mod policy;
 pub mod project;
+pub mod schedule;
 pub mod slug;
 pub mod user;
 
