@@ -2,18 +2,24 @@
 //! construction so that the layers above never handle unchecked strings.
 
 pub mod auth;
+pub mod compute;
 pub mod cursor;
+pub mod decimal;
 pub mod email;
 pub mod ids;
+pub mod money;
 pub mod net;
 pub mod pagination;
 pub mod password;
 pub mod policy;
 pub mod project;
+pub mod schedule;
 pub mod slug;
 pub mod user;
 
+pub use compute::{AcceleratorClass, AcceleratorName, ComputeAmount, GpuMinutes};
 pub use email::Email;
+pub use money::{Currency, Money};
 pub use pagination::PageRequest;
 pub use project::{Homepage, NewProject, ProjectKind, ProjectName, Summary};
 pub use slug::Slug;
