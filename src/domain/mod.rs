@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cursor;
 pub mod email;
 pub mod ids;
+pub mod ledger;
 pub mod net;
 pub mod pagination;
 pub mod password;
