@@ -12,6 +12,7 @@ pub mod password;
 pub mod policy;
 pub mod project;
 pub mod slug;
+pub mod slurm;
 pub mod user;
 
 pub use email::Email;
