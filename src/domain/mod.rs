@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod decimal;
 pub mod email;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod net;
 pub mod pagination;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod project;
 pub mod schedule;
 pub mod slug;
+pub mod slurm;
 pub mod user;
 
 pub use compute::{AcceleratorClass, AcceleratorName, ComputeAmount, GpuMinutes};
