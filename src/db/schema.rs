@@ -10,6 +10,16 @@ diesel::table! {
         kind -> Text,
         homepage -> Nullable<Text>,
         created_at -> Timestamp,
+        description -> Text,
+        license -> Nullable<Text>,
+        repository_url -> Nullable<Text>,
+        model_card_url -> Nullable<Text>,
+        currency -> Text,
+        auto_approve_sponsors -> Bool,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -150,12 +160,212 @@ diesel::table! {
     }
 }
 
+// Funding and the ledger (migration 4).
+
+diesel::table! {
+    accelerators (id) {
+        id -> BigInt,
+        code -> Text,
+        display_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_accelerator_values (project_id, accelerator_id) {
+        project_id -> BigInt,
+        accelerator_id -> BigInt,
+        minor_per_gpu_hour -> BigInt,
+    }
+}
+
+diesel::table! {
+    slurm_gpu_types (project_id, slurm_type) {
+        project_id -> BigInt,
+        slurm_type -> Text,
+        accelerator_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        deadline -> Nullable<Timestamp>,
+        money_target_minor -> Nullable<BigInt>,
+        status -> Text,
+        met_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    goal_compute_targets (goal_id, accelerator_id) {
+        goal_id -> BigInt,
+        accelerator_id -> BigInt,
+        gpu_minutes -> BigInt,
+    }
+}
+
+diesel::table! {
+    sponsor_profiles (user_id) {
+        user_id -> BigInt,
+        public_name -> Text,
+        link -> Nullable<Text>,
+        logo_url -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsor_approvals (project_id, user_id) {
+        project_id -> BigInt,
+        user_id -> BigInt,
+        state -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pledges (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        sponsor_id -> BigInt,
+        goal_id -> Nullable<BigInt>,
+        kind -> Text,
+        state -> Text,
+        anonymous -> Bool,
+        message -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        amount_minor -> Nullable<BigInt>,
+        recurrence -> Nullable<Text>,
+        instalments_created -> Integer,
+        accelerator_id -> Nullable<BigInt>,
+        gpu_minutes -> Nullable<BigInt>,
+        provider -> Nullable<Text>,
+        window_start -> Nullable<Timestamp>,
+        window_end -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instalments (id) {
+        id -> BigInt,
+        pledge_id -> BigInt,
+        seq -> Integer,
+        due_at -> Timestamp,
+        amount_minor -> BigInt,
+        state -> Text,
+        received_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        pledge_id -> BigInt,
+        gpu_minutes -> BigInt,
+        evidence -> Text,
+        source -> Text,
+        state -> Text,
+        reported_by -> Nullable<BigInt>,
+        reported_token_id -> Nullable<BigInt>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expenses (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        description -> Text,
+        currency -> Text,
+        amount_minor -> BigInt,
+        receipt_url -> Nullable<Text>,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_accounts (id) {
+        id -> BigInt,
+        path -> Text,
+        kind -> Text,
+        project_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_transactions (id) {
+        id -> BigInt,
+        project_id -> Nullable<BigInt>,
+        kind -> Text,
+        description -> Text,
+        occurred_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        pledge_id -> Nullable<BigInt>,
+        instalment_id -> Nullable<BigInt>,
+        delivery_id -> Nullable<BigInt>,
+        expense_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        transaction_id -> BigInt,
+        account_id -> BigInt,
+        commodity -> Text,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(project_members -> users (user_id));
 diesel::joinable!(project_members -> projects (project_id));
+diesel::joinable!(goals -> projects (project_id));
+diesel::joinable!(goal_compute_targets -> goals (goal_id));
+diesel::joinable!(goal_compute_targets -> accelerators (accelerator_id));
+diesel::joinable!(project_accelerator_values -> accelerators (accelerator_id));
+diesel::joinable!(slurm_gpu_types -> accelerators (accelerator_id));
+diesel::joinable!(pledges -> projects (project_id));
+diesel::joinable!(instalments -> pledges (pledge_id));
+diesel::joinable!(deliveries -> pledges (pledge_id));
+diesel::joinable!(expenses -> projects (project_id));
+diesel::joinable!(ledger_entries -> ledger_transactions (transaction_id));
+diesel::joinable!(ledger_entries -> ledger_accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     projects,
@@ -170,4 +380,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     rate_limits,
     instance_secrets,
+    accelerators,
+    project_accelerator_values,
+    slurm_gpu_types,
+    goals,
+    goal_compute_targets,
+    sponsor_profiles,
+    sponsor_approvals,
+    pledges,
+    instalments,
+    deliveries,
+    expenses,
+    ledger_accounts,
+    ledger_transactions,
+    ledger_entries,
+    idempotency_keys,
 );

@@ -31,7 +31,12 @@ struct ProjectInsert {
     kind: ProjectKind,
     homepage: Option<String>,
     created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    currency: String,
 }
+
+/// The base currency of a project created without one (ISO 4217).
+pub const DEFAULT_CURRENCY: &str = "USD";
 
 impl ProjectInsert {
     fn new(p: NewProject, created_at: NaiveDateTime) -> Self {
@@ -42,6 +47,8 @@ impl ProjectInsert {
             kind: p.kind,
             homepage: p.homepage.map(|h| h.into_inner()),
             created_at: db::truncate_micros(created_at),
+            updated_at: db::truncate_micros(created_at),
+            currency: DEFAULT_CURRENCY.to_owned(),
         }
     }
 }

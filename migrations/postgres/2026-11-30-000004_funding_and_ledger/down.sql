@@ -1,0 +1,26 @@
+DROP TABLE idempotency_keys;
+DROP TABLE ledger_entries;
+DROP TABLE ledger_transactions;
+DROP TABLE ledger_accounts;
+DROP TABLE expenses;
+DROP TABLE deliveries;
+DROP TABLE instalments;
+DROP TABLE pledges;
+DROP TABLE sponsor_approvals;
+DROP TABLE sponsor_profiles;
+DROP TABLE goal_compute_targets;
+DROP TABLE goals;
+DROP TABLE slurm_gpu_types;
+DROP TABLE project_accelerator_values;
+DROP TABLE accelerators;
+ALTER TABLE projects
+    DROP COLUMN updated_at,
+    DROP COLUMN archived_at,
+    DROP COLUMN contact_email,
+    DROP COLUMN contact_name,
+    DROP COLUMN auto_approve_sponsors,
+    DROP COLUMN currency,
+    DROP COLUMN model_card_url,
+    DROP COLUMN repository_url,
+    DROP COLUMN license,
+    DROP COLUMN description;
