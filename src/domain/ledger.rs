@@ -17,92 +17,13 @@ use std::fmt;
 
 use super::Violation;
 use super::ids::{ProjectId, UserId};
+use super::compute::AcceleratorClass;
+use super::money::Currency;
 use super::project::parse_label;
 
 // ---------------------------------------------------------------------------------------
 // Commodities
 // ---------------------------------------------------------------------------------------
-
-/// The shape of a currency code, for the OpenAPI document.
-pub const CURRENCY_CODE_PATTERN: &str = "^[A-Z]{3}$";
-
-/// A currency code shaped like ISO 4217's alphabetic codes: exactly three upper-case ASCII
-/// letters, e.g. `USD`. Only the shape is checked, not that ISO has assigned the code;
-/// this is a stand-in to be replaced by `money::Currency`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CurrencyCode(String);
-
-impl CurrencyCode {
-    /// Errors: `format` (field as given) unless `raw` is three letters `A`–`Z`.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, Violation> {
-        if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(CurrencyCode(raw.to_owned()))
-        } else {
-            Err(Violation::new(
-                field,
-                "format",
-                "must be a three-letter upper-case ISO 4217 currency code, e.g. USD",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CurrencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The longest accelerator class code.
-pub const ACCELERATOR_CODE_MAX: usize = 32;
-/// The rule for accelerator class codes, for the OpenAPI document.
-pub const ACCELERATOR_CODE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$";
-
-/// The class of accelerator a unit of compute runs on, e.g. `H100-80GB` or `a100`: an
-/// ASCII letter or digit, then up to 31 letters, digits, `.`, `_` or `-`. Case is kept
-/// and matters. A stand-in to be replaced by `compute::AcceleratorClass`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AcceleratorCode(String);
-
-impl AcceleratorCode {
-    /// Errors (field as given): `length` unless 1–32 bytes; `format` for any other
-    /// character, or a first character that is not a letter or digit.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, Violation> {
-        if raw.is_empty() || raw.len() > ACCELERATOR_CODE_MAX {
-            return Err(Violation::new(
-                field,
-                "length",
-                format!("must be 1 to {ACCELERATOR_CODE_MAX} characters long"),
-            ));
-        }
-        let first_ok = raw.as_bytes()[0].is_ascii_alphanumeric();
-        let rest_ok = raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if !(first_ok && rest_ok) {
-            return Err(Violation::new(
-                field,
-                "format",
-                "use ASCII letters, digits, '.', '_' and '-', starting with a letter or digit",
-            ));
-        }
-        Ok(AcceleratorCode(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for AcceleratorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// What the stored text of a compute commodity starts with: `GPU:H100-80GB`.
 pub const COMPUTE_PREFIX: &str = "GPU:";
@@ -127,16 +48,16 @@ pub enum CommodityKind {
 /// [`Commodity::parse`] reads back exactly what [`fmt::Display`] writes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Commodity {
-    Money(CurrencyCode),
-    Compute(AcceleratorCode),
+    Money(Currency),
+    Compute(AcceleratorClass),
 }
 
 impl Commodity {
     /// Reads the stored form (`USD`, `GPU:H100-80GB`). Errors: `format` (field as given)
-    /// for anything else, including a compute class that breaks [`AcceleratorCode`]'s rule.
+    /// for anything else, including an unknown currency or a compute class that breaks [`AcceleratorClass`]'s rule.
     pub fn parse(field: &str, raw: &str) -> Result<Self, Violation> {
         match raw.strip_prefix(COMPUTE_PREFIX) {
-            Some(class) => AcceleratorCode::parse(field, class)
+            Some(class) => AcceleratorClass::parse(field, class)
                 .map(Commodity::Compute)
                 .map_err(|_| {
                     Violation::new(
@@ -145,7 +66,15 @@ impl Commodity {
                         "a compute commodity is GPU: and an accelerator class, e.g. GPU:H100-80GB",
                     )
                 }),
-            None => CurrencyCode::parse(field, raw).map(Commodity::Money),
+            None => Currency::parse(field, raw)
+                .map(Commodity::Money)
+                .map_err(|_| {
+                    Violation::new(
+                        field,
+                        "format",
+                        "a money commodity is an ISO 4217 currency code, e.g. USD",
+                    )
+                }),
         }
     }
 
@@ -168,7 +97,7 @@ impl Commodity {
     /// lower-case letters) can exceed 24.
     pub fn beancount_name(&self) -> String {
         match self {
-            Commodity::Money(code) => code.as_str().to_owned(),
+            Commodity::Money(currency) => currency.code().to_owned(),
             Commodity::Compute(class) => {
                 let mut name = String::from(BEANCOUNT_COMPUTE_PREFIX);
                 for c in class.as_str().chars() {
@@ -191,7 +120,7 @@ impl Commodity {
 impl fmt::Display for Commodity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Commodity::Money(code) => f.write_str(code.as_str()),
+            Commodity::Money(currency) => f.write_str(currency.code()),
             Commodity::Compute(class) => write!(f, "{COMPUTE_PREFIX}{class}"),
         }
     }
@@ -917,45 +846,6 @@ mod tests {
     }
 
     #[test]
-    fn currency_codes_are_three_upper_case_letters() {
-        assert_eq!(CurrencyCode::parse("c", "USD").unwrap().as_str(), "USD");
-        for bad in ["usd", "US", "USDT", "U5D", "", "ÜSD", "US "] {
-            assert_eq!(CurrencyCode::parse("c", bad).unwrap_err().code, "format");
-        }
-    }
-
-    #[test]
-    fn accelerator_codes_follow_their_pattern() {
-        let re = regex::Regex::new(ACCELERATOR_CODE_PATTERN).unwrap();
-        for ok in [
-            "H100-80GB",
-            "a100",
-            "0",
-            "mi300x",
-            "tpu.v5e_pod-1",
-            &"x".repeat(32),
-        ] {
-            assert!(AcceleratorCode::parse("class", ok).is_ok(), "{ok}");
-            assert!(re.is_match(ok), "{ok}");
-        }
-        assert_eq!(
-            AcceleratorCode::parse("class", "").unwrap_err().code,
-            "length"
-        );
-        assert_eq!(
-            AcceleratorCode::parse("class", &"x".repeat(33))
-                .unwrap_err()
-                .code,
-            "length"
-        );
-        for bad in ["-h100", ".a", "_a", "h100 80", "h100:80", "h100/x", "é"] {
-            let err = AcceleratorCode::parse("class", bad).unwrap_err();
-            assert_eq!((err.field.as_str(), err.code.as_str()), ("class", "format"));
-            assert!(!re.is_match(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn commodities_round_trip_through_their_stored_form() {
         for text in ["USD", "JPY", "GPU:H100-80GB", "GPU:a100", "GPU:x_"] {
             let c = Commodity::parse("commodity", text).unwrap();
@@ -1617,8 +1507,8 @@ mod tests {
                 b in "[A-Za-z0-9][A-Za-z0-9._-]{0,31}",
             ) {
                 let lexer = regex::Regex::new("^[A-Z][A-Z0-9'._-]*[A-Z0-9]$").unwrap();
-                let ca = Commodity::Compute(AcceleratorCode::parse("c", &a).unwrap());
-                let cb = Commodity::Compute(AcceleratorCode::parse("c", &b).unwrap());
+                let ca = Commodity::Compute(AcceleratorClass::parse("c", &a).unwrap());
+                let cb = Commodity::Compute(AcceleratorClass::parse("c", &b).unwrap());
                 prop_assert!(lexer.is_match(&ca.beancount_name()), "{}", ca.beancount_name());
                 prop_assert_eq!(a == b, ca.beancount_name() == cb.beancount_name());
             }
