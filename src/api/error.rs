@@ -257,7 +257,9 @@ impl From<DbError> for ApiError {
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => ApiError::conflict("conflict", "a record with the same key exists"),
-            DbError::Query(_) | DbError::Migrations(_) | DbError::Task(_) => ApiError::internal(e),
+            DbError::Query(_) | DbError::Migrations(_) | DbError::Task(_) | DbError::Corrupt(_) => {
+                ApiError::internal(e)
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod frontend;
 pub mod github;
 pub mod headers;
 pub mod health;
+pub mod ledger;
 pub mod me;
 pub mod observe;
 pub mod problems;
@@ -50,6 +51,7 @@ pub struct AppState {
     ),
     tags(
         (name = "projects", description = "Open AI projects raising money and compute"),
+        (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
         (name = "admin", description = "Operator views: jobs and the mail outbox"),
@@ -77,6 +79,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(projects::list)
         .service(projects::create)
         .service(projects::get)
+        .service(ledger::list)
+        .service(ledger::reverse)
+        .service(ledger::balances)
+        .service(ledger::create_expense)
+        .service(ledger::list_expenses)
         .service(accounts::register)
         .service(accounts::verify_email)
         .service(accounts::resend_verification)

@@ -7,8 +7,10 @@ use super::ApiError;
 use crate::app::Denied;
 use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
+use crate::app::expenses::ExpenseError;
 use crate::app::github::GithubSignInError;
 use crate::app::hasher::HashError;
+use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
 use crate::app::projects::ProjectError;
 use crate::app::sessions::SessionError;
@@ -166,6 +168,40 @@ impl From<GithubSignInError> for ApiError {
             other => {
                 ApiError::new(StatusCode::BAD_REQUEST, other.code()).with_detail(other.to_string())
             }
+        }
+    }
+}
+
+impl From<LedgerFault> for ApiError {
+    fn from(e: LedgerFault) -> Self {
+        match e {
+            LedgerFault::Denied(d) => d.into(),
+            LedgerFault::ProjectNotFound(_) | LedgerFault::TransactionNotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            LedgerFault::InsufficientFunds(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds")
+                    .with_detail(e.to_string())
+            }
+            LedgerFault::AlreadyReversed => ApiError::conflict("already_reversed", e.to_string()),
+            LedgerFault::Invalid(_) => ApiError::internal(anyhow::anyhow!(e.to_string())),
+            LedgerFault::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<ExpenseError> for ApiError {
+    fn from(e: ExpenseError) -> Self {
+        match e {
+            ExpenseError::Denied(d) => d.into(),
+            ExpenseError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ExpenseError::Invalid(v) => ApiError::validation(v),
+            ExpenseError::CurrencyMismatch { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+                    .with_detail(e.to_string())
+            }
+            ExpenseError::Ledger(l) => l.into(),
+            ExpenseError::Db(d) => d.into(),
         }
     }
 }

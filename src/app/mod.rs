@@ -6,8 +6,10 @@
 
 pub mod admin;
 pub mod auth;
+pub mod expenses;
 pub mod github;
 pub mod hasher;
+pub mod ledger;
 pub mod limits;
 pub mod principal;
 pub mod projects;

@@ -128,6 +128,10 @@ pub enum DbError {
     Missing(String),
     #[error("database task failed: {0}")]
     Task(String),
+    /// A stored row breaks a rule every write obeys (e.g. a ledger entry naming an
+    /// unknown account kind): a bug or a hand edit, never the caller's fault.
+    #[error("inconsistent stored data: {0}")]
+    Corrupt(String),
 }
 
 impl From<diesel::result::Error> for DbError {

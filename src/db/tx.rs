@@ -5,7 +5,7 @@
 //!   database's single write lock up front (waiting up to `busy_timeout`), so every write
 //!   unit is serialised. PostgreSQL runs at READ COMMITTED; a unit that reads a row and
 //!   then writes on the strength of what it read takes [`Tx::lock`] first (`SELECT … FOR
-//!   UPDATE`), which is a no-op on SQLite because the write lock is already held. Check-
+//!   NO KEY UPDATE`), which is a no-op on SQLite because the write lock is already held. Check-
 //!   then-insert on a unique key is done with an insert that reports whether it inserted
 //!   (`ON CONFLICT DO NOTHING`), never a read followed by an insert.
 //! - **Nesting.** [`Tx::savepoint`] runs a nested unit in a savepoint on both backends;
@@ -75,8 +75,11 @@ impl Tx<'_> {
     }
 
     /// Locks `row` until the unit ends, so that what this unit read about it stays true
-    /// while it writes: `SELECT … FOR UPDATE` on PostgreSQL, nothing on SQLite (where
-    /// the unit already holds the database's write lock). Returns whether the row exists (on SQLite, always true: nothing is read).
+    /// while it writes: `SELECT … FOR NO KEY UPDATE` on PostgreSQL, nothing on SQLite
+    /// (where the unit already holds the database's write lock). `NO KEY` so that it does
+    /// not conflict with the key-share locks foreign-key checks take: two units that
+    /// each inserted a row referencing the project, then lock it, queue instead of
+    /// deadlocking. Lock before writing rows that depend on what was read. Returns whether the row exists (on SQLite, always true: nothing is read).
     pub fn lock(&mut self, row: RowLock) -> Result<bool, DbError> {
         use super::schema::{projects, sessions, users};
         let AnyConnection::Postgresql(c) = &mut *self.conn else {
@@ -87,19 +90,19 @@ impl Tx<'_> {
             RowLock::User(id) => users::table
                 .find(id)
                 .select(users::id)
-                .for_update()
+                .for_no_key_update()
                 .first::<i64>(c)
                 .optional()?,
             RowLock::Project(id) => projects::table
                 .find(id)
                 .select(projects::id)
-                .for_update()
+                .for_no_key_update()
                 .first::<i64>(c)
                 .optional()?,
             RowLock::Session(id) => sessions::table
                 .find(id)
                 .select(sessions::id)
-                .for_update()
+                .for_no_key_update()
                 .first::<i64>(c)
                 .optional()?,
         };

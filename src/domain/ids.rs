@@ -30,3 +30,23 @@ crate::id_type! {
     /// A message in the mail outbox (`outbox.id`).
     pub struct OutboxId;
 }
+
+crate::id_type! {
+    /// A ledger account (`ledger_accounts.id`).
+    pub struct LedgerAccountId;
+}
+
+crate::id_type! {
+    /// A ledger transaction (`ledger_transactions.id`).
+    pub struct TransactionId;
+}
+
+crate::id_type! {
+    /// An expense a maintainer recorded (`expenses.id`).
+    pub struct ExpenseId;
+}
+
+crate::id_type! {
+    /// A pledge of money or compute (`pledges.id`).
+    pub struct PledgeId;
+}

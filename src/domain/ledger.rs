@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::Violation;
-use super::ids::{ProjectId, UserId};
 use super::compute::AcceleratorClass;
+use super::ids::{ProjectId, UserId};
 use super::money::Currency;
 use super::project::parse_label;
 
@@ -177,6 +177,30 @@ crate::text_enum! {
         ComputeUsed = "compute_used",
         ComputeExpired = "compute_expired",
         OpeningBalances = "opening_balances",
+    }
+}
+
+crate::text_enum! {
+    /// Why a transaction was posted (`ledger_transactions.kind`), for filtering the
+    /// public ledger.
+    #[derive(utoipa::ToSchema)]
+    pub enum TransactionKind {
+        /// Money or compute promised: a receivable against the sponsor.
+        Pledge = "pledge",
+        /// Pledged money arrived.
+        Receipt = "receipt",
+        /// Given without a pledge, or brought in from another system.
+        Gift = "gift",
+        /// Compute delivered (used) against a grant.
+        Delivery = "delivery",
+        /// Granted compute that lapsed unused.
+        Expiry = "expiry",
+        /// Money a project spent.
+        Expense = "expense",
+        /// Money paid out to people.
+        Payout = "payout",
+        /// The exact negation of an earlier transaction.
+        Reversal = "reversal",
     }
 }
 

@@ -112,27 +112,34 @@ impl Summary {
     }
 }
 
+/// An absolute http(s) URL of a named host, at most [`HOMEPAGE_MAX`] bytes: every link a
+/// user gives (homepage, receipt, sponsor link). Other schemes (`javascript:`, `data:`)
+/// are refused. Errors (field as given): `length`, `format`.
+pub fn parse_web_link(field: &str, raw: &str) -> Result<String, Violation> {
+    if raw.len() > HOMEPAGE_MAX {
+        return Err(Violation::new(
+            field,
+            "length",
+            format!("must be at most {HOMEPAGE_MAX} characters long"),
+        ));
+    }
+    if !HOMEPAGE_RE.is_match(raw) {
+        return Err(Violation::new(
+            field,
+            "format",
+            "must be an absolute http(s) URL with a host name",
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
 /// An absolute http(s) URL of a named host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Homepage(String);
 
 impl Homepage {
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        if raw.len() > HOMEPAGE_MAX {
-            return Err(Violation::new(
-                "homepage",
-                "length",
-                format!("must be at most {HOMEPAGE_MAX} characters long"),
-            ));
-        }
-        if !HOMEPAGE_RE.is_match(raw) {
-            return Err(Violation::new(
-                "homepage",
-                "format",
-                "must be an absolute http(s) URL with a host name",
-            ));
-        }
-        Ok(Homepage(raw.to_owned()))
+        parse_web_link("homepage", raw).map(Homepage)
     }
 
     pub fn into_inner(self) -> String {

@@ -3,7 +3,9 @@
 
 pub mod api_tokens;
 pub mod email_tokens;
+pub mod expenses;
 pub mod jobs;
+pub mod ledger;
 pub mod members;
 pub mod oauth_states;
 pub mod outbox;

@@ -20,6 +20,8 @@ pub struct ProjectRow {
     pub kind: ProjectKind,
     pub homepage: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The ISO 4217 code every money amount of the project is in.
+    pub currency: String,
 }
 
 #[derive(Debug, Insertable)]

@@ -10,6 +10,7 @@ mod github_double;
 mod health;
 mod helpers;
 mod jobs;
+mod ledger;
 mod mail_sink;
 mod matrix;
 mod openapi;

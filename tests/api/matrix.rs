@@ -15,7 +15,7 @@
 use diesel::prelude::*;
 use openfund::db::schema::{api_tokens, jobs, project_members};
 use openfund::domain::auth::EmailPurpose;
-use openfund::domain::ids::UserId;
+use openfund::domain::ids::{ProjectId, UserId};
 use openfund::security::secrets;
 use openfund::store::{api_tokens as token_store, email_tokens};
 use serde_json::{Value, json};
@@ -191,6 +191,24 @@ fn refresh_cookie_holder(s: u16) -> [Expect; 10] {
 }
 
 /// The same for everyone.
+/// Changes to a project: its owners and maintainers, and site admins, with the `write`
+/// scope.
+fn project_editor(s: u16) -> [Expect; 10] {
+    const NO_ROLE: Expect = Refused(403, "forbidden");
+    [
+        UNAUTH,
+        SCOPE,
+        NO_ROLE,
+        NO_ROLE,
+        ok(s),
+        ok(s),
+        ok(s),
+        NO_ROLE,
+        SCOPE,
+        ok(s),
+    ]
+}
+
 fn everyone(e: Expect) -> [Expect; 10] {
     [e; 10]
 }
@@ -399,6 +417,50 @@ fn table() -> Vec<Row> {
                 Call::at(format!("/api/v1/me/tokens/{id}"))
             },
         ),
+        // The public ledger and expenses.
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/ledger",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/ledger", w.project_slug)),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/balances",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/balances", w.project_slug)),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/expenses",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/expenses", w.project_slug)),
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/expenses",
+            project_editor(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/expenses", w.project_slug)),
+                body: Some(json!({
+                    "description": "Matrix expense",
+                    "amount": {"currency": "USD", "amount_minor": 1}
+                })),
+                cookie: None,
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/ledger/{id}/reverse",
+            project_editor(201),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/ledger/{}/reverse",
+                    w.project_slug,
+                    w.plant_gift(1)
+                ))
+            },
+        ),
         // Operator views and actions.
         row("GET", "/api/v1/admin/jobs", admin_view(200), |_, _| {
             Call::at("/api/v1/admin/jobs?state=failed".into())
@@ -466,6 +528,8 @@ impl World {
         .await;
         let owner = make_caller(&app, Owner, None).await;
         let (project_id, project_slug) = owner.created.clone().expect("the owner's project");
+        // Money the expense rows spend (one cent each).
+        crate::ledger::gift(&app, ProjectId(project_id), 100);
         let mut callers = Vec::new();
         for who in WHO {
             callers.push(match who {
@@ -530,6 +594,12 @@ impl World {
         .unwrap()
         .id
         .get()
+    }
+
+    /// Gives the project `amount_minor` US cents from outside (a gift posted through
+    /// the ledger's use case); returns the transaction's id.
+    fn plant_gift(&self, amount_minor: i64) -> i64 {
+        crate::ledger::gift(&self.app, ProjectId(self.project_id), amount_minor).get()
     }
 
     /// A job that gave up; returns its id.

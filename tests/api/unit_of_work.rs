@@ -88,8 +88,9 @@ async fn a_failing_unit_leaves_nothing_and_savepoints_nest() {
     db.write_blocking(|tx| {
         let clash: Result<(), Oops> = tx.savepoint(|tx| {
             diesel::sql_query(
-                "INSERT INTO projects (slug, name, summary, kind, created_at) \
-                 SELECT slug, name, summary, kind, created_at FROM projects WHERE slug = 'outer'",
+                "INSERT INTO projects (slug, name, summary, kind, created_at, updated_at, currency) \
+                 SELECT slug, name, summary, kind, created_at, updated_at, currency \
+                 FROM projects WHERE slug = 'outer'",
             )
             .execute(&mut **tx)
             .map_err(|e| Oops::Db(e.into()))?;

@@ -444,6 +444,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's balances per ledger account and commodity (never stored: summed from
+         *     the entries).
+         */
+        get: operations["balances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/expenses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's expenses, newest first (public). */
+        get: operations["list_expenses"];
+        put?: never;
+        /**
+         * Record money the project spent. Owners, maintainers and site admins; refused with
+         *     422 `insufficient_funds` if the project holds less than the amount, and
+         *     `currency_mismatch` unless it is in the project's currency.
+         */
+        post: operations["create_expense"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's public ledger, newest first, by keyset cursor. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/ledger/{id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a transaction by posting its exact negation. Owners, maintainers and site
+         *     admins; a transaction is reversed once.
+         */
+        post: operations["reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -518,6 +597,18 @@ export interface components {
         };
         /** Format: int64 */
         ApiTokenId: number;
+        /** @description A balance: what one of the project's ledger accounts holds of one commodity. */
+        Balance: {
+            /** @example Assets:Projects:P12:Held */
+            account: string;
+            /**
+             * Format: int64
+             * @description Signed integer, in the commodity's unit (see [`LedgerEntry::amount`]).
+             */
+            amount: number;
+            /** @example USD */
+            commodity: string;
+        };
         ChangeEmail: {
             new_email: string;
             /** @description Required when the account has a password. */
@@ -544,6 +635,21 @@ export interface components {
              *     use the admin's powers; without it an admin's token acts as a plain user).
              */
             scopes: components["schemas"]["TokenScope"][];
+        };
+        /** @description A request to record an expense. */
+        CreateExpense: {
+            /** @description In the project's currency. */
+            amount: components["schemas"]["MoneyInput"];
+            /**
+             * @description What the money was spent on.
+             * @example Cloud storage for the dataset, March
+             */
+            description: string;
+            /**
+             * Format: uri
+             * @description Where the receipt is: an absolute http(s) URL.
+             */
+            receipt_url?: string | null;
         };
         /** @description A request to create a project. */
         CreateProject: {
@@ -574,6 +680,23 @@ export interface components {
         };
         EmailRequest: {
             email: string;
+        };
+        /** @description An expense and the ledger transaction that records it. */
+        Expense: {
+            amount: components["schemas"]["MoneyView"];
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            id: components["schemas"]["ExpenseId"];
+            receipt_url: string | null;
+        };
+        /** Format: int64 */
+        ExpenseId: number;
+        /** @description One page of a project's expenses, newest first. */
+        ExpensePage: {
+            items: components["schemas"]["Expense"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
         GithubStart: {
             /** @description Send the browser here. */
@@ -625,6 +748,55 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "done" | "failed";
+        /** @description One entry of a transaction: a signed amount of one commodity in one ledger account. */
+        LedgerEntry: {
+            /**
+             * @description The ledger account's path, e.g. `Assets:Projects:P12:Held` or
+             *     `Expenses:Spending`. Sponsors' accounts are shown as `Income:Sponsors`, without
+             *     saying whose.
+             * @example Assets:Projects:P12:Held
+             */
+            account: string;
+            /**
+             * Format: int64
+             * @description Signed integer: minor units of the currency (cents for USD, yen for JPY) or
+             *     GPU-minutes. Positive is a debit, negative a credit; a transaction's entries sum
+             *     to zero per commodity.
+             * @example -150000
+             */
+            amount: number;
+            /**
+             * @description An ISO 4217 currency code (`USD`) or `GPU:` and an accelerator class
+             *     (`GPU:H100-80GB`).
+             * @example USD
+             */
+            commodity: string;
+        };
+        /** @description One page of a project's ledger, newest first. */
+        LedgerPage: {
+            items: components["schemas"]["LedgerTransaction"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
+        };
+        /**
+         * @description A ledger transaction: entries that sum to zero per commodity. Never edited; undone
+         *     only by a reversal (a transaction of the negated entries).
+         */
+        LedgerTransaction: {
+            description: string;
+            entries: components["schemas"]["LedgerEntry"][];
+            expense_id: components["schemas"]["ExpenseId"] | null;
+            id: components["schemas"]["TransactionId"];
+            /**
+             * @description Why a transaction was posted (`ledger_transactions.kind`), for filtering the
+             *     public ledger.
+             * @enum {string}
+             */
+            kind: "pledge" | "receipt" | "gift" | "delivery" | "expiry" | "expense" | "payout" | "reversal";
+            /** Format: date-time */
+            occurred_at: string;
+            reverses_id: components["schemas"]["TransactionId"] | null;
+        };
         LoginRequest: {
             email: string;
             password: string;
@@ -641,6 +813,27 @@ export interface components {
             has_password: boolean;
             id: components["schemas"]["UserId"];
             is_admin: boolean;
+        };
+        /** @description Money in JSON: an ISO 4217 code and a positive integer of its minor units. */
+        MoneyInput: {
+            /**
+             * Format: int64
+             * @description Minor units (cents for USD, yen for JPY, fils for KWD): a JSON integer.
+             * @example 150000
+             */
+            amount_minor: number;
+            /** @example USD */
+            currency: string;
+        };
+        /** @description Money as the API shows it. */
+        MoneyView: {
+            /**
+             * Format: int64
+             * @example 150000
+             */
+            amount_minor: number;
+            /** @example USD */
+            currency: string;
         };
         /**
          * @description Why a GitHub OAuth flow was started (`oauth_states.mode`).
@@ -707,6 +900,10 @@ export interface components {
             slug: string;
             summary: string;
         };
+        /** @description A project's balances, derived from its ledger entries. */
+        ProjectBalances: {
+            balances: components["schemas"]["Balance"][];
+        };
         /** Format: int64 */
         ProjectId: number;
         /**
@@ -729,6 +926,11 @@ export interface components {
              * @description Projects in all pages.
              */
             total: number;
+        };
+        /** @description The answer to recording an expense. */
+        RecordedExpense: {
+            expense: components["schemas"]["Expense"];
+            transaction_id: components["schemas"]["TransactionId"];
         };
         RegisterRequest: {
             /** @example Ada */
@@ -793,6 +995,8 @@ export interface components {
          * @enum {string}
          */
         TokenScope: "read" | "write" | "admin";
+        /** Format: int64 */
+        TransactionId: number;
         UpdateMe: {
             display_name: string;
         };
@@ -2451,6 +2655,292 @@ export interface operations {
             };
             /** @description The database is not reachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    balances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBalances"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_expenses: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of expenses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpensePage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_expense: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateExpense"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedExpense"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, another currency, or not enough funds */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only transactions of this kind. */
+                kind?: "pledge" | "receipt" | "gift" | "delivery" | "expiry" | "expense" | "payout" | "reversal";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of transactions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reverse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The transaction to reverse */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reversal */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerTransaction"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project or transaction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Reversed already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Undoing it would overdraw the project */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

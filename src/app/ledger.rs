@@ -1,0 +1,243 @@
+//! The public ledger: posting balanced transactions (the one way anything enters it),
+//! reversing them, reading a project's transactions and balances.
+//!
+//! Rules: every transaction is checked by [`NewTransaction`] (entries sum to zero per
+//! commodity); an account a project spends from ([`AccountKind::overdraft_protected`])
+//! never goes below zero, checked under a lock on the project row so two concurrent
+//! postings cannot both spend the same balance (on PostgreSQL `FOR UPDATE`; on SQLite
+//! the unit's write lock); a transaction is reversed at most once (also enforced by a
+//! unique key on `reverses_id`, so the rule holds across instances).
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+
+use super::{Denied, Principal};
+use crate::db::{AnyConnection, DbError, RowLock, Tx};
+use crate::domain::cursor::KeysetPage;
+use crate::domain::ids::{ProjectId, TransactionId};
+use crate::domain::ledger::{
+    self, Balances, Entry, LedgerError, NewTransaction, ReversalState, TransactionKind,
+};
+use crate::domain::policy;
+use crate::store::ledger::{self as store, NewTransactionRow, TransactionRow};
+use crate::store::{members, projects};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerFault {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("no project with slug {0:?}")]
+    ProjectNotFound(String),
+    #[error("no transaction {0} in this project")]
+    TransactionNotFound(TransactionId),
+    /// Posting would take an account a project spends from below zero.
+    #[error("not enough funds: {}", describe(.0))]
+    InsufficientFunds(Vec<LedgerError>),
+    #[error("the transaction has already been reversed")]
+    AlreadyReversed,
+    /// The transaction broke a rule of double entry (a bug in the caller: requests
+    /// never build entries directly).
+    #[error("invalid transaction: {}", describe(.0))]
+    Invalid(Vec<LedgerError>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn describe(errors: &[LedgerError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What a posting links to besides its entries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Links {
+    pub pledge: Option<crate::domain::ids::PledgeId>,
+    pub expense: Option<crate::domain::ids::ExpenseId>,
+    pub reverses: Option<TransactionId>,
+}
+
+/// Posts `transaction` in the caller's unit of work and returns its id.
+///
+/// `project` is the project whose public ledger lists it. Before writing, every project
+/// whose overdraft-protected account the transaction takes from is locked and its
+/// balances read, and the posting is refused with [`LedgerFault::InsufficientFunds`]
+/// if any would go below zero.
+pub fn post(
+    tx: &mut Tx<'_>,
+    project: Option<ProjectId>,
+    kind: TransactionKind,
+    transaction: &NewTransaction,
+    links: Links,
+    created_by: Option<crate::domain::ids::UserId>,
+    now: NaiveDateTime,
+) -> Result<TransactionId, LedgerFault> {
+    let spending: BTreeSet<ProjectId> = transaction
+        .entries()
+        .iter()
+        .filter(|e| e.account.kind().overdraft_protected() && e.amount < 0)
+        .filter_map(|e| e.account.project())
+        .collect();
+    for p in spending {
+        tx.lock(RowLock::Project(p))?;
+        let balances = balances(tx, p)?;
+        balances
+            .check_overdraw(transaction)
+            .map_err(LedgerFault::InsufficientFunds)?;
+    }
+    let id = store::insert_transaction(
+        tx,
+        &NewTransactionRow {
+            project_id: project,
+            kind,
+            description: transaction.description(),
+            occurred_at: now,
+            created_by,
+            reverses_id: links.reverses,
+            pledge_id: links.pledge,
+            expense_id: links.expense,
+        },
+        transaction.entries(),
+        now,
+    )
+    .map_err(|e| {
+        if links.reverses.is_some() && e.is_unique_violation() {
+            LedgerFault::AlreadyReversed
+        } else {
+            LedgerFault::Db(e)
+        }
+    })?;
+    Ok(id)
+}
+
+/// The balances of a project's own accounts (what it holds, what it is owed).
+pub fn balances(conn: &mut AnyConnection, project: ProjectId) -> Result<Balances, LedgerFault> {
+    let mut entries = Vec::new();
+    for row in store::project_balances(conn, project)? {
+        let entry = store::StoredEntry {
+            transaction_id: 0,
+            kind: row.kind,
+            project_id: row.project_id,
+            user_id: row.user_id,
+            commodity: row.commodity,
+            amount: row.balance,
+        }
+        .to_entry()?;
+        entries.push(entry);
+    }
+    Balances::from_entries(&entries).map_err(|e| LedgerFault::Invalid(vec![e]))
+}
+
+/// A recorded transaction with its entries.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub row: TransactionRow,
+    pub entries: Vec<Entry>,
+}
+
+/// A project by slug, or [`LedgerFault::ProjectNotFound`].
+fn project(conn: &mut AnyConnection, slug: &str) -> Result<projects::ProjectRow, LedgerFault> {
+    projects::find_by_slug(conn, slug)?.ok_or_else(|| LedgerFault::ProjectNotFound(slug.into()))
+}
+
+/// One page of a project's public ledger, newest first, optionally of one kind.
+pub fn page(
+    conn: &mut AnyConnection,
+    slug: &str,
+    kind: Option<TransactionKind>,
+    page: KeysetPage,
+) -> Result<(Vec<Posted>, Option<String>), LedgerFault> {
+    let project = project(conn, slug)?;
+    let rows = store::project_transactions(
+        conn,
+        project.id,
+        kind,
+        page.before_id().map(TransactionId),
+        page.fetch(),
+    )?;
+    let (rows, next) = page.finish(rows, |r| r.id.get());
+    let ids: Vec<TransactionId> = rows.iter().map(|r| r.id).collect();
+    let mut entries = store::entries_of(conn, &ids)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mine: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.transaction_id == row.id.get())
+            .map(store::StoredEntry::to_entry)
+            .collect::<Result<_, _>>()?;
+        entries.retain(|e| e.transaction_id != row.id.get());
+        out.push(Posted { row, entries: mine });
+    }
+    Ok((out, next))
+}
+
+/// A project's balances by slug (public).
+pub fn project_balances(conn: &mut AnyConnection, slug: &str) -> Result<Balances, LedgerFault> {
+    let project = project(conn, slug)?;
+    balances(conn, project.id)
+}
+
+/// Reverses transaction `id` of project `slug`: posts its exact negation. Maintainers,
+/// owners and site admins only; a transaction is reversed once (a second attempt, or a
+/// concurrent one, gets [`LedgerFault::AlreadyReversed`]). A reversal that would take
+/// what a project holds below zero (e.g. undoing a receipt already spent) is refused
+/// with [`LedgerFault::InsufficientFunds`].
+pub fn reverse(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    id: TransactionId,
+    now: NaiveDateTime,
+) -> Result<Posted, LedgerFault> {
+    who.require_write()?;
+    let project = project(tx, slug)?;
+    let role = members::role_of(tx, project.id, who.user_id).map_err(DbError::from)?;
+    if !policy::can_edit_project(who.standing, role) {
+        return Err(Denied::Forbidden.into());
+    }
+    let original = store::find_transaction(tx, id)?
+        .filter(|t| t.project_id == Some(project.id))
+        .ok_or(LedgerFault::TransactionNotFound(id))?;
+    let entries = store::entries_of(tx, &[id])?
+        .iter()
+        .map(store::StoredEntry::to_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    let recorded =
+        NewTransaction::new(&original.description, entries).map_err(LedgerFault::Invalid)?;
+    let state = if store::is_reversed(tx, id)? {
+        ReversalState::Reversed
+    } else {
+        ReversalState::NotReversed
+    };
+    let undo = ledger::reversal(&recorded, state).map_err(|e| match e {
+        LedgerError::AlreadyReversed => LedgerFault::AlreadyReversed,
+        other => LedgerFault::Invalid(vec![other]),
+    })?;
+    let new_id = post(
+        tx,
+        Some(project.id),
+        TransactionKind::Reversal,
+        &undo,
+        Links {
+            reverses: Some(id),
+            ..Links::default()
+        },
+        Some(who.user_id),
+        now,
+    )?;
+    let row =
+        store::find_transaction(tx, new_id)?.ok_or(LedgerFault::TransactionNotFound(new_id))?;
+    Ok(Posted {
+        row,
+        entries: undo.into_parts().1,
+    })
+}
+
+impl From<diesel::result::Error> for LedgerFault {
+    fn from(e: diesel::result::Error) -> Self {
+        LedgerFault::Db(e.into())
+    }
+}

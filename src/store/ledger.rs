@@ -1,0 +1,279 @@
+//! Queries on the ledger tables. Accounts are rows created on first use (keyed by their
+//! path, see [`LedgerAccount::path`]); a transaction is one `ledger_transactions` row and
+//! its `ledger_entries`; balances are sums of entries, never stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
+use crate::db::{AnyConnection, DbError};
+use crate::domain::ids::{ExpenseId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId};
+use crate::domain::ledger::{AccountKind, Commodity, Entry, LedgerAccount, TransactionKind};
+use crate::per_backend;
+
+/// A row of `ledger_transactions`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = ledger_transactions)]
+pub struct TransactionRow {
+    pub id: TransactionId,
+    pub project_id: Option<ProjectId>,
+    pub kind: TransactionKind,
+    pub description: String,
+    pub occurred_at: NaiveDateTime,
+    pub created_by: Option<UserId>,
+    pub reverses_id: Option<TransactionId>,
+    pub pledge_id: Option<PledgeId>,
+    pub expense_id: Option<ExpenseId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a new transaction row records besides its entries.
+#[derive(Debug, Clone)]
+pub struct NewTransactionRow<'a> {
+    /// The project it concerns, which lists it in its public ledger.
+    pub project_id: Option<ProjectId>,
+    pub kind: TransactionKind,
+    pub description: &'a str,
+    pub occurred_at: NaiveDateTime,
+    pub created_by: Option<UserId>,
+    pub reverses_id: Option<TransactionId>,
+    pub pledge_id: Option<PledgeId>,
+    pub expense_id: Option<ExpenseId>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_transactions)]
+struct TransactionInsert<'a> {
+    project_id: Option<ProjectId>,
+    kind: TransactionKind,
+    description: &'a str,
+    occurred_at: NaiveDateTime,
+    created_by: Option<UserId>,
+    reverses_id: Option<TransactionId>,
+    pledge_id: Option<PledgeId>,
+    expense_id: Option<ExpenseId>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_entries)]
+struct EntryInsert {
+    transaction_id: TransactionId,
+    account_id: LedgerAccountId,
+    commodity: String,
+    amount: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_accounts)]
+struct AccountInsert {
+    path: String,
+    kind: AccountKind,
+    project_id: Option<ProjectId>,
+    user_id: Option<UserId>,
+    created_at: NaiveDateTime,
+}
+
+/// The id of `account`'s row, creating the row on first use. Safe when two units create
+/// the same account at once (the path is unique; the loser inserts nothing).
+pub fn account_id(
+    conn: &mut AnyConnection,
+    account: &LedgerAccount,
+    now: NaiveDateTime,
+) -> Result<LedgerAccountId, DbError> {
+    let row = AccountInsert {
+        path: account.path(),
+        kind: account.kind(),
+        project_id: account.project(),
+        user_id: account.sponsor(),
+        created_at: now,
+    };
+    per_backend!(conn, |c| diesel::insert_into(ledger_accounts::table)
+        .values(&row)
+        .on_conflict(ledger_accounts::path)
+        .do_nothing()
+        .execute(c))?;
+    Ok(ledger_accounts::table
+        .filter(ledger_accounts::path.eq(&row.path))
+        .select(ledger_accounts::id)
+        .first(conn)?)
+}
+
+/// Writes a transaction and its entries (already checked to balance, see
+/// [`crate::domain::ledger::NewTransaction`]); returns its id.
+pub fn insert_transaction(
+    conn: &mut AnyConnection,
+    row: &NewTransactionRow<'_>,
+    entries: &[Entry],
+    now: NaiveDateTime,
+) -> Result<TransactionId, DbError> {
+    let id: TransactionId = diesel::insert_into(ledger_transactions::table)
+        .values(&TransactionInsert {
+            project_id: row.project_id,
+            kind: row.kind,
+            description: row.description,
+            occurred_at: crate::db::truncate_micros(row.occurred_at),
+            created_by: row.created_by,
+            reverses_id: row.reverses_id,
+            pledge_id: row.pledge_id,
+            expense_id: row.expense_id,
+            created_at: crate::db::truncate_micros(now),
+        })
+        .returning(ledger_transactions::id)
+        .get_result(conn)?;
+    // One statement per entry: a transaction has a handful, and diesel cannot send a
+    // multi-row insert through the backend enum.
+    for e in entries {
+        let entry = EntryInsert {
+            transaction_id: id,
+            account_id: account_id(conn, &e.account, now)?,
+            commodity: e.commodity.to_string(),
+            amount: e.amount,
+        };
+        diesel::insert_into(ledger_entries::table)
+            .values(&entry)
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// One transaction by id.
+pub fn find_transaction(
+    conn: &mut AnyConnection,
+    id: TransactionId,
+) -> QueryResult<Option<TransactionRow>> {
+    ledger_transactions::table
+        .find(id)
+        .select(TransactionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether `id` has been reversed.
+pub fn is_reversed(conn: &mut AnyConnection, id: TransactionId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        ledger_transactions::table.filter(ledger_transactions::reverses_id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// An entry as stored, with its account spelled out.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct StoredEntry {
+    #[diesel(sql_type = BigInt)]
+    pub transaction_id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub project_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub user_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub commodity: String,
+    #[diesel(sql_type = BigInt)]
+    pub amount: i64,
+}
+
+impl StoredEntry {
+    /// The entry as a domain value. Errors: a row no valid posting could have written.
+    pub fn to_entry(&self) -> Result<Entry, DbError> {
+        let bad = |what: &str| DbError::Corrupt(format!("ledger entry: {what}"));
+        let kind: AccountKind = self.kind.parse().map_err(|_| bad("account kind"))?;
+        let account = LedgerAccount::from_parts(
+            kind,
+            self.project_id.map(ProjectId),
+            self.user_id.map(UserId),
+        )
+        .map_err(|_| bad("account owner"))?;
+        let commodity =
+            Commodity::parse("commodity", &self.commodity).map_err(|_| bad("commodity"))?;
+        Ok(Entry {
+            account,
+            commodity,
+            amount: self.amount,
+        })
+    }
+}
+
+const ENTRY_COLUMNS: &str = "e.transaction_id, a.kind, a.project_id, a.user_id, e.commodity, e.amount \
+     FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id";
+
+/// The entries of the transactions `ids`, in entry order.
+pub fn entries_of(
+    conn: &mut AnyConnection,
+    ids: &[TransactionId],
+) -> Result<Vec<StoredEntry>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers, so listing them in the statement is safe; a page holds at most
+    // a hundred.
+    let list = ids
+        .iter()
+        .map(|i| i.get().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(diesel::sql_query(format!(
+        "SELECT {ENTRY_COLUMNS} WHERE e.transaction_id IN ({list}) ORDER BY e.transaction_id, e.id"
+    ))
+    .load(conn)?)
+}
+
+/// A balance: the sum of every entry of one account in one commodity.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct StoredBalance {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub project_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub user_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub commodity: String,
+    #[diesel(sql_type = BigInt)]
+    pub balance: i64,
+}
+
+/// The balances of a project's own accounts, per account and commodity. The sum is
+/// computed by the database over integers (BIGINT on PostgreSQL, INTEGER on SQLite; a
+/// sum outside the `i64` range is an error there, never a wrap).
+pub fn project_balances(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+) -> Result<Vec<StoredBalance>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT a.kind, a.project_id, a.user_id, e.commodity, \
+                CAST(SUM(e.amount) AS BIGINT) AS balance \
+         FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id \
+         WHERE a.project_id = $1 \
+         GROUP BY a.kind, a.project_id, a.user_id, e.commodity \
+         ORDER BY a.kind, e.commodity",
+    )
+    .bind::<BigInt, _>(project.get())
+    .load(conn)?)
+}
+
+/// One page of a project's transactions, newest first, after the keyset cursor `before`
+/// (a transaction id), optionally only of `kind`.
+pub fn project_transactions(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    kind: Option<TransactionKind>,
+    before: Option<TransactionId>,
+    limit: i64,
+) -> QueryResult<Vec<TransactionRow>> {
+    let mut query = ledger_transactions::table
+        .filter(ledger_transactions::project_id.eq(project))
+        .select(TransactionRow::as_select())
+        .order(ledger_transactions::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(ledger_transactions::kind.eq(kind));
+    }
+    if let Some(before) = before {
+        query = query.filter(ledger_transactions::id.lt(before));
+    }
+    query.load(conn)
+}
