@@ -13,6 +13,7 @@ pub mod health;
 pub mod ledger;
 pub mod me;
 pub mod observe;
+pub mod pledges;
 pub mod problems;
 pub mod projects;
 pub mod routes;
@@ -51,6 +52,7 @@ pub struct AppState {
     ),
     tags(
         (name = "projects", description = "Open AI projects raising money and compute"),
+        (name = "pledges", description = "Money pledged to projects, received and cancelled"),
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
@@ -84,6 +86,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(ledger::balances)
         .service(ledger::create_expense)
         .service(ledger::list_expenses)
+        .service(pledges::create)
+        .service(pledges::confirm)
+        .service(pledges::cancel)
+        .service(pledges::mine)
         .service(accounts::register)
         .service(accounts::verify_email)
         .service(accounts::resend_verification)

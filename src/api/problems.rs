@@ -12,6 +12,7 @@ use crate::app::github::GithubSignInError;
 use crate::app::hasher::HashError;
 use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
+use crate::app::pledges::PledgeError;
 use crate::app::projects::ProjectError;
 use crate::app::sessions::SessionError;
 use crate::app::tokens::TokenError;
@@ -202,6 +203,26 @@ impl From<ExpenseError> for ApiError {
             }
             ExpenseError::Ledger(l) => l.into(),
             ExpenseError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<PledgeError> for ApiError {
+    fn from(e: PledgeError) -> Self {
+        match e {
+            PledgeError::Denied(d) => d.into(),
+            PledgeError::ProjectNotFound(_) | PledgeError::NotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            PledgeError::Invalid(v) => ApiError::validation(v),
+            PledgeError::CurrencyMismatch { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+                    .with_detail(e.to_string())
+            }
+            PledgeError::KeyReused => ApiError::conflict("idempotency_key_reused", e.to_string()),
+            PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
+            PledgeError::Ledger(l) => l.into(),
+            PledgeError::Db(d) => d.into(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod github;
 pub mod hasher;
 pub mod ledger;
 pub mod limits;
+pub mod pledges;
 pub mod principal;
 pub mod projects;
 pub mod sessions;

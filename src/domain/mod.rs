@@ -12,6 +12,7 @@ pub mod money;
 pub mod net;
 pub mod pagination;
 pub mod password;
+pub mod pledge;
 pub mod policy;
 pub mod project;
 pub mod schedule;

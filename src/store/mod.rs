@@ -4,11 +4,13 @@
 pub mod api_tokens;
 pub mod email_tokens;
 pub mod expenses;
+pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
 pub mod members;
 pub mod oauth_states;
 pub mod outbox;
+pub mod pledges;
 pub mod projects;
 pub mod rate_limits;
 pub mod secrets;

@@ -15,6 +15,7 @@ mod mail_sink;
 mod matrix;
 mod openapi;
 mod permissions;
+mod pledges;
 mod projects;
 mod races;
 mod schema_parity;

@@ -461,6 +461,47 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // Pledges.
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/pledges",
+            writer(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/pledges", w.project_slug)),
+                body: Some(
+                    json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 500}}),
+                ),
+                cookie: None,
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/pledges/{id}/confirm",
+            project_editor(200),
+            |w, c| {
+                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                Call::at(format!(
+                    "/api/v1/pledges/{}/confirm",
+                    w.plant_pledge(sponsor)
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/pledges/{id}/cancel",
+            writer(200),
+            |w, c| {
+                // The caller's own pledge: nobody else may cancel it.
+                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                Call::at(format!(
+                    "/api/v1/pledges/{}/cancel",
+                    w.plant_pledge(sponsor)
+                ))
+            },
+        ),
+        row("GET", "/api/v1/me/pledges", signed_in(200), |_, _| {
+            Call::plain()
+        }),
         // Operator views and actions.
         row("GET", "/api/v1/admin/jobs", admin_view(200), |_, _| {
             Call::at("/api/v1/admin/jobs?state=failed".into())
@@ -600,6 +641,38 @@ impl World {
     /// the ledger's use case); returns the transaction's id.
     fn plant_gift(&self, amount_minor: i64) -> i64 {
         crate::ledger::gift(&self.app, ProjectId(self.project_id), amount_minor).get()
+    }
+
+    /// The project owner's user id.
+    fn owner_id(&self) -> i64 {
+        self.caller(Owner).user.as_ref().unwrap().id
+    }
+
+    /// A one-time pledge of 5 US dollars to the project by `sponsor`, still pledged;
+    /// returns its id.
+    fn plant_pledge(&self, sponsor: i64) -> i64 {
+        use openfund::domain::pledge::{PledgeKind, PledgeState, Recurrence};
+        use openfund::store::pledges::{NewMoneyPledgeRow, insert_money};
+        let now = openfund::db::now();
+        insert_money(
+            &mut self.app.conn(),
+            &NewMoneyPledgeRow {
+                project_id: ProjectId(self.project_id),
+                sponsor_id: UserId(sponsor),
+                kind: PledgeKind::Money,
+                state: PledgeState::Pledged,
+                anonymous: false,
+                message: None,
+                currency: Some("USD"),
+                amount_minor: Some(500),
+                recurrence: Some(Recurrence::OneTime),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap()
+        .id
+        .get()
     }
 
     /// A job that gave up; returns its id.
@@ -786,7 +859,12 @@ async fn send(w: &World, row: &Row, caller: &Caller, call: Call) -> reqwest::Res
         );
         row.path.to_owned()
     });
-    let mut req = w.app.client.request(method, w.app.url(&path));
+    let mut req = w
+        .app
+        .client
+        .request(method, w.app.url(&path))
+        // Creating a pledge needs one; every other operation ignores it.
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string());
     if let Some(bearer) = &caller.bearer {
         req = req.bearer_auth(bearer);
     }

@@ -371,6 +371,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own pledges, anonymous ones included. */
+        get: operations["mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -401,6 +418,44 @@ export interface paths {
         post?: never;
         /** Revoke a personal API token. */
         delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pledges/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The sponsor cancels a pledge that has not been received. 404 for anyone else's. */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pledges/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A maintainer confirms that a one-time money pledge's money arrived: it becomes
+         *     `received` and the public ledger records the receipt. Owners, maintainers and site
+         *     admins; 409 `invalid_state` unless the pledge is still `pledged`.
+         */
+        post: operations["confirm"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -517,6 +572,28 @@ export interface paths {
          *     admins; a transaction is reversed once.
          */
         post: operations["reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pledge money to a project. Needs a verified email address (an API token needs
+         *     `write`) and an `Idempotency-Key` header: a retry with the same key and body gets
+         *     the first response again (same status and body, `Idempotent-Replayed: true`); the
+         *     same key with another body is 409 `idempotency_key_reused`.
+         */
+        post: operations["create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -650,6 +727,16 @@ export interface components {
              * @description Where the receipt is: an absolute http(s) URL.
              */
             receipt_url?: string | null;
+        };
+        /** @description A money pledge. (Compute pledges are a kind of their own, to come.) */
+        CreatePledge: {
+            /** @description In the project's currency: once, or each month. */
+            amount: components["schemas"]["MoneyInput"];
+            /** @description Hide the sponsor from every public view. */
+            anonymous?: boolean;
+            kind: ("money" | "compute") & Record<string, never>;
+            message?: string | null;
+            recurrence?: ("one_time" | "monthly") & Record<string, never>;
         };
         /** @description A request to create a project. */
         CreateProject: {
@@ -859,6 +946,38 @@ export interface components {
         /** @description One page of the outbox, newest first. */
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
+        };
+        /** @description A pledge as its sponsor (and the project's maintainers) see it. */
+        Pledge: {
+            amount: components["schemas"]["MoneyView"] | null;
+            /** @description Whether the sponsor is hidden from every public view. */
+            anonymous: boolean;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["PledgeId"];
+            /**
+             * @description Money or compute (`pledges.kind`).
+             * @enum {string}
+             */
+            kind: "money" | "compute";
+            message: string | null;
+            project_id: components["schemas"]["ProjectId"];
+            recurrence: ("one_time" | "monthly") | null;
+            /**
+             * @description Where a pledge stands (`pledges.state`):
+             *     `pledged` → `received` (money, confirmed by a maintainer) or `cancelled` (by the
+             *     sponsor); compute pledges end `delivered` or `expired`.
+             * @enum {string}
+             */
+            state: "pledged" | "received" | "cancelled" | "delivered" | "expired";
+        };
+        /** Format: int64 */
+        PledgeId: number;
+        /** @description One page of the caller's pledges, newest first. */
+        PledgePage: {
+            items: components["schemas"]["Pledge"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
@@ -2309,6 +2428,49 @@ export interface operations {
             };
         };
     };
+    mine: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of pledges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgePage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -2473,6 +2635,124 @@ export interface operations {
             };
             /** @description No such token of yours */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pledge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pledge"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such pledge of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Received or cancelled already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pledge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pledge"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer of the project, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such pledge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not pledged any more (received or cancelled), or monthly */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2940,6 +3220,108 @@ export interface operations {
                 };
             };
             /** @description Undoing it would overdraw the project */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 1 to 255 visible ASCII characters, e.g. a UUID; one per pledge */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePledge"];
+            };
+        };
+        responses: {
+            /** @description Pledged (or the first response, replayed) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pledge"];
+                };
+            };
+            /** @description Malformed JSON, or no Idempotency-Key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Email not verified, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key was used with another body */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or another currency than the project's */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,293 @@
+//! Pledges: `POST /api/v1/projects/{slug}/pledges` (with an `Idempotency-Key`),
+//! `POST /api/v1/pledges/{id}/confirm`, `…/cancel`, `GET /api/v1/me/pledges`. Parse,
+//! call `app::pledges`, answer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::ledger::{MoneyInput, MoneyView, PageQuery};
+use super::{ApiError, AppState, Problem};
+use crate::app::pledges::{self, Idempotent};
+use crate::domain::cursor::KeysetPage;
+use crate::domain::ids::{PledgeId, ProjectId};
+use crate::domain::pledge::{self as rules, NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
+use crate::security::secrets;
+use crate::store::pledges::PledgeRow;
+
+/// A pledge as its sponsor (and the project's maintainers) see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Pledge {
+    pub id: PledgeId,
+    pub project_id: ProjectId,
+    #[schema(inline)]
+    pub kind: PledgeKind,
+    #[schema(inline)]
+    pub state: PledgeState,
+    /// The money pledged (each instalment, for a monthly pledge).
+    #[schema(required = true)]
+    pub amount: Option<MoneyView>,
+    #[schema(inline, required = true)]
+    pub recurrence: Option<Recurrence>,
+    /// Whether the sponsor is hidden from every public view.
+    pub anonymous: bool,
+    #[schema(required = true)]
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&PledgeRow> for Pledge {
+    fn from(r: &PledgeRow) -> Self {
+        Pledge {
+            id: r.id,
+            project_id: r.project_id,
+            kind: r.kind,
+            state: r.state,
+            amount: match (&r.currency, r.amount_minor) {
+                (Some(currency), Some(amount_minor)) => Some(MoneyView {
+                    currency: currency.clone(),
+                    amount_minor,
+                }),
+                _ => None,
+            },
+            recurrence: r.recurrence,
+            anonymous: r.anonymous,
+            message: r.message.clone(),
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+/// A money pledge. (Compute pledges are a kind of their own, to come.)
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreatePledge {
+    /// `money`.
+    #[schema(inline)]
+    pub kind: PledgeKind,
+    /// In the project's currency: once, or each month.
+    pub amount: MoneyInput,
+    /// `one_time` (the default) or `monthly`.
+    #[serde(default = "one_time")]
+    #[schema(inline)]
+    pub recurrence: Recurrence,
+    /// Hide the sponsor from every public view.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+}
+
+/// A JSON value as text with every object's members sorted by name and no spaces, so
+/// the same request hashes the same however a client ordered or spaced it.
+fn canonical(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = members
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn one_time() -> Recurrence {
+    Recurrence::OneTime
+}
+
+/// Pledge money to a project. Needs a verified email address (an API token needs
+/// `write`) and an `Idempotency-Key` header: a retry with the same key and body gets
+/// the first response again (same status and body, `Idempotent-Replayed: true`); the
+/// same key with another body is 409 `idempotency_key_reused`.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "The project's slug"),
+        ("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters, e.g. a UUID; one per pledge")
+    ),
+    request_body = CreatePledge,
+    responses(
+        (status = 201, description = "Pledged (or the first response, replayed)", body = Pledge),
+        (status = 400, description = "Malformed JSON, or no Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Email not verified, or a read-only token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or another currency than the project's", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/projects/{slug}/pledges")]
+pub async fn create(
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let key = rules::idempotency_key(
+        req.headers()
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok()),
+    )
+    .map_err(|v| {
+        let code = if v.code == "required" {
+            "idempotency_key_required"
+        } else {
+            "invalid_idempotency_key"
+        };
+        ApiError::bad_request(code, v.message)
+    })?;
+    let request_hash = secrets::hash(&canonical(&body));
+    let parsed: CreatePledge = serde_json::from_value(body.into_inner())
+        .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let new = NewMoneyPledge::parse(
+        &parsed.amount.currency,
+        &parsed.amount.amount_minor,
+        parsed.recurrence,
+        parsed.anonymous,
+        parsed.message.as_deref(),
+    )
+    .map_err(ApiError::validation)?;
+    if parsed.kind != PledgeKind::Money {
+        return Err(ApiError::validation(vec![crate::domain::Violation::new(
+            "kind",
+            "unsupported",
+            "only money pledges can be made here yet",
+        )]));
+    }
+    let (slug, who) = (slug.into_inner(), caller.0);
+    let stored = state
+        .services
+        .db
+        .write(move |tx| {
+            pledges::create_money(
+                tx,
+                &who,
+                &slug,
+                Idempotent {
+                    key: &key,
+                    request_hash: &request_hash,
+                },
+                new,
+                |row| serde_json::to_string(&Pledge::from(row)).unwrap_or_default(),
+                crate::db::now(),
+            )
+        })
+        .await?;
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/json");
+    if stored.replayed {
+        res.insert_header(("idempotent-replayed", "true"));
+    }
+    Ok(res.body(stored.body))
+}
+
+/// A maintainer confirms that a one-time money pledge's money arrived: it becomes
+/// `received` and the public ledger records the receipt. Owners, maintainers and site
+/// admins; 409 `invalid_state` unless the pledge is still `pledged`.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The pledge")),
+    responses(
+        (status = 200, description = "Received", body = Pledge),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a maintainer of the project, or a read-only token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pledge", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pledged any more (received or cancelled), or monthly", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/pledges/{id}/confirm")]
+pub async fn confirm(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Pledge>, ApiError> {
+    let (id, who) = (PledgeId(id.into_inner()), caller.0);
+    let row = state
+        .services
+        .db
+        .write(move |tx| pledges::confirm_received(tx, &who, id, crate::db::now()))
+        .await?;
+    Ok(web::Json(Pledge::from(&row)))
+}
+
+/// The sponsor cancels a pledge that has not been received. 404 for anyone else's.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The pledge")),
+    responses(
+        (status = 200, description = "Cancelled", body = Pledge),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pledge of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Received or cancelled already", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/pledges/{id}/cancel")]
+pub async fn cancel(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Pledge>, ApiError> {
+    let (id, who) = (PledgeId(id.into_inner()), caller.0);
+    let row = state
+        .services
+        .db
+        .write(move |tx| pledges::cancel(tx, &who, id, crate::db::now()))
+        .await?;
+    Ok(web::Json(Pledge::from(&row)))
+}
+
+/// One page of the caller's pledges, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PledgePage {
+    pub items: Vec<Pledge>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's own pledges, anonymous ones included.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of pledges", body = PledgePage),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/me/pledges")]
+pub async fn mine(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<PledgePage>, ApiError> {
+    let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    let who = caller.0;
+    let (rows, next_cursor) = state
+        .services
+        .db
+        .read(move |conn| pledges::mine(conn, &who, page))
+        .await?;
+    Ok(web::Json(PledgePage {
+        items: rows.iter().map(Pledge::from).collect(),
+        next_cursor,
+    }))
+}

@@ -1,0 +1,252 @@
+//! Money pledges: a sponsor pledges (once per `Idempotency-Key`), a maintainer confirms
+//! the money arrived (which writes the ledger's receipt), or the sponsor cancels.
+//!
+//! Idempotency: creating a pledge first claims the caller's key for the operation in
+//! the same unit of work that writes the pledge and stores the response. A retry with
+//! the same key and body gets the stored response (same status and body); the same key
+//! with another body is refused; requests racing with one key queue on the key's unique
+//! index (PostgreSQL) or the write lock (SQLite), so exactly one pledge is written.
+
+use chrono::NaiveDateTime;
+
+use super::ledger::{self, LedgerFault, Links};
+use super::{Denied, Principal};
+use crate::db::{AnyConnection, DbError, RowLock, Tx};
+use crate::domain::Violation;
+use crate::domain::cursor::KeysetPage;
+use crate::domain::ids::PledgeId;
+use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
+use crate::domain::money::Currency;
+use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
+use crate::domain::policy;
+use crate::store::pledges::{self as store, NewMoneyPledgeRow, PledgeRow};
+use crate::store::{idempotency, members, projects};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PledgeError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("no project with slug {0:?}")]
+    ProjectNotFound(String),
+    #[error("no pledge {0}")]
+    NotFound(PledgeId),
+    #[error("invalid pledge")]
+    Invalid(Vec<Violation>),
+    #[error("this project takes pledges in {expected}; the pledge is in {given}")]
+    CurrencyMismatch { expected: String, given: String },
+    /// The `Idempotency-Key` was used before with another request body.
+    #[error(
+        "this Idempotency-Key was used with a different request; use a new key for a new pledge"
+    )]
+    KeyReused,
+    /// The pledge is not in a state that allows this.
+    #[error("the pledge is {state}: {why}")]
+    WrongState {
+        state: PledgeState,
+        why: &'static str,
+    },
+    #[error(transparent)]
+    Ledger(#[from] LedgerFault),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for PledgeError {
+    fn from(e: diesel::result::Error) -> Self {
+        PledgeError::Db(e.into())
+    }
+}
+
+/// A response as first sent: replayed byte for byte for a retry with the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub status: u16,
+    pub body: String,
+    /// Whether this is a replay of an earlier request's response.
+    pub replayed: bool,
+}
+
+/// A request's `Idempotency-Key` and a hash of its body.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotent<'a> {
+    pub key: &'a str,
+    pub request_hash: &'a str,
+}
+
+/// Creates a money pledge to project `slug` by the caller (a verified email address;
+/// with an API token, the `write` scope). `request` carries the `Idempotency-Key` and
+/// the body's hash, and `render` turns the new pledge into the response body
+/// that is stored and sent. Answers 201 with that body, or the stored response of the
+/// key's first use.
+pub fn create_money(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    request: Idempotent<'_>,
+    new: NewMoneyPledge,
+    render: impl FnOnce(&PledgeRow) -> String,
+    now: NaiveDateTime,
+) -> Result<Stored, PledgeError> {
+    who.require_write()?;
+    if !policy::can_create_project(who.standing) {
+        // The same standing as creating a project: a verified address to reach.
+        return Err(Denied::EmailNotVerified.into());
+    }
+    let project = projects::find_by_slug(tx, slug)?
+        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let Idempotent { key, request_hash } = request;
+    let scope = format!("create_pledge:{}", project.id);
+    if !idempotency::claim(tx, who.user_id, &scope, key, request_hash, now)? {
+        let stored = idempotency::find(tx, who.user_id, &scope, key)?
+            .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
+        if stored.request_hash != request_hash {
+            return Err(PledgeError::KeyReused);
+        }
+        return Ok(Stored {
+            status: u16::try_from(stored.response_status)
+                .map_err(|_| DbError::Corrupt("stored response status".into()))?,
+            body: stored.response_body,
+            replayed: true,
+        });
+    }
+    let currency = new.amount.currency();
+    if currency.code() != project.currency {
+        return Err(PledgeError::CurrencyMismatch {
+            expected: project.currency,
+            given: currency.code().to_owned(),
+        });
+    }
+    let now = crate::db::truncate_micros(now);
+    let row = store::insert_money(
+        tx,
+        &NewMoneyPledgeRow {
+            project_id: project.id,
+            sponsor_id: who.user_id,
+            kind: PledgeKind::Money,
+            state: PledgeState::Pledged,
+            anonymous: new.anonymous,
+            message: new.message.as_deref(),
+            currency: Some(currency.code()),
+            amount_minor: Some(new.amount.amount_minor()),
+            recurrence: Some(new.recurrence),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let body = render(&row);
+    idempotency::complete(tx, who.user_id, &scope, key, 201, &body)?;
+    Ok(Stored {
+        status: 201,
+        body,
+        replayed: false,
+    })
+}
+
+/// A maintainer confirms that the money of a one-time pledge arrived: the pledge
+/// becomes `received` and the ledger records it (the project's `Held` debited, the
+/// sponsor's contributions credited). Owners, maintainers and site admins. A pledge is
+/// received once; a second or concurrent confirmation gets [`PledgeError::WrongState`].
+pub fn confirm_received(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    id: PledgeId,
+    now: NaiveDateTime,
+) -> Result<PledgeRow, PledgeError> {
+    who.require_write()?;
+    let pledge = store::find(tx, id)?.ok_or(PledgeError::NotFound(id))?;
+    let role = members::role_of(tx, pledge.project_id, who.user_id)?;
+    if !policy::can_edit_project(who.standing, role) {
+        return Err(Denied::Forbidden.into());
+    }
+    tx.lock(RowLock::Project(pledge.project_id))?;
+    if pledge.recurrence == Some(Recurrence::Monthly) {
+        return Err(PledgeError::WrongState {
+            state: pledge.state,
+            why: "a monthly pledge is received instalment by instalment",
+        });
+    }
+    let (Some(code), Some(amount)) = (pledge.currency.as_deref(), pledge.amount_minor) else {
+        return Err(PledgeError::WrongState {
+            state: pledge.state,
+            why: "only money pledges are received; compute is delivered",
+        });
+    };
+    if !store::transition(tx, id, PledgeState::Pledged, PledgeState::Received, now)? {
+        let state = store::find(tx, id)?.map_or(pledge.state, |p| p.state);
+        return Err(PledgeError::WrongState {
+            state,
+            why: "only a pledge that is still pledged can be received",
+        });
+    }
+    let currency = Currency::parse("currency", code)
+        .map_err(|_| DbError::Corrupt(format!("pledge {id}: currency {code:?}")))?;
+    let commodity = Commodity::Money(currency);
+    let receipt = NewTransaction::new(
+        &format!("Pledge {id} received"),
+        vec![
+            Entry {
+                account: LedgerAccount::ProjectHeld(pledge.project_id),
+                commodity: commodity.clone(),
+                amount,
+            },
+            Entry {
+                account: LedgerAccount::SponsorContributions(pledge.sponsor_id),
+                commodity,
+                amount: -amount,
+            },
+        ],
+    )
+    .map_err(LedgerFault::Invalid)?;
+    ledger::post(
+        tx,
+        Some(pledge.project_id),
+        TransactionKind::Receipt,
+        &receipt,
+        Links {
+            pledge: Some(id),
+            ..Links::default()
+        },
+        Some(who.user_id),
+        now,
+    )?;
+    store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
+}
+
+/// The sponsor (or a site admin) cancels a pledge that has not been received yet.
+pub fn cancel(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    id: PledgeId,
+    now: NaiveDateTime,
+) -> Result<PledgeRow, PledgeError> {
+    who.require_write()?;
+    let pledge = store::find(tx, id)?.ok_or(PledgeError::NotFound(id))?;
+    if pledge.sponsor_id != who.user_id && !who.standing.is_admin {
+        // Others' pledges are not theirs to see either.
+        return Err(PledgeError::NotFound(id));
+    }
+    if !store::transition(tx, id, PledgeState::Pledged, PledgeState::Cancelled, now)? {
+        let state = store::find(tx, id)?.map_or(pledge.state, |p| p.state);
+        return Err(PledgeError::WrongState {
+            state,
+            why: "only a pledge that is still pledged can be cancelled",
+        });
+    }
+    store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
+}
+
+/// One page of the caller's own pledges, newest first (anonymous ones included: they
+/// are anonymous to everyone else).
+pub fn mine(
+    conn: &mut AnyConnection,
+    who: &Principal,
+    page: KeysetPage,
+) -> Result<(Vec<PledgeRow>, Option<String>), PledgeError> {
+    let rows = store::page_of_sponsor(
+        conn,
+        who.user_id,
+        page.before_id().map(PledgeId),
+        page.fetch(),
+    )?;
+    Ok(page.finish(rows, |r| r.id.get()))
+}

@@ -1,0 +1,334 @@
+//! Money pledges: idempotent creation (a retry never pledges twice, also 50 at once),
+//! receipt into the public ledger, cancellation, and an anonymous sponsor never named
+//! in public. Run on both backends.
+
+use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+use openfund::db::schema::{ledger_transactions, pledges};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app_with};
+
+struct Setup {
+    app: TestApp,
+    owner: TestUser,
+    sponsor: TestUser,
+    slug: String,
+}
+
+async fn setup() -> Setup {
+    let app = spawn_app_with(|c| {
+        c.workers = Some(4);
+        c.db_pool_size = 8;
+    })
+    .await;
+    let owner = app.user().await;
+    let sponsor = app.user().await;
+    let slug = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let res = app
+        .create_project(
+            &owner.token,
+            &json!({"slug": slug, "name": "Pledged", "kind": "dataset"}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    Setup {
+        app,
+        owner,
+        sponsor,
+        slug,
+    }
+}
+
+impl Setup {
+    async fn pledge_raw(&self, key: Option<&str>, body: String) -> reqwest::Response {
+        let mut req = self
+            .app
+            .client
+            .post(
+                self.app
+                    .url(&format!("/api/v1/projects/{}/pledges", self.slug)),
+            )
+            .bearer_auth(&self.sponsor.token)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(key) = key {
+            req = req.header("idempotency-key", key);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn pledge(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.pledge_raw(Some(key), body.to_string()).await
+    }
+
+    async fn post_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.app
+            .send_json_as(Method::POST, path, token, &json!({}))
+            .await
+    }
+
+    fn pledge_rows(&self) -> i64 {
+        pledges::table
+            .count()
+            .get_result(&mut self.app.conn())
+            .unwrap()
+    }
+
+    async fn public(&self, what: &str) -> String {
+        self.app
+            .get(&format!("/api/v1/projects/{}/{what}", self.slug))
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+fn money(amount_minor: i64) -> Value {
+    json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": amount_minor}})
+}
+
+#[tokio::test]
+async fn a_pledge_is_received_into_the_ledger_once() {
+    let s = setup().await;
+    let res = s.pledge("k-1", &money(12_500)).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let pledge: Value = res.json().await.unwrap();
+    assert_eq!(pledge["state"], "pledged");
+    assert_eq!(pledge["recurrence"], "one_time");
+    assert_eq!(
+        pledge["amount"],
+        json!({"currency": "USD", "amount_minor": 12_500})
+    );
+    let id = pledge["id"].as_i64().unwrap();
+
+    // The sponsor sees it; nothing is in the ledger until the money arrives.
+    let mine = s.app.json_as("/api/v1/me/pledges", &s.sponsor.token).await;
+    assert_eq!(mine["items"][0]["id"], id);
+    let ledger: Value = serde_json::from_str(&s.public("ledger").await).unwrap();
+    assert_eq!(ledger["items"].as_array().unwrap().len(), 0);
+
+    // Only the project's people confirm it.
+    let confirm = format!("/api/v1/pledges/{id}/confirm");
+    assert_problem(
+        s.post_as(&s.sponsor.token, &confirm).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let res = s.post_as(&s.owner.token, &confirm).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let received: Value = res.json().await.unwrap();
+    assert_eq!(received["state"], "received");
+
+    let ledger: Value = serde_json::from_str(&s.public("ledger").await).unwrap();
+    let items = ledger["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["kind"], "receipt");
+    let entries: Vec<(String, i64)> = items[0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["account"].as_str().unwrap().to_owned(),
+                e["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(entries.contains(&("Income:Sponsors".to_owned(), -12_500)));
+    assert_eq!(entries.iter().map(|e| e.1).sum::<i64>(), 0);
+
+    // Received once: a second confirmation, or a cancellation, is refused.
+    assert_problem(
+        s.post_as(&s.owner.token, &confirm).await,
+        409,
+        "invalid_state",
+    )
+    .await;
+    assert_problem(
+        s.post_as(&s.sponsor.token, &format!("/api/v1/pledges/{id}/cancel"))
+            .await,
+        409,
+        "invalid_state",
+    )
+    .await;
+    let receipts: i64 = ledger_transactions::table
+        .filter(ledger_transactions::pledge_id.eq(id))
+        .count()
+        .get_result(&mut s.app.conn())
+        .unwrap();
+    assert_eq!(receipts, 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_confirmations_receive_once() {
+    let s = setup().await;
+    let pledge: Value = s.pledge("k", &money(900)).await.json().await.unwrap();
+    let confirm = format!("/api/v1/pledges/{}/confirm", pledge["id"]);
+    let (a, b) = tokio::join!(
+        s.post_as(&s.owner.token, &confirm),
+        s.post_as(&s.owner.token, &confirm)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let ledger: Value = serde_json::from_str(&s.public("ledger").await).unwrap();
+    assert_eq!(ledger["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_key_and_body_replays_the_first_response() {
+    let s = setup().await;
+    let first = s
+        .pledge_raw(
+            Some("retry-me"),
+            r#"{"kind":"money","amount":{"currency":"USD","amount_minor":700},"message":"hi"}"#
+                .into(),
+        )
+        .await;
+    assert_eq!(first.status().as_u16(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_body = first.text().await.unwrap();
+
+    // The same request, its members reordered and spaced differently.
+    let again = s
+        .pledge_raw(
+            Some("retry-me"),
+            r#"{ "message": "hi", "amount": {"amount_minor": 700, "currency": "USD"}, "kind": "money" }"#
+                .into(),
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.unwrap(), first_body);
+    assert_eq!(s.pledge_rows(), 1);
+
+    // The same key with another body: refused, nothing written.
+    assert_problem(
+        s.pledge("retry-me", &money(701)).await,
+        409,
+        "idempotency_key_reused",
+    )
+    .await;
+    // No key, or a bad one: refused before anything happens.
+    assert_problem(
+        s.pledge_raw(None, money(1).to_string()).await,
+        400,
+        "idempotency_key_required",
+    )
+    .await;
+    assert_problem(
+        s.pledge("has space", &money(1)).await,
+        400,
+        "invalid_idempotency_key",
+    )
+    .await;
+    // A new key is a new pledge.
+    assert_eq!(
+        s.pledge("another", &money(700)).await.status().as_u16(),
+        201
+    );
+    assert_eq!(s.pledge_rows(), 2);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_with_one_key_make_one_pledge() {
+    let s = setup().await;
+    let body = money(4_200);
+    let responses = futures_util::future::join_all(
+        (0..50).map(|_| async { s.pledge("one-key-for-all", &body).await }),
+    )
+    .await;
+    let mut bodies = Vec::new();
+    for res in responses {
+        assert_eq!(res.status().as_u16(), 201);
+        bodies.push(res.text().await.unwrap());
+    }
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "identical bodies");
+    assert_eq!(s.pledge_rows(), 1);
+}
+
+#[tokio::test]
+async fn bad_pledges_are_refused_with_nothing_stored() {
+    let s = setup().await;
+    for (body, code) in [
+        (
+            json!({"kind": "money", "amount": {"currency": "EUR", "amount_minor": 100}}),
+            "currency_mismatch",
+        ),
+        (money(0), "validation_failed"),
+        (
+            json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 2.5}}),
+            "validation_failed",
+        ),
+        (
+            json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 100}, "message": "x".repeat(2001)}),
+            "validation_failed",
+        ),
+    ] {
+        let key = uuid::Uuid::new_v4().to_string();
+        assert_problem(s.pledge(&key, &body).await, 422, code).await;
+    }
+    let res = s.pledge("k", &json!({"kind": "barter"})).await;
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(s.pledge_rows(), 0);
+}
+
+#[tokio::test]
+async fn only_the_sponsor_cancels_and_then_it_cannot_be_received() {
+    let s = setup().await;
+    let pledge: Value = s.pledge("k", &money(300)).await.json().await.unwrap();
+    let id = pledge["id"].as_i64().unwrap();
+    let cancel = format!("/api/v1/pledges/{id}/cancel");
+    let stranger = s.app.user().await;
+    assert_problem(s.post_as(&stranger.token, &cancel).await, 404, "not_found").await;
+    let res = s.post_as(&s.sponsor.token, &cancel).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let cancelled: Value = res.json().await.unwrap();
+    assert_eq!(cancelled["state"], "cancelled");
+    assert_problem(
+        s.post_as(&s.owner.token, &format!("/api/v1/pledges/{id}/confirm"))
+            .await,
+        409,
+        "invalid_state",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_sponsor_is_never_named_in_public() {
+    let s = setup().await;
+    let mut body = money(5_000);
+    body["anonymous"] = json!(true);
+    let pledge: Value = s.pledge("anon", &body).await.json().await.unwrap();
+    assert_eq!(pledge["anonymous"], true);
+    let res = s
+        .post_as(
+            &s.owner.token,
+            &format!("/api/v1/pledges/{}/confirm", pledge["id"]),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let me = s.app.json_as("/api/v1/me", &s.sponsor.token).await;
+    let name = me["display_name"].as_str().unwrap().to_owned();
+    for what in ["ledger", "balances", "expenses"] {
+        let text = s.public(what).await;
+        for secret in [
+            s.sponsor.email.clone(),
+            name.clone(),
+            format!("U{}", s.sponsor.id),
+        ] {
+            assert!(!text.contains(&secret), "{what} names the sponsor: {text}");
+        }
+    }
+    let project = s
+        .app
+        .get(&format!("/api/v1/projects/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!project.contains(&s.sponsor.email));
+}
