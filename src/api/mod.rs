@@ -90,6 +90,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(pledges::confirm)
         .service(pledges::cancel)
         .service(pledges::mine)
+        .service(pledges::project_instalments)
+        .service(pledges::confirm_instalment)
         .service(accounts::register)
         .service(accounts::verify_email)
         .service(accounts::resend_verification)

@@ -6,16 +6,20 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::ledger::{MoneyInput, MoneyView, PageQuery};
 use super::{ApiError, AppState, Problem};
+use crate::app::instalments;
 use crate::app::pledges::{self, Idempotent};
 use crate::domain::cursor::KeysetPage;
-use crate::domain::ids::{PledgeId, ProjectId};
-use crate::domain::pledge::{self as rules, NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
+use crate::domain::ids::{InstalmentId, PledgeId, ProjectId};
+use crate::domain::pledge::{
+    self as rules, InstalmentState, NewMoneyPledge, PledgeKind, PledgeState, Recurrence,
+};
 use crate::security::secrets;
+use crate::store::instalments::InstalmentRow;
 use crate::store::pledges::PledgeRow;
 
 /// A pledge as its sponsor (and the project's maintainers) see it.
@@ -61,12 +65,17 @@ impl From<&PledgeRow> for Pledge {
     }
 }
 
-/// A money pledge. (Compute pledges are a kind of their own, to come.)
+/// What this operation pledges: money (compute pledges are a kind of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PledgeKindInput {
+    Money,
+}
+
+/// A money pledge.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePledge {
-    /// `money`.
-    #[schema(inline)]
-    pub kind: PledgeKind,
+    pub kind: PledgeKindInput,
     /// In the project's currency: once, or each month.
     pub amount: MoneyInput,
     /// `one_time` (the default) or `monthly`.
@@ -160,13 +169,7 @@ pub async fn create(
         parsed.message.as_deref(),
     )
     .map_err(ApiError::validation)?;
-    if parsed.kind != PledgeKind::Money {
-        return Err(ApiError::validation(vec![crate::domain::Violation::new(
-            "kind",
-            "unsupported",
-            "only money pledges can be made here yet",
-        )]));
-    }
+    let PledgeKindInput::Money = parsed.kind;
     let (slug, who) = (slug.into_inner(), caller.0);
     let stored = state
         .services
@@ -290,4 +293,127 @@ pub async fn mine(
         items: rows.iter().map(Pledge::from).collect(),
         next_cursor,
     }))
+}
+
+/// One month of a monthly pledge.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Instalment {
+    pub id: InstalmentId,
+    pub pledge_id: PledgeId,
+    /// 1 for the pledge's first month, 2 for the second, …
+    pub number: i32,
+    /// Midnight UTC of the day it falls due: the pledge's day of the month, or the
+    /// month's last day when the month is shorter.
+    pub due_at: DateTime<Utc>,
+    pub amount: MoneyView,
+    #[schema(inline)]
+    pub state: InstalmentState,
+    #[schema(required = true)]
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+fn instalment_view(row: &InstalmentRow, currency: &str) -> Instalment {
+    Instalment {
+        id: row.id,
+        pledge_id: row.pledge_id,
+        number: row.seq + 1,
+        due_at: row.due_at.and_utc(),
+        amount: MoneyView {
+            currency: currency.to_owned(),
+            amount_minor: row.amount_minor,
+        },
+        state: row.state,
+        received_at: row.received_at.map(|t| t.and_utc()),
+    }
+}
+
+/// One page of a project's instalments, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InstalmentPage {
+    pub items: Vec<Instalment>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstalmentQuery {
+    /// Only instalments in this state (`due`: waiting for confirmation).
+    #[param(inline)]
+    pub state: Option<InstalmentState>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
+    pub cursor: Option<String>,
+}
+
+/// A project's instalments, e.g. `state=due` for those waiting for confirmation.
+/// Owners, maintainers and site admins.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The project's slug"), InstalmentQuery),
+    responses(
+        (status = 200, description = "One page of instalments", body = InstalmentPage),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a maintainer of the project", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/projects/{slug}/instalments")]
+pub async fn project_instalments(
+    caller: Caller,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<InstalmentQuery>,
+) -> Result<web::Json<InstalmentPage>, ApiError> {
+    let query = query.into_inner();
+    let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    let (slug, who) = (slug.into_inner(), caller.0);
+    let found = state
+        .services
+        .db
+        .read(move |conn| instalments::page_of_project(conn, &who, &slug, query.state, page))
+        .await?;
+    Ok(web::Json(InstalmentPage {
+        items: found
+            .rows
+            .iter()
+            .map(|r| instalment_view(r, &found.currency))
+            .collect(),
+        next_cursor: found.next_cursor,
+    }))
+}
+
+/// A maintainer confirms one instalment's money arrived: it becomes `received` and the
+/// public ledger records the receipt. 409 `invalid_state` unless it is `due`.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The instalment")),
+    responses(
+        (status = 200, description = "Received", body = Instalment),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a maintainer of the project, or a read-only token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instalment", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Received already", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/instalments/{id}/confirm")]
+pub async fn confirm_instalment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Instalment>, ApiError> {
+    let (id, who) = (InstalmentId(id.into_inner()), caller.0);
+    let (row, currency) = state
+        .services
+        .db
+        .write(move |tx| instalments::confirm(tx, &who, id, crate::db::now()))
+        .await?;
+    Ok(web::Json(instalment_view(&row, &currency)))
 }

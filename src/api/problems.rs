@@ -211,9 +211,9 @@ impl From<PledgeError> for ApiError {
     fn from(e: PledgeError) -> Self {
         match e {
             PledgeError::Denied(d) => d.into(),
-            PledgeError::ProjectNotFound(_) | PledgeError::NotFound(_) => {
-                ApiError::not_found(e.to_string())
-            }
+            PledgeError::ProjectNotFound(_)
+            | PledgeError::NotFound(_)
+            | PledgeError::InstalmentNotFound(_) => ApiError::not_found(e.to_string()),
             PledgeError::Invalid(v) => ApiError::validation(v),
             PledgeError::CurrencyMismatch { .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")

@@ -56,6 +56,7 @@ fn describe(errors: &[LedgerError]) -> String {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Links {
     pub pledge: Option<crate::domain::ids::PledgeId>,
+    pub instalment: Option<crate::domain::ids::InstalmentId>,
     pub expense: Option<crate::domain::ids::ExpenseId>,
     pub reverses: Option<TransactionId>,
 }
@@ -98,6 +99,7 @@ pub fn post(
             created_by,
             reverses_id: links.reverses,
             pledge_id: links.pledge,
+            instalment_id: links.instalment,
             expense_id: links.expense,
         },
         transaction.entries(),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod expenses;
 pub mod github;
 pub mod hasher;
+pub mod instalments;
 pub mod ledger;
 pub mod limits;
 pub mod pledges;

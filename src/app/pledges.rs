@@ -30,6 +30,8 @@ pub enum PledgeError {
     ProjectNotFound(String),
     #[error("no pledge {0}")]
     NotFound(PledgeId),
+    #[error("no instalment {0}")]
+    InstalmentNotFound(crate::domain::ids::InstalmentId),
     #[error("invalid pledge")]
     Invalid(Vec<Violation>),
     #[error("this project takes pledges in {expected}; the pledge is in {given}")]

@@ -50,3 +50,8 @@ crate::id_type! {
     /// A pledge of money or compute (`pledges.id`).
     pub struct PledgeId;
 }
+
+crate::id_type! {
+    /// One month of a monthly pledge (`instalments.id`).
+    pub struct InstalmentId;
+}

@@ -37,6 +37,17 @@ crate::text_enum! {
     }
 }
 
+crate::text_enum! {
+    /// Where one month of a monthly pledge stands (`instalments.state`): `due` until a
+    /// maintainer confirms the money arrived (`received`); `cancelled` with its pledge.
+    #[derive(utoipa::ToSchema)]
+    pub enum InstalmentState {
+        Due = "due",
+        Received = "received",
+        Cancelled = "cancelled",
+    }
+}
+
 /// The longest message a sponsor may attach, in characters.
 pub const MESSAGE_MAX: usize = 2000;
 

@@ -179,6 +179,54 @@ impl Job for ResendVerification {
     }
 }
 
+/// Creates the monthly pledges' instalments that have fallen due (see
+/// [`app::instalments`]): every running monthly pledge, a batch at a time, each in its
+/// own unit of work. Idempotent; runs every hour, so an instalment exists within the
+/// hour after midnight UTC of its due date (and every missed one after downtime).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreateInstalments;
+
+impl Job for CreateInstalments {
+    const NAME: &'static str = "create_instalments";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        const BATCH: i64 = 500;
+        let mut after = None;
+        let mut created = 0;
+        loop {
+            let ids = ctx
+                .db
+                .read(move |conn| app::instalments::running_monthly(conn, after, BATCH))
+                .await?;
+            for &id in &ids {
+                created += ctx
+                    .db
+                    .write(move |tx| {
+                        let now = db::now();
+                        app::instalments::create_due(tx, id, now.date(), now)
+                    })
+                    .await?;
+            }
+            match ids.last() {
+                Some(&last) if ids.len() as i64 == BATCH => after = Some(last),
+                _ => break,
+            }
+        }
+        if created > 0 {
+            tracing::info!(created, "instalments fell due");
+        }
+        Ok(())
+    }
+}
+
 /// One of the app's "mail a link" use cases, for a stored address, in one unit of
 /// work. The address was checked when queued; one that no longer parses is dropped.
 /// Database failures are retried.

@@ -238,6 +238,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         SendPasswordReset,
         ResendVerification,
         Purge,
+        CreateInstalments,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(

@@ -8,7 +8,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
 use crate::db::{AnyConnection, DbError};
-use crate::domain::ids::{ExpenseId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId};
+use crate::domain::ids::{
+    ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId,
+};
 use crate::domain::ledger::{AccountKind, Commodity, Entry, LedgerAccount, TransactionKind};
 use crate::per_backend;
 
@@ -39,6 +41,7 @@ pub struct NewTransactionRow<'a> {
     pub created_by: Option<UserId>,
     pub reverses_id: Option<TransactionId>,
     pub pledge_id: Option<PledgeId>,
+    pub instalment_id: Option<InstalmentId>,
     pub expense_id: Option<ExpenseId>,
 }
 
@@ -52,6 +55,7 @@ struct TransactionInsert<'a> {
     created_by: Option<UserId>,
     reverses_id: Option<TransactionId>,
     pledge_id: Option<PledgeId>,
+    instalment_id: Option<InstalmentId>,
     expense_id: Option<ExpenseId>,
     created_at: NaiveDateTime,
 }
@@ -117,6 +121,7 @@ pub fn insert_transaction(
             created_by: row.created_by,
             reverses_id: row.reverses_id,
             pledge_id: row.pledge_id,
+            instalment_id: row.instalment_id,
             expense_id: row.expense_id,
             created_at: crate::db::truncate_micros(now),
         })

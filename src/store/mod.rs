@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod email_tokens;
 pub mod expenses;
 pub mod idempotency;
+pub mod instalments;
 pub mod jobs;
 pub mod ledger;
 pub mod members;

@@ -25,6 +25,8 @@ pub struct PledgeRow {
     pub currency: Option<String>,
     pub amount_minor: Option<i64>,
     pub recurrence: Option<Recurrence>,
+    /// How many monthly instalments the instalment job has created (the next `seq`).
+    pub instalments_created: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -100,4 +102,36 @@ pub fn page_of_sponsor(
         query = query.filter(pledges::id.lt(before));
     }
     query.load(conn)
+}
+
+/// Up to `limit` monthly money pledges still running (`pledged`), by id after `after`.
+pub fn monthly_running(
+    conn: &mut AnyConnection,
+    after: Option<PledgeId>,
+    limit: i64,
+) -> QueryResult<Vec<PledgeRow>> {
+    let mut query = pledges::table
+        .filter(pledges::kind.eq(PledgeKind::Money))
+        .filter(pledges::recurrence.eq(Recurrence::Monthly))
+        .filter(pledges::state.eq(PledgeState::Pledged))
+        .select(PledgeRow::as_select())
+        .order(pledges::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(pledges::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// Moves the pledge's instalment watermark forward to `next` (never back).
+pub fn advance_instalments(conn: &mut AnyConnection, id: PledgeId, next: i32) -> QueryResult<()> {
+    diesel::update(
+        pledges::table
+            .filter(pledges::id.eq(id))
+            .filter(pledges::instalments_created.lt(next)),
+    )
+    .set(pledges::instalments_created.eq(next))
+    .execute(conn)?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod github;
 mod github_double;
 mod health;
 mod helpers;
+mod instalments;
 mod jobs;
 mod ledger;
 mod mail_sink;

@@ -209,6 +209,23 @@ fn project_editor(s: u16) -> [Expect; 10] {
     ]
 }
 
+/// A project's private views: its owners and maintainers, and site admins.
+fn project_reader(s: u16) -> [Expect; 10] {
+    const NO_ROLE: Expect = Refused(403, "forbidden");
+    [
+        UNAUTH,
+        NO_ROLE,
+        NO_ROLE,
+        NO_ROLE,
+        ok(s),
+        ok(s),
+        ok(s),
+        NO_ROLE,
+        ok(s),
+        ok(s),
+    ]
+}
+
 fn everyone(e: Expect) -> [Expect; 10] {
     [e; 10]
 }
@@ -502,6 +519,28 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/me/pledges", signed_in(200), |_, _| {
             Call::plain()
         }),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/instalments",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/instalments?state=due",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/instalments/{id}/confirm",
+            project_editor(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/instalments/{}/confirm",
+                    w.plant_instalment()
+                ))
+            },
+        ),
         // Operator views and actions.
         row("GET", "/api/v1/admin/jobs", admin_view(200), |_, _| {
             Call::at("/api/v1/admin/jobs?state=failed".into())
@@ -673,6 +712,31 @@ impl World {
         .unwrap()
         .id
         .get()
+    }
+
+    /// A monthly pledge by the owner with its first instalment due; returns the
+    /// instalment's id.
+    fn plant_instalment(&self) -> i64 {
+        use diesel::QueryDsl;
+        use openfund::db::schema::{instalments, pledges};
+        let pledge = self.plant_pledge(self.owner_id());
+        diesel::update(pledges::table.find(pledge))
+            .set(pledges::recurrence.eq("monthly"))
+            .execute(&mut self.app.conn())
+            .unwrap();
+        let now = openfund::db::now();
+        diesel::insert_into(instalments::table)
+            .values((
+                instalments::pledge_id.eq(pledge),
+                instalments::seq.eq(0),
+                instalments::due_at.eq(now),
+                instalments::amount_minor.eq(500_i64),
+                instalments::state.eq("due"),
+                instalments::created_at.eq(now),
+            ))
+            .returning(instalments::id)
+            .get_result(&mut self.app.conn())
+            .unwrap()
     }
 
     /// A job that gave up; returns its id.

@@ -271,6 +271,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instalments/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A maintainer confirms one instalment's money arrived: it becomes `received` and the
+         *     public ledger records the receipt. 409 `invalid_state` unless it is `due`.
+         */
+        post: operations["confirm_instalment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instance": {
         parameters: {
             query?: never;
@@ -541,6 +561,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/instalments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's instalments, e.g. `state=due` for those waiting for confirmation.
+         *     Owners, maintainers and site admins.
+         */
+        get: operations["project_instalments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/ledger": {
         parameters: {
             query?: never;
@@ -728,13 +768,13 @@ export interface components {
              */
             receipt_url?: string | null;
         };
-        /** @description A money pledge. (Compute pledges are a kind of their own, to come.) */
+        /** @description A money pledge. */
         CreatePledge: {
             /** @description In the project's currency: once, or each month. */
             amount: components["schemas"]["MoneyInput"];
             /** @description Hide the sponsor from every public view. */
             anonymous?: boolean;
-            kind: ("money" | "compute") & Record<string, never>;
+            kind: components["schemas"]["PledgeKindInput"];
             message?: string | null;
             recurrence?: ("one_time" | "monthly") & Record<string, never>;
         };
@@ -795,6 +835,39 @@ export interface components {
         Health: {
             /** @description `ok` when the check passed. */
             status: string;
+        };
+        /** @description One month of a monthly pledge. */
+        Instalment: {
+            amount: components["schemas"]["MoneyView"];
+            /**
+             * Format: date-time
+             * @description Midnight UTC of the day it falls due: the pledge's day of the month, or the
+             *     month's last day when the month is shorter.
+             */
+            due_at: string;
+            id: components["schemas"]["InstalmentId"];
+            /**
+             * Format: int32
+             * @description 1 for the pledge's first month, 2 for the second, …
+             */
+            number: number;
+            pledge_id: components["schemas"]["PledgeId"];
+            /** Format: date-time */
+            received_at: string | null;
+            /**
+             * @description Where one month of a monthly pledge stands (`instalments.state`): `due` until a
+             *     maintainer confirms the money arrived (`received`); `cancelled` with its pledge.
+             * @enum {string}
+             */
+            state: "due" | "received" | "cancelled";
+        };
+        /** Format: int64 */
+        InstalmentId: number;
+        /** @description One page of a project's instalments, newest first. */
+        InstalmentPage: {
+            items: components["schemas"]["Instalment"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
         /** @description What a client needs to know about this instance before signing in. */
         Instance: {
@@ -975,6 +1048,11 @@ export interface components {
         };
         /** Format: int64 */
         PledgeId: number;
+        /**
+         * @description What this operation pledges: money (compute pledges are a kind of their own).
+         * @enum {string}
+         */
+        PledgeKindInput: "money";
         /** @description One page of the caller's pledges, newest first. */
         PledgePage: {
             items: components["schemas"]["Pledge"][];
@@ -1990,6 +2068,65 @@ export interface operations {
             };
             /** @description Too many attempts */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_instalment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The instalment */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instalment"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer of the project, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instalment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Received already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3103,6 +3240,72 @@ export interface operations {
             };
             /** @description Invalid fields, another currency, or not enough funds */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    project_instalments: {
+        parameters: {
+            query?: {
+                /** @description Only instalments in this state (`due`: waiting for confirmation). */
+                state?: "due" | "received" | "cancelled";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of instalments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstalmentPage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
