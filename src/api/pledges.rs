@@ -72,6 +72,22 @@ pub enum PledgeKindInput {
     Money,
 }
 
+/// The `Idempotency-Key` request header, for the OpenAPI document (the handler reads
+/// it from the request; see [`rules::idempotency_key`] for the rule).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// 1 to 255 visible ASCII characters, e.g. a UUID; one per pledge.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(
+        required = true,
+        pattern = "^[!-~]{1,255}$",
+        min_length = 1,
+        max_length = 255
+    )]
+    pub idempotency_key: String,
+}
+
 /// A money pledge.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePledge {
@@ -122,10 +138,7 @@ fn one_time() -> Recurrence {
 #[utoipa::path(
     tag = "pledges",
     security(("bearer" = [])),
-    params(
-        ("slug" = String, Path, description = "The project's slug"),
-        ("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters, e.g. a UUID; one per pledge")
-    ),
+    params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
     request_body = CreatePledge,
     responses(
         (status = 201, description = "Pledged (or the first response, replayed)", body = Pledge),

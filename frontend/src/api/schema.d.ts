@@ -3437,7 +3437,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1 to 255 visible ASCII characters, e.g. a UUID; one per pledge */
+                /** @description 1 to 255 visible ASCII characters, e.g. a UUID; one per pledge. */
                 "Idempotency-Key": string;
             };
             path: {
