@@ -60,7 +60,7 @@ pub struct JobQuery {
     #[param(inline)]
     pub state: Option<JobState>,
     /// Only jobs of this kind (e.g. `send_mail`).
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = "^[a-z0-9_]{0,64}$")]
     pub kind: Option<String>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100)]
@@ -135,7 +135,7 @@ pub async fn retry_job(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RetryKind {
     /// Every failed job of this kind is re-queued, e.g. `send_mail` after an outage.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9_]{1,64}$")]
     pub kind: String,
 }
 

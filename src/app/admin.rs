@@ -27,9 +27,11 @@ pub enum AdminError {
 /// Longest job kind name (`send_mail`, …) a request may name.
 pub const KIND_MAX: usize = 64;
 
-/// A job kind named in a request: at most [`KIND_MAX`] characters, and not empty unless
-/// `may_be_empty` (a filter that matches nothing). Unknown kinds are fine: they match
-/// no job.
+/// A job kind named in a request: lower-case ASCII letters, digits and `_`, at most
+/// [`KIND_MAX`] characters, and not empty unless `may_be_empty` (a filter that matches
+/// nothing). Unknown kinds are fine: they match no job. Errors: `too_long`, `blank`,
+/// `format` (anything else, e.g. control characters, which PostgreSQL's text cannot even
+/// hold).
 pub fn check_kind(field: &str, kind: &str, may_be_empty: bool) -> Result<(), Violation> {
     let len = kind.chars().count();
     if len > KIND_MAX {
@@ -41,6 +43,16 @@ pub fn check_kind(field: &str, kind: &str, may_be_empty: bool) -> Result<(), Vio
     }
     if len == 0 && !may_be_empty {
         return Err(Violation::new(field, "blank", "must not be empty"));
+    }
+    if !kind
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(Violation::new(
+            field,
+            "format",
+            "a job kind is lower-case letters, digits and _, e.g. send_mail",
+        ));
     }
     Ok(())
 }

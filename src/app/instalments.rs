@@ -10,14 +10,11 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::ledger::{self, LedgerFault, Links};
 use super::pledges::PledgeError;
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::cursor::KeysetPage;
 use crate::domain::ids::{InstalmentId, PledgeId};
-use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
-use crate::domain::money::Currency;
 use crate::domain::pledge::{InstalmentState, PledgeKind, PledgeState, Recurrence};
 use crate::domain::{policy, schedule};
 use crate::store::instalments::{self as store, InstalmentRow};
@@ -96,45 +93,22 @@ pub fn confirm(
             why: "this instalment is not due any more (received or cancelled)",
         });
     }
-    let code = pledge.currency.as_deref().unwrap_or_default();
-    let currency = Currency::parse("currency", code)
-        .map_err(|_| DbError::Corrupt(format!("pledge {}: currency {code:?}", pledge.id)))?;
-    let commodity = Commodity::Money(currency);
-    let receipt = NewTransaction::new(
+    super::pledges::post_receipt(
+        tx,
+        &pledge,
+        instalment.amount_minor,
+        Some(id),
         &format!(
             "Pledge {} instalment {} received",
             pledge.id,
             instalment.seq + 1
         ),
-        vec![
-            Entry {
-                account: LedgerAccount::ProjectHeld(pledge.project_id),
-                commodity: commodity.clone(),
-                amount: instalment.amount_minor,
-            },
-            Entry {
-                account: LedgerAccount::SponsorContributions(pledge.sponsor_id),
-                commodity,
-                amount: -instalment.amount_minor,
-            },
-        ],
-    )
-    .map_err(LedgerFault::Invalid)?;
-    ledger::post(
-        tx,
-        Some(pledge.project_id),
-        TransactionKind::Receipt,
-        &receipt,
-        Links {
-            pledge: Some(pledge.id),
-            instalment: Some(id),
-            ..Links::default()
-        },
-        Some(who.user_id),
+        who,
         now,
     )?;
+    let code = pledge.currency.clone().unwrap_or_default();
     let row = store::find(tx, id)?.ok_or(PledgeError::InstalmentNotFound(id))?;
-    Ok((row, code.to_owned()))
+    Ok((row, code))
 }
 
 /// One page of a project's instalments, with the page after it.

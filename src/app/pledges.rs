@@ -14,7 +14,7 @@ use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::Violation;
 use crate::domain::cursor::KeysetPage;
-use crate::domain::ids::PledgeId;
+use crate::domain::ids::{InstalmentId, PledgeId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
@@ -167,7 +167,7 @@ pub fn confirm_received(
             why: "a monthly pledge is received instalment by instalment",
         });
     }
-    let (Some(code), Some(amount)) = (pledge.currency.as_deref(), pledge.amount_minor) else {
+    let Some(amount) = pledge.amount_minor else {
         return Err(PledgeError::WrongState {
             state: pledge.state,
             why: "only money pledges are received; compute is delivered",
@@ -180,21 +180,46 @@ pub fn confirm_received(
             why: "only a pledge that is still pledged can be received",
         });
     }
+    post_receipt(
+        tx,
+        &pledge,
+        amount,
+        None,
+        &format!("Pledge {id} received"),
+        who,
+        now,
+    )?;
+    store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
+}
+
+/// Records in the ledger that `amount_minor` of money pledge `pledge` arrived (all of a
+/// one-time pledge, or one instalment): the project's `Held` debited, the sponsor's
+/// contributions credited, linked to the pledge (and the instalment).
+pub(super) fn post_receipt(
+    tx: &mut Tx<'_>,
+    pledge: &PledgeRow,
+    amount_minor: i64,
+    instalment: Option<InstalmentId>,
+    description: &str,
+    who: &Principal,
+    now: NaiveDateTime,
+) -> Result<(), PledgeError> {
+    let code = pledge.currency.as_deref().unwrap_or_default();
     let currency = Currency::parse("currency", code)
-        .map_err(|_| DbError::Corrupt(format!("pledge {id}: currency {code:?}")))?;
+        .map_err(|_| DbError::Corrupt(format!("pledge {}: currency {code:?}", pledge.id)))?;
     let commodity = Commodity::Money(currency);
     let receipt = NewTransaction::new(
-        &format!("Pledge {id} received"),
+        description,
         vec![
             Entry {
                 account: LedgerAccount::ProjectHeld(pledge.project_id),
                 commodity: commodity.clone(),
-                amount,
+                amount: amount_minor,
             },
             Entry {
                 account: LedgerAccount::SponsorContributions(pledge.sponsor_id),
                 commodity,
-                amount: -amount,
+                amount: -amount_minor,
             },
         ],
     )
@@ -205,13 +230,14 @@ pub fn confirm_received(
         TransactionKind::Receipt,
         &receipt,
         Links {
-            pledge: Some(id),
+            pledge: Some(pledge.id),
+            instalment,
             ..Links::default()
         },
         Some(who.user_id),
         now,
     )?;
-    store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
+    Ok(())
 }
 
 /// The sponsor (or a site admin) cancels a pledge that has not been received yet.

@@ -363,7 +363,7 @@ async fn an_admin_retries_every_failed_job_of_a_kind() {
     let user = app.user().await;
     let res = retry(json!({"kind": "send_mail"}), user.token.clone()).await;
     crate::helpers::assert_problem(res, 403, "forbidden").await;
-    for bad in ["", &"k".repeat(65)] {
+    for bad in ["", &"k".repeat(65), "send\u{0}mail", "Send-Mail"] {
         let res = retry(json!({"kind": bad}), admin.token.clone()).await;
         let problem = crate::helpers::assert_problem(res, 422, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "kind", "{problem}");
