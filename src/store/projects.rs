@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::projects;
 use crate::db::{self, AnyConnection, DbError};
 use crate::domain::ids::ProjectId;
-use crate::domain::{NewProject, PageRequest, ProjectKind};
+use crate::domain::{NewProject, PageRequest, ProjectKind, Slug};
 use crate::per_backend;
 
 /// A row of `projects` as stored.
@@ -69,7 +69,13 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     projects::table.count().get_result(conn)
 }
 
+/// The project with this slug. A string that is not a slug (see [`Slug::parse`]) names
+/// no project and never reaches the database (PostgreSQL refuses text with a NUL byte,
+/// which a path segment can carry).
 pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<ProjectRow>> {
+    if Slug::parse("slug", slug).is_err() {
+        return Ok(None);
+    }
     projects::table
         .select(ProjectRow::as_select())
         .filter(projects::slug.eq(slug))

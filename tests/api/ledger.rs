@@ -401,4 +401,12 @@ async fn ledger_pages_by_cursor_and_filters_by_kind() {
     assert_eq!(res.status().as_u16(), 400);
     let res = f.app.get("/api/v1/projects/no-such-project/ledger").await;
     assert_problem(res, 404, "not_found").await;
+    // A NUL byte in the slug (PostgreSQL refuses such text) names no project: 404, not
+    // a 500, on every route that takes a slug.
+    for path in ["", "/ledger", "/balances", "/expenses"] {
+        let res = f.app.get(&format!("/api/v1/projects/a%00b{path}")).await;
+        assert_problem(res, 404, "not_found").await;
+    }
+    let res = f.app.get("/projects/a%00b").await;
+    assert_eq!(res.status().as_u16(), 404);
 }
