@@ -2,8 +2,9 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_URL="${OPENFUND_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
-# The suite never uses Kerberos; without this, libpq may abort a process that connects while it exits.
-export PGGSSENCMODE=disable
+# The suite talks to a local server and needs neither Kerberos nor TLS; libpq's use of
+# them can crash a process that connects while it exits (see tests/api/helpers.rs).
+export PGGSSENCMODE=disable PGSSLMODE=disable
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -2,6 +2,7 @@
 //! thin: they parse, call the application layer (`app`), and shape replies; use-case
 //! errors become problems in `problems`.
 
+pub mod accelerators;
 pub mod accounts;
 pub mod admin;
 pub mod auth;
@@ -52,6 +53,7 @@ pub struct AppState {
     ),
     tags(
         (name = "projects", description = "Open AI projects raising money and compute"),
+        (name = "accelerators", description = "The catalogue of accelerator classes compute is counted in"),
         (name = "pledges", description = "Money pledged to projects, received and cancelled"),
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
@@ -78,6 +80,9 @@ impl Modify for BearerAuth {
 /// Routes under `/api/v1`, collected into the OpenAPI document as they are registered.
 fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(health::instance)
+        .service(accelerators::list)
+        .service(accelerators::create)
+        .service(accelerators::rename)
         .service(projects::list)
         .service(projects::create)
         .service(projects::get)

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 
 use super::ApiError;
 use crate::app::Denied;
+use crate::app::accelerators::AcceleratorError;
 use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
 use crate::app::expenses::ExpenseError;
@@ -223,6 +224,17 @@ impl From<PledgeError> for ApiError {
             PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
             PledgeError::Ledger(l) => l.into(),
             PledgeError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<AcceleratorError> for ApiError {
+    fn from(e: AcceleratorError) -> Self {
+        match e {
+            AcceleratorError::Denied(d) => d.into(),
+            AcceleratorError::Exists(_) => ApiError::conflict("accelerator_exists", e.to_string()),
+            AcceleratorError::NotFound(_) => ApiError::not_found(e.to_string()),
+            AcceleratorError::Db(d) => d.into(),
         }
     }
 }

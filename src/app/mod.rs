@@ -4,6 +4,7 @@
 //! opens its units of work from. Each group returns its own error type; `api/` maps
 //! them to problems, and jobs and CLI commands call the same functions.
 
+pub mod accelerators;
 pub mod admin;
 pub mod auth;
 pub mod expenses;

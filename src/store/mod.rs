@@ -1,6 +1,7 @@
 //! Queries, one module per resource. Every function takes `&mut AnyConnection` so it
 //! can run inside the caller's transaction or on its own.
 
+pub mod accelerators;
 pub mod api_tokens;
 pub mod email_tokens;
 pub mod expenses;

@@ -208,11 +208,16 @@ pub fn pg_server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
-/// URL of database `name` on the test server. GSSAPI encryption is switched off: the
-/// suite never uses Kerberos, and libpq's Kerberos library aborts the test process
-/// (`k5_mutex_lock` assertion) when a pool thread connects while the process exits.
+/// URL of database `name` on the test server. GSSAPI and TLS are switched off: the
+/// suite talks to a local server and needs neither, and the libraries behind them
+/// (Kerberos, OpenSSL) tear down their state when the test process exits while pool
+/// threads of the in-process servers may still be using a connection, which crashed
+/// the process after every test had passed (a `k5_mutex_lock` assertion, a SIGSEGV).
 pub fn pg_database_url(name: &str) -> String {
-    format!("{}/{name}?gssencmode=disable", pg_server_url())
+    format!(
+        "{}/{name}?gssencmode=disable&sslmode=disable",
+        pg_server_url()
+    )
 }
 
 /// A database that exists for one test and is removed afterwards.

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, each test with its own database and server.
 //! Backend: `OPENFUND_TEST_BACKEND=sqlite` (default) or `postgres`.
 
+mod accelerators;
 mod accounts;
 mod concurrency;
 mod demo;

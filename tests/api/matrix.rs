@@ -478,6 +478,26 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // The accelerator catalogue.
+        row("GET", "/api/v1/accelerators", public(200), |_, _| {
+            Call::plain()
+        }),
+        row("POST", "/api/v1/accelerators", admin_change(201), |_, _| {
+            Call::json(json!({
+                "code": format!("M-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                "display_name": "Matrix accelerator"
+            }))
+        }),
+        row(
+            "PATCH",
+            "/api/v1/accelerators/{code}",
+            admin_change(200),
+            |w, _| Call {
+                path: Some(format!("/api/v1/accelerators/{}", w.plant_accelerator())),
+                body: Some(json!({"display_name": "Renamed by the matrix"})),
+                cookie: None,
+            },
+        ),
         // Pledges.
         row(
             "POST",
@@ -680,6 +700,20 @@ impl World {
     /// the ledger's use case); returns the transaction's id.
     fn plant_gift(&self, amount_minor: i64) -> i64 {
         crate::ledger::gift(&self.app, ProjectId(self.project_id), amount_minor).get()
+    }
+
+    /// A class in the catalogue; returns its code.
+    fn plant_accelerator(&self) -> String {
+        let code = format!("P-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        openfund::store::accelerators::insert_if_absent(
+            &mut self.app.conn(),
+            &code,
+            "Planted",
+            openfund::db::now(),
+        )
+        .unwrap()
+        .unwrap();
+        code
     }
 
     /// The project owner's user id.
