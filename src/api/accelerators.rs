@@ -48,7 +48,9 @@ pub struct AcceleratorList {
     )
 )]
 #[get("/accelerators")]
-pub async fn list(state: web::Data<AppState>) -> Result<web::Json<AcceleratorList>, ApiError> {
+pub async fn list_accelerators(
+    state: web::Data<AppState>,
+) -> Result<web::Json<AcceleratorList>, ApiError> {
     let rows = state.services.db.read(accelerators::list).await?;
     Ok(web::Json(AcceleratorList {
         items: rows.into_iter().map(Accelerator::from).collect(),
@@ -85,7 +87,7 @@ pub struct CreateAccelerator {
     )
 )]
 #[post("/accelerators")]
-pub async fn create(
+pub async fn create_accelerator(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<CreateAccelerator>,
@@ -135,7 +137,7 @@ pub struct RenameAccelerator {
     )
 )]
 #[patch("/accelerators/{code}")]
-pub async fn rename(
+pub async fn rename_accelerator(
     caller: Caller,
     state: web::Data<AppState>,
     code: web::Path<String>,

@@ -121,7 +121,7 @@ pub struct LedgerQuery {
     )
 )]
 #[get("/projects/{slug}/ledger")]
-pub async fn list(
+pub async fn list_ledger(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<LedgerQuery>,
@@ -159,7 +159,7 @@ pub async fn list(
     )
 )]
 #[post("/projects/{slug}/ledger/{id}/reverse")]
-pub async fn reverse(
+pub async fn reverse_transaction(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
@@ -212,7 +212,7 @@ fn balances_view(b: &Balances) -> Vec<Balance> {
     )
 )]
 #[get("/projects/{slug}/balances")]
-pub async fn balances(
+pub async fn project_balances(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<web::Json<ProjectBalances>, ApiError> {

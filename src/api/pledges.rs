@@ -151,7 +151,7 @@ fn one_time() -> Recurrence {
     )
 )]
 #[post("/projects/{slug}/pledges")]
-pub async fn create(
+pub async fn create_pledge(
     caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -227,7 +227,7 @@ pub async fn create(
     )
 )]
 #[post("/pledges/{id}/confirm")]
-pub async fn confirm(
+pub async fn confirm_pledge(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -255,7 +255,7 @@ pub async fn confirm(
     )
 )]
 #[post("/pledges/{id}/cancel")]
-pub async fn cancel(
+pub async fn cancel_pledge(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -290,7 +290,7 @@ pub struct PledgePage {
     )
 )]
 #[get("/me/pledges")]
-pub async fn mine(
+pub async fn my_pledges(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,

@@ -117,19 +117,10 @@ pub fn post(
 
 /// The balances of a project's own accounts (what it holds, what it is owed).
 pub fn balances(conn: &mut AnyConnection, project: ProjectId) -> Result<Balances, LedgerFault> {
-    let mut entries = Vec::new();
-    for row in store::project_balances(conn, project)? {
-        let entry = store::StoredEntry {
-            transaction_id: 0,
-            kind: row.kind,
-            project_id: row.project_id,
-            user_id: row.user_id,
-            commodity: row.commodity,
-            amount: row.balance,
-        }
-        .to_entry()?;
-        entries.push(entry);
-    }
+    let entries = store::project_balances(conn, project)?
+        .iter()
+        .map(store::StoredBalance::to_entry)
+        .collect::<Result<Vec<_>, _>>()?;
     Balances::from_entries(&entries).map_err(|e| LedgerFault::Invalid(vec![e]))
 }
 

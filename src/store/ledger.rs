@@ -240,6 +240,22 @@ pub struct StoredBalance {
     pub balance: i64,
 }
 
+impl StoredBalance {
+    /// The balance as an entry of its account (the sum of every entry posted to it).
+    /// Errors: a row no valid posting could have written.
+    pub fn to_entry(&self) -> Result<Entry, DbError> {
+        StoredEntry {
+            transaction_id: 0,
+            kind: self.kind.clone(),
+            project_id: self.project_id,
+            user_id: self.user_id,
+            commodity: self.commodity.clone(),
+            amount: self.balance,
+        }
+        .to_entry()
+    }
+}
+
 /// The balances of a project's own accounts, per account and commodity. The sum is
 /// computed by the database over integers (BIGINT on PostgreSQL, INTEGER on SQLite; a
 /// sum outside the `i64` range is an error there, never a wrap).

@@ -47,6 +47,19 @@ async fn document_describes_every_operation_and_its_problems() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // Clients (the web app's generated types among them) find operations by their id:
+    // every operation has one, and no two share it.
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id:?} is used by {other} and {method} {path}");
+            }
+        }
+    }
     // The document states the server's own rules, so clients and fuzzers agree with it.
     let props = &doc["components"]["schemas"]["CreateProject"]["properties"];
     use openfund::domain::{project, slug};

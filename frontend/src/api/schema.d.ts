@@ -12,13 +12,13 @@ export interface paths {
             cookie?: never;
         };
         /** The accelerator catalogue, by code. */
-        get: operations["list"];
+        get: operations["list_accelerators"];
         put?: never;
         /**
          * Add a class to the catalogue. Site admins (an API token needs `admin` and `write`);
          *     409 `accelerator_exists` if the code is in it.
          */
-        post: operations["create"];
+        post: operations["create_accelerator"];
         delete?: never;
         options?: never;
         head?: never;
@@ -39,7 +39,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Rename a class (its code never changes: ledger entries name it). Site admins. */
-        patch: operations["rename"];
+        patch: operations["rename_accelerator"];
         trace?: never;
     };
     "/api/v1/admin/jobs": {
@@ -437,7 +437,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's own pledges, anonymous ones included. */
-        get: operations["mine"];
+        get: operations["my_pledges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -491,7 +491,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The sponsor cancels a pledge that has not been received. 404 for anyone else's. */
-        post: operations["cancel"];
+        post: operations["cancel_pledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -512,7 +512,7 @@ export interface paths {
          *     `received` and the public ledger records the receipt. Owners, maintainers and site
          *     admins; 409 `invalid_state` unless the pledge is still `pledged`.
          */
-        post: operations["confirm"];
+        post: operations["confirm_pledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -568,7 +568,7 @@ export interface paths {
          * A project's balances per ledger account and commodity (never stored: summed from
          *     the entries).
          */
-        get: operations["balances"];
+        get: operations["project_balances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -627,7 +627,7 @@ export interface paths {
             cookie?: never;
         };
         /** A project's public ledger, newest first, by keyset cursor. */
-        get: operations["list"];
+        get: operations["list_ledger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -649,7 +649,7 @@ export interface paths {
          * Undo a transaction by posting its exact negation. Owners, maintainers and site
          *     admins; a transaction is reversed once.
          */
-        post: operations["reverse"];
+        post: operations["reverse_transaction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -671,7 +671,7 @@ export interface paths {
          *     the first response again (same status and body, `Idempotent-Replayed: true`); the
          *     same key with another body is 409 `idempotency_key_reused`.
          */
-        post: operations["create"];
+        post: operations["create_pledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1282,7 +1282,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list: {
+    list_accelerators: {
         parameters: {
             query?: never;
             header?: never;
@@ -1311,7 +1311,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    create_accelerator: {
         parameters: {
             query?: never;
             header?: never;
@@ -1398,7 +1398,7 @@ export interface operations {
             };
         };
     };
-    rename: {
+    rename_accelerator: {
         parameters: {
             query?: never;
             header?: never;
@@ -2836,7 +2836,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    my_pledges: {
         parameters: {
             query?: {
                 /** @description Items per page. */
@@ -3052,7 +3052,7 @@ export interface operations {
             };
         };
     };
-    cancel: {
+    cancel_pledge: {
         parameters: {
             query?: never;
             header?: never;
@@ -3111,7 +3111,7 @@ export interface operations {
             };
         };
     };
-    confirm: {
+    confirm_pledge: {
         parameters: {
             query?: never;
             header?: never;
@@ -3352,7 +3352,7 @@ export interface operations {
             };
         };
     };
-    balances: {
+    project_balances: {
         parameters: {
             query?: never;
             header?: never;
@@ -3586,7 +3586,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_ledger: {
         parameters: {
             query?: {
                 /** @description Only transactions of this kind. */
@@ -3634,7 +3634,7 @@ export interface operations {
             };
         };
     };
-    reverse: {
+    reverse_transaction: {
         parameters: {
             query?: never;
             header?: never;
@@ -3704,7 +3704,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    create_pledge: {
         parameters: {
             query?: never;
             header: {
