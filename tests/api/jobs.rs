@@ -114,12 +114,14 @@ pub fn outbox_row(conn: &mut AnyConnection, id: OutboxId) -> OutboxRow {
         .expect("outbox row")
 }
 
-/// The jobs a worker queues when it starts have run (the purge; with SMTP, the sweep
-/// for pending mail), and their next runs are not due.
+/// The jobs a worker queues when it starts have run (the purge, the instalment job; with
+/// SMTP, the sweep for pending mail), and their next runs are not due.
 pub fn startup_jobs_done(conn: &mut AnyConnection) -> bool {
+    // Every job a worker queues when it starts (`Worker::schedule_recurring`).
     let jobs: Vec<JobRow> = jobs_of(conn, "purge")
         .into_iter()
         .chain(jobs_of(conn, "deliver_pending_mail"))
+        .chain(jobs_of(conn, "create_instalments"))
         .collect();
     let purged = jobs
         .iter()
