@@ -183,22 +183,35 @@ pub struct StoredEntry {
 impl StoredEntry {
     /// The entry as a domain value. Errors: a row no valid posting could have written.
     pub fn to_entry(&self) -> Result<Entry, DbError> {
-        let bad = |what: &str| DbError::Corrupt(format!("ledger entry: {what}"));
-        let kind: AccountKind = self.kind.parse().map_err(|_| bad("account kind"))?;
-        let account = LedgerAccount::from_parts(
-            kind,
-            self.project_id.map(ProjectId),
-            self.user_id.map(UserId),
+        entry(
+            &self.kind,
+            self.project_id,
+            self.user_id,
+            &self.commodity,
+            self.amount,
         )
-        .map_err(|_| bad("account owner"))?;
-        let commodity =
-            Commodity::parse("commodity", &self.commodity).map_err(|_| bad("commodity"))?;
-        Ok(Entry {
-            account,
-            commodity,
-            amount: self.amount,
-        })
     }
+}
+
+/// An entry from the stored spelling of its account (kind and owner), commodity and
+/// amount. Errors: a row no valid posting could have written.
+fn entry(
+    kind: &str,
+    project_id: Option<i64>,
+    user_id: Option<i64>,
+    commodity: &str,
+    amount: i64,
+) -> Result<Entry, DbError> {
+    let bad = |what: &str| DbError::Corrupt(format!("ledger entry: {what}"));
+    let kind: AccountKind = kind.parse().map_err(|_| bad("account kind"))?;
+    let account = LedgerAccount::from_parts(kind, project_id.map(ProjectId), user_id.map(UserId))
+        .map_err(|_| bad("account owner"))?;
+    let commodity = Commodity::parse("commodity", commodity).map_err(|_| bad("commodity"))?;
+    Ok(Entry {
+        account,
+        commodity,
+        amount,
+    })
 }
 
 const ENTRY_COLUMNS: &str = "e.transaction_id, a.kind, a.project_id, a.user_id, e.commodity, e.amount \
@@ -244,15 +257,13 @@ impl StoredBalance {
     /// The balance as an entry of its account (the sum of every entry posted to it).
     /// Errors: a row no valid posting could have written.
     pub fn to_entry(&self) -> Result<Entry, DbError> {
-        StoredEntry {
-            transaction_id: 0,
-            kind: self.kind.clone(),
-            project_id: self.project_id,
-            user_id: self.user_id,
-            commodity: self.commodity.clone(),
-            amount: self.balance,
-        }
-        .to_entry()
+        entry(
+            &self.kind,
+            self.project_id,
+            self.user_id,
+            &self.commodity,
+            self.balance,
+        )
     }
 }
 
