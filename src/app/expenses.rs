@@ -14,10 +14,10 @@ use crate::domain::cursor::KeysetPage;
 use crate::domain::ids::{ExpenseId, TransactionId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Money;
-use crate::domain::policy;
+
 use crate::domain::project::{parse_label, parse_web_link};
 use crate::store::expenses::{self as store, ExpenseRow, NewExpenseRow};
-use crate::store::{members, projects};
+use crate::store::projects;
 
 /// The longest expense description, in characters.
 pub const DESCRIPTION_MAX: usize = 500;
@@ -94,10 +94,7 @@ pub fn record(
     who.require_write()?;
     let project =
         projects::find_by_slug(tx, slug)?.ok_or_else(|| ExpenseError::NotFound(slug.into()))?;
-    let role = members::role_of(tx, project.id, who.user_id).map_err(DbError::from)?;
-    if !policy::can_edit_project(who.standing, role) {
-        return Err(Denied::Forbidden.into());
-    }
+    super::principal::require_project_editor::<ExpenseError>(tx, who, project.id)?;
     // Before any write: concurrent expenses of this project queue here, and the balance
     // `ledger::post` reads stays true until this unit commits.
     tx.lock(RowLock::Project(project.id))?;

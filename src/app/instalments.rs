@@ -82,10 +82,7 @@ pub fn confirm(
     let instalment = store::find(tx, id)?.ok_or(PledgeError::InstalmentNotFound(id))?;
     let pledge = pledges::find(tx, instalment.pledge_id)?
         .ok_or(PledgeError::NotFound(instalment.pledge_id))?;
-    let role = members::role_of(tx, pledge.project_id, who.user_id)?;
-    if !policy::can_edit_project(who.standing, role) {
-        return Err(Denied::Forbidden.into());
-    }
+    super::principal::require_project_editor::<PledgeError>(tx, who, pledge.project_id)?;
     tx.lock(RowLock::Project(pledge.project_id))?;
     if !store::receive(tx, id, now)? {
         return Err(PledgeError::WrongState {

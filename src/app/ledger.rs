@@ -19,9 +19,9 @@ use crate::domain::ids::{ProjectId, TransactionId};
 use crate::domain::ledger::{
     self, Balances, Entry, LedgerError, NewTransaction, ReversalState, TransactionKind,
 };
-use crate::domain::policy;
+
 use crate::store::ledger::{self as store, NewTransactionRow, TransactionRow};
-use crate::store::{members, projects};
+use crate::store::projects;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerFault {
@@ -185,12 +185,8 @@ pub fn reverse(
     id: TransactionId,
     now: NaiveDateTime,
 ) -> Result<Posted, LedgerFault> {
-    who.require_write()?;
     let project = project(tx, slug)?;
-    let role = members::role_of(tx, project.id, who.user_id).map_err(DbError::from)?;
-    if !policy::can_edit_project(who.standing, role) {
-        return Err(Denied::Forbidden.into());
-    }
+    super::principal::require_project_editor::<LedgerFault>(tx, who, project.id)?;
     let original = store::find_transaction(tx, id)?
         .filter(|t| t.project_id == Some(project.id))
         .ok_or(LedgerFault::TransactionNotFound(id))?;

@@ -20,7 +20,7 @@ use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
 use crate::domain::policy;
 use crate::store::pledges::{self as store, NewMoneyPledgeRow, PledgeRow};
-use crate::store::{idempotency, members, projects};
+use crate::store::{idempotency, projects};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PledgeError {
@@ -156,10 +156,7 @@ pub fn confirm_received(
 ) -> Result<PledgeRow, PledgeError> {
     who.require_write()?;
     let pledge = store::find(tx, id)?.ok_or(PledgeError::NotFound(id))?;
-    let role = members::role_of(tx, pledge.project_id, who.user_id)?;
-    if !policy::can_edit_project(who.standing, role) {
-        return Err(Denied::Forbidden.into());
-    }
+    super::principal::require_project_editor::<PledgeError>(tx, who, pledge.project_id)?;
     tx.lock(RowLock::Project(pledge.project_id))?;
     if pledge.recurrence == Some(Recurrence::Monthly) {
         return Err(PledgeError::WrongState {

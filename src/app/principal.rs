@@ -100,3 +100,25 @@ impl Principal {
         }
     }
 }
+
+/// Refuses unless `who` may edit project `project`: its owners and maintainers and site
+/// admins ([`crate::domain::policy::can_edit_project`]), with an API token only if it has
+/// the `write` scope. Returns the caller's role in the project (`None` for an admin
+/// without one). Errors: [`Denied::InsufficientScope`], [`Denied::Forbidden`], or the
+/// store's error.
+pub fn require_project_editor<E>(
+    conn: &mut crate::db::AnyConnection,
+    who: &Principal,
+    project: crate::domain::ids::ProjectId,
+) -> Result<Option<crate::domain::policy::ProjectRole>, E>
+where
+    E: From<Denied> + From<crate::db::DbError>,
+{
+    who.require_write()?;
+    let role = crate::store::members::role_of(conn, project, who.user_id)
+        .map_err(crate::db::DbError::from)?;
+    if !crate::domain::policy::can_edit_project(who.standing, role) {
+        return Err(Denied::Forbidden.into());
+    }
+    Ok(role)
+}
