@@ -88,26 +88,30 @@ function PendingPledges({ project }: { project: Project }) {
   const s = list.state;
   if (s.status === "loading") return <LoadingBlock label="Loading pledges…" />;
   if (s.status === "error") return <ErrorState error={s.error} onRetry={list.reload} />;
+  const confirmed = done.length > 0 && (
+    <Notice testId="pledge-confirmed">
+      Confirmed {done.map((id) => `#${id}`).join(", ")}: recorded in the public ledger.
+    </Notice>
+  );
   if (s.items.length === 0) {
     return (
-      <EmptyState title="No pledges waiting" testId="no-pending-pledges">
-        <p>Pledges whose money has not been confirmed yet appear here.</p>
-      </EmptyState>
+      <>
+        {confirmed}
+        <EmptyState title="No pledges waiting" testId="no-pending-pledges">
+          <p>Pledges whose money has not been confirmed yet appear here.</p>
+        </EmptyState>
+      </>
     );
   }
   return (
     <>
-      {done.length > 0 && (
-        <Notice testId="pledge-confirmed">
-          Confirmed {done.map((id) => `#${id}`).join(", ")}: recorded in the public ledger.
-        </Notice>
-      )}
+      {confirmed}
       <p className="muted">
         Confirm a pledge when its money has arrived. Sponsors quote the pledge number with
         their transfer; anonymous sponsors are known by it alone. Monthly pledges are
         confirmed month by month under "Instalments due".
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Pledges waiting for their money">
         <table className="token-table funding-table" data-testid="pending-pledges">
           <caption className="visually-hidden">Pledges waiting for their money</caption>
           <thead>
@@ -141,7 +145,7 @@ function PendingPledges({ project }: { project: Project }) {
                   {p.kind === "money" && p.recurrence !== "monthly" && (
                     <ConfirmButton
                       label="Money received"
-                      ariaLabel={`Confirm the money of pledge #${p.id} arrived`}
+                      ariaLabel={`Money received for pledge #${p.id}`}
                       run={() => api.confirmPledge(p.id)}
                       onDone={() => {
                         setDone((d) => [...d, p.id]);
@@ -190,7 +194,7 @@ function DueInstalments({ project }: { project: Project }) {
   }
   return (
     <>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Instalments due">
         <table className="token-table funding-table" data-testid="due-instalments">
           <caption className="visually-hidden">Instalments due</caption>
           <thead>
@@ -218,7 +222,7 @@ function DueInstalments({ project }: { project: Project }) {
                 <td>
                   <ConfirmButton
                     label="Money received"
-                    ariaLabel={`Confirm month ${i.number} of pledge #${i.pledge_id} arrived`}
+                    ariaLabel={`Money received for month ${i.number} of pledge #${i.pledge_id}`}
                     run={() => api.confirmInstalment(i.id)}
                     onDone={() => list.remove((x) => x.id === i.id)}
                     testId="confirm-instalment"
@@ -338,7 +342,7 @@ function Expenses({ project }: { project: Project }) {
         <EmptyState title="No expenses yet" testId="no-expenses" />
       )}
       {s.status === "ready" && s.items.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Expenses">
           <table className="token-table funding-table" data-testid="expenses">
             <caption className="visually-hidden">Expenses</caption>
             <thead>

@@ -95,7 +95,7 @@ function Totals({ items }: { items: MyPledge[] }) {
   const currencies = [...new Set([...open.keys(), ...received.keys()])];
   if (currencies.length === 0) return null;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Totals of my pledges">
       <table className="token-table funding-table" data-testid="pledge-totals">
         <caption>Totals of the pledges shown</caption>
         <thead>
@@ -175,7 +175,7 @@ function CancelButton({ pledge, onCancelled }: { pledge: MyPledge; onCancelled: 
 
 function PledgeTable({ items, onCancelled }: { items: MyPledge[]; onCancelled: (p: MyPledge) => void }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="My pledges">
       <table className="token-table funding-table" data-testid="my-pledges">
         <caption className="visually-hidden">My pledges</caption>
         <thead>

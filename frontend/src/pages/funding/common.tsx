@@ -79,7 +79,7 @@ export function BalancesTable({ balances, caption }: { balances: Balance[]; capt
     byCommodity.set(b.commodity, list);
   }
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
       <table className="token-table funding-table" data-testid="balances">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -136,7 +136,7 @@ export function LedgerTable({
   actions?: (t: LedgerTransaction) => ReactNode;
 }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
       <table className="token-table funding-table" data-testid="ledger-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
