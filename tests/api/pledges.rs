@@ -354,13 +354,13 @@ async fn maintainers_list_pledges_to_confirm_without_naming_anonymous_sponsors()
     let list = format!("/api/v1/projects/{}/pledges", s.slug);
     // Everyone else is refused: other users, and anonymous callers.
     let stranger = s.app.user().await;
+    assert_problem(s.app.get_as(&list, &stranger.token).await, 403, "forbidden").await;
     assert_problem(
-        s.app.get_as(&list, &stranger.token).await,
+        s.app.get_as(&list, &s.sponsor.token).await,
         403,
         "forbidden",
     )
     .await;
-    assert_problem(s.app.get_as(&list, &s.sponsor.token).await, 403, "forbidden").await;
     assert_problem(s.app.get(&list).await, 401, "unauthenticated").await;
     assert_problem(
         s.app
@@ -398,7 +398,13 @@ async fn maintainers_list_pledges_to_confirm_without_naming_anonymous_sponsors()
     assert_eq!(second["next_cursor"], Value::Null);
 
     // Without a state: all three. The anonymous sponsor appears nowhere in the page.
-    let all = s.app.get_as(&list, &s.owner.token).await.text().await.unwrap();
+    let all = s
+        .app
+        .get_as(&list, &s.owner.token)
+        .await
+        .text()
+        .await
+        .unwrap();
     let all: Value = serde_json::from_str(&all).unwrap();
     assert_eq!(all["items"].as_array().unwrap().len(), 3);
     let anon_item = all["items"]
@@ -411,7 +417,9 @@ async fn maintainers_list_pledges_to_confirm_without_naming_anonymous_sponsors()
     assert!(!anon_item.contains(me["display_name"].as_str().unwrap()));
     assert!(!anon_item.contains(&s.sponsor.email));
     assert_problem(
-        s.app.get_as(&format!("{list}?state=bogus"), &s.owner.token).await,
+        s.app
+            .get_as(&format!("{list}?state=bogus"), &s.owner.token)
+            .await,
         400,
         "invalid_query",
     )
