@@ -94,7 +94,9 @@ pub struct CreatePledge {
     pub kind: PledgeKindInput,
     /// In the project's currency: once, or each month.
     pub amount: MoneyInput,
-    /// `one_time` (the default) or `monthly`.
+    // `one_time` (the default) or `monthly`. No doc comment nor other schema attribute:
+    // on an inlined enum utoipa would wrap them as `allOf: [enum, {"type": "object", …}]`,
+    // which no value satisfies (and which the front end's generated types mangle).
     #[serde(default = "one_time")]
     #[schema(inline)]
     pub recurrence: Recurrence,

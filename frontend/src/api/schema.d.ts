@@ -845,7 +845,11 @@ export interface components {
             anonymous?: boolean;
             kind: components["schemas"]["PledgeKindInput"];
             message?: string | null;
-            recurrence?: ("one_time" | "monthly") & Record<string, never>;
+            /**
+             * @description How often a money pledge is paid (`pledges.recurrence`).
+             * @enum {string}
+             */
+            recurrence?: "one_time" | "monthly";
         };
         /** @description A request to create a project. */
         CreateProject: {

@@ -28,11 +28,7 @@ import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
 export const MESSAGE_MAX = 2000;
 
-/**
- * How often (the generated type of `CreatePledge.recurrence` is mangled by the
- * schema's `allOf`, so it is spelled out here; `Pledge.recurrence` checks it).
- */
-type Recurrence = NonNullable<Pledge["recurrence"]>;
+type Recurrence = NonNullable<CreatePledge["recurrence"]>;
 
 interface Draft {
   amount: string;
@@ -180,7 +176,7 @@ function PledgeReview({
         <dt>Amount</dt>
         <dd data-testid="review-amount">{formatMoney(body.amount)}</dd>
         <dt>How often</dt>
-        <dd data-testid="review-recurrence">{recurrenceWords(body.recurrence === "monthly" ? "monthly" : "one_time")}</dd>
+        <dd data-testid="review-recurrence">{recurrenceWords(body.recurrence ?? "one_time")}</dd>
         <dt>Shown as</dt>
         <dd data-testid="review-anonymous">{body.anonymous ? "Anonymous" : "Your display name"}</dd>
         {body.message && (
@@ -269,7 +265,7 @@ function PledgeFlow({ project }: { project: Project }) {
         kind: "money",
         // At most 10^13 (parseAmount's limit): exact as a JSON number.
         amount: { currency: project.currency, amount_minor: Number(parsed.minor) },
-        recurrence: draft.recurrence as CreatePledge["recurrence"],
+        recurrence: draft.recurrence,
         anonymous: draft.anonymous,
         message: message || null,
       },
