@@ -312,7 +312,7 @@ pub struct CreateProject {
 pub struct ProjectDetailsBody {
     /// Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered.
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, max_length = 20000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
+    #[schema(value_type = String, max_length = 20000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
     pub description: Option<Option<String>>,
     /// An SPDX license expression (checked against the SPDX License List), at most 200
     /// characters, e.g. `Apache-2.0 OR MIT`.
@@ -330,10 +330,10 @@ pub struct ProjectDetailsBody {
     /// ISO 4217 code (default `USD`); changes only before any money is pledged or
     /// booked (else 409 `currency_locked`).
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, pattern = "^[A-Z]{3}$", example = "EUR")]
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "EUR")]
     pub currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub auto_approve_sponsors: Option<Option<bool>>,
     /// The public contact's name (for the funding manifest).
     #[serde(default, deserialize_with = "sent")]
@@ -424,13 +424,13 @@ pub async fn create(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 120, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 120, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
+    #[schema(value_type = String, max_length = 1000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
     pub summary: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<ProjectKind>)]
+    #[schema(value_type = ProjectKind)]
     pub kind: Option<Option<ProjectKind>>,
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
