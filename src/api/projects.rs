@@ -302,14 +302,6 @@ pub struct CreateProject {
         pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$"
     )]
     pub homepage: Option<String>,
-    #[serde(flatten)]
-    pub details: ProjectDetailsBody,
-}
-
-/// The settings a create and a patch share beyond the basics. Optional links and texts
-/// may be null.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct ProjectDetailsBody {
     /// Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered.
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = String, max_length = 20000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
@@ -345,20 +337,21 @@ pub struct ProjectDetailsBody {
     pub contact_email: Option<Option<String>>,
 }
 
-impl ProjectDetailsBody {
-    fn input(self) -> ProjectInput {
+/// The settings fields of a create or a patch, as sent.
+macro_rules! details_input {
+    ($body:expr) => {
         ProjectInput {
-            description: self.description,
-            license: self.license,
-            repository_url: self.repository_url,
-            model_card_url: self.model_card_url,
-            currency: self.currency,
-            auto_approve_sponsors: self.auto_approve_sponsors,
-            contact_name: self.contact_name,
-            contact_email: self.contact_email,
+            description: $body.description,
+            license: $body.license,
+            repository_url: $body.repository_url,
+            model_card_url: $body.model_card_url,
+            currency: $body.currency,
+            auto_approve_sponsors: $body.auto_approve_sponsors,
+            contact_name: $body.contact_name,
+            contact_email: $body.contact_email,
             ..ProjectInput::default()
         }
-    }
+    };
 }
 
 /// Create a project; the caller becomes its owner. Needs a verified email address
@@ -394,7 +387,7 @@ pub async fn create(
         body.kind,
         body.homepage.as_deref(),
     );
-    let details = ProjectPatch::parse(&body.details.input());
+    let details = ProjectPatch::parse(&details_input!(body));
     let new = match (basics, details) {
         (Ok(mut new), Ok(details)) => {
             new.details = details.into_details();
@@ -421,7 +414,7 @@ pub async fn create(
 
 /// A partial update of a project's settings (JSON merge patch: an absent field stays
 /// as it is, `null` clears an optional one). The slug never changes.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = String, min_length = 1, max_length = 120, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$")]
@@ -435,8 +428,39 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
     pub homepage: Option<Option<String>>,
-    #[serde(flatten)]
-    pub details: ProjectDetailsBody,
+    /// Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = String, max_length = 20000, pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$")]
+    pub description: Option<Option<String>>,
+    /// An SPDX license expression (checked against the SPDX License List), at most 200
+    /// characters, e.g. `Apache-2.0 OR MIT`.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable, max_length = 200, example = "Apache-2.0")]
+    pub license: Option<Option<String>>,
+    /// Absolute http(s) URL of the source repository.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    pub repository_url: Option<Option<String>>,
+    /// Absolute http(s) URL of the model or data card.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    pub model_card_url: Option<Option<String>>,
+    /// ISO 4217 code (default `USD`); changes only before any money is pledged or
+    /// booked (else 409 `currency_locked`).
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = bool)]
+    pub auto_approve_sponsors: Option<Option<bool>>,
+    /// The public contact's name (for the funding manifest).
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 120, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$")]
+    pub contact_name: Option<Option<String>>,
+    /// The public contact's email address.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable, format = "email", max_length = 254)]
+    pub contact_email: Option<Option<String>>,
 }
 
 /// Change a project's settings (its owners and maintainers, and site admins; with an
@@ -472,7 +496,7 @@ pub async fn update_project(
         summary: body.summary,
         kind: body.kind,
         homepage: body.homepage,
-        ..body.details.input()
+        ..details_input!(body)
     };
     let patch = ProjectPatch::parse(&input).map_err(ApiError::validation)?;
     let (who, counts, slug) = (
