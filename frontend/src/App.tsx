@@ -14,6 +14,7 @@ import { VerifyEmailPage } from "./pages/account/VerifyEmailPage";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectPage } from "./pages/ProjectPage";
+import { NewProjectPage, ProjectSettingsPage } from "./pages/projects/ProjectPages";
 import { matchPath, useLocation } from "./router";
 import routes from "./routes.json";
 
@@ -24,6 +25,10 @@ import routes from "./routes.json";
 export const PAGES: Record<string, ComponentType<{ params: Record<string, string> }>> = {
   "/": HomePage,
   "/projects/:slug": ({ params }) => <ProjectPage key={params.slug} slug={params.slug ?? ""} />,
+  "/projects/:slug/settings": ({ params }) => (
+    <ProjectSettingsPage key={params.slug} slug={params.slug ?? ""} />
+  ),
+  "/new-project": NewProjectPage,
   "/signup": SignupPage,
   "/verify-email": VerifyEmailPage,
   "/login": LoginPage,

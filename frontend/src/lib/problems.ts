@@ -105,6 +105,13 @@ const CODE_MESSAGES: Record<string, string> = {
   network_error: "We could not reach the server. Check your internet connection and try again.",
   bad_response: "The server sent an answer we could not read. Please try again in a moment.",
   forbidden: "You do not have permission to do that.",
+  slug_taken: "Another project already uses this address. Pick another one.",
+  currency_locked:
+    "The currency cannot change any more: this project already has pledges, ledger entries, money goals or compute values.",
+  project_archived: "This project is archived: it takes no new pledges or expenses.",
+  no_such_user: "There is no account with that email address or id.",
+  already_member: "That person is already a member of this project.",
+  last_owner: "A project needs at least one owner. Add another owner first.",
   not_found: "We could not find what you were looking for.",
 };
 
