@@ -145,7 +145,7 @@ export function ProjectForm({
   creating: boolean;
   submitLabel: string;
 }) {
-  const errors = fieldErrors(error);
+  const errors = fieldErrors(error, { name: "project_name" });
   const kindId = useId();
   const set = <K extends keyof ProjectFields>(key: K) => (value: ProjectFields[K]) =>
     setFields({ ...fields, [key]: value });
@@ -170,7 +170,7 @@ export function ProjectForm({
             required
           />
         )}
-        <Field label="Name" name="name" value={fields.name} onChange={set("name")} error={errors.name} maxLength={120} required />
+        <Field label="Name" name="name" value={fields.name} onChange={set("name")} error={errors.project_name} maxLength={120} required />
         <div className={`field${errors.kind ? " field-invalid" : ""}`} data-field="kind">
           <label htmlFor={kindId} className="field-label">
             Kind
