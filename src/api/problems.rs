@@ -212,9 +212,7 @@ impl From<ExpenseError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
                     .with_detail(e.to_string())
             }
-            ExpenseError::ProjectArchived => {
-                ApiError::conflict("project_archived", e.to_string())
-            }
+            ExpenseError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
             ExpenseError::Ledger(l) => l.into(),
             ExpenseError::Db(d) => d.into(),
         }
@@ -233,9 +231,7 @@ impl From<PledgeError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
                     .with_detail(e.to_string())
             }
-            PledgeError::ProjectArchived => {
-                ApiError::conflict("project_archived", e.to_string())
-            }
+            PledgeError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
             PledgeError::KeyReused => ApiError::conflict("idempotency_key_reused", e.to_string()),
             PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
             PledgeError::Ledger(l) => l.into(),

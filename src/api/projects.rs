@@ -269,7 +269,6 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-
 /// A request to create a project.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateProject {

@@ -117,9 +117,10 @@ pub fn list(
         Some(last) if more => Some(match req.order {
             ListOrder::Newest => ListAfter::Time(last.created_at, last.id.get()),
             ListOrder::Updated => ListAfter::Time(last.updated_at, last.id.get()),
-            ListOrder::Name => {
-                ListAfter::Name(crate::domain::project::search_key(&last.name), last.id.get())
-            }
+            ListOrder::Name => ListAfter::Name(
+                crate::domain::project::search_key(&last.name),
+                last.id.get(),
+            ),
         }),
         _ => None,
     };

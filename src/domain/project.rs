@@ -405,7 +405,10 @@ impl ProjectPatch {
     /// currency, auto_approve_sponsors) it is a `required` violation.
     pub fn parse(input: &ProjectInput) -> Result<Self, Vec<Violation>> {
         let mut errors = Vec::new();
-        let mut required = |field: &str, sent: &Sent<String>, parse: &dyn Fn(&str) -> Result<String, Violation>| -> Option<String> {
+        let mut required = |field: &str,
+                            sent: &Sent<String>,
+                            parse: &dyn Fn(&str) -> Result<String, Violation>|
+         -> Option<String> {
             match sent {
                 None => None,
                 Some(None) => {
@@ -416,7 +419,9 @@ impl ProjectPatch {
             }
         };
         let name = required("name", &input.name, &|r| parse_label("name", r, NAME_MAX));
-        let summary = required("summary", &input.summary, &|r| parse_text("summary", r, SUMMARY_MAX));
+        let summary = required("summary", &input.summary, &|r| {
+            parse_text("summary", r, SUMMARY_MAX)
+        });
         let description = required("description", &input.description, &parse_description);
         let currency = required("currency", &input.currency, &|r| {
             Currency::parse("currency", r).map(|c| c.code().to_owned())
@@ -428,7 +433,9 @@ impl ProjectPatch {
             currency: currency.and_then(|c| Currency::parse("currency", &c).ok()),
             ..ProjectPatch::default()
         };
-        let mut optional = |sent: &Sent<String>, parse: &dyn Fn(&str) -> Result<String, Violation>| -> Option<Option<String>> {
+        let mut optional = |sent: &Sent<String>,
+                            parse: &dyn Fn(&str) -> Result<String, Violation>|
+         -> Option<Option<String>> {
             match sent {
                 None => None,
                 Some(None) => Some(None),
@@ -437,8 +444,12 @@ impl ProjectPatch {
         };
         patch.homepage = optional(&input.homepage, &|r| parse_web_link("homepage", r));
         patch.license = optional(&input.license, &parse_license);
-        patch.repository_url = optional(&input.repository_url, &|r| parse_web_link("repository_url", r));
-        patch.model_card_url = optional(&input.model_card_url, &|r| parse_web_link("model_card_url", r));
+        patch.repository_url = optional(&input.repository_url, &|r| {
+            parse_web_link("repository_url", r)
+        });
+        patch.model_card_url = optional(&input.model_card_url, &|r| {
+            parse_web_link("model_card_url", r)
+        });
         patch.contact_name = optional(&input.contact_name, &|r| {
             parse_label("contact_name", r, CONTACT_NAME_MAX)
         });
@@ -503,7 +514,15 @@ mod tests {
             assert!(parse_license(ok).is_ok(), "{ok}");
         }
         assert_eq!(parse_license(" MIT ").unwrap(), "MIT");
-        for bad in ["", "  ", "Not A Licence", "MIT OR", "MIT\u{0}", "MIT\n", "mit-ish"] {
+        for bad in [
+            "",
+            "  ",
+            "Not A Licence",
+            "MIT OR",
+            "MIT\u{0}",
+            "MIT\n",
+            "mit-ish",
+        ] {
             assert!(parse_license(bad).is_err(), "{bad:?}");
         }
         assert!(parse_license(&"MIT OR ".repeat(40)).is_err());
@@ -529,7 +548,11 @@ mod tests {
             "ada@example.org"
         );
         assert_eq!(p.summary, None);
-        assert!(ProjectPatch::parse(&ProjectInput::default()).unwrap().is_empty());
+        assert!(
+            ProjectPatch::parse(&ProjectInput::default())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -558,6 +581,7 @@ mod tests {
 
     #[test]
     fn list_cursors_round_trip_for_their_order_only() {
+        let pattern = regex::Regex::new(LIST_CURSOR_PATTERN).unwrap();
         let t = chrono::DateTime::from_timestamp_micros(1_764_460_800_123_456)
             .unwrap()
             .naive_utc();
@@ -567,7 +591,7 @@ mod tests {
             (ListOrder::Name, ListAfter::Name("bloom | ω".into(), 9)),
         ] {
             let c = after.encode(order);
-            assert!(regex::Regex::new(LIST_CURSOR_PATTERN).unwrap().is_match(&c));
+            assert!(pattern.is_match(&c));
             assert_eq!(ListAfter::decode(&c, order), Some(after.clone()));
             let other = if order == ListOrder::Name {
                 ListOrder::Newest

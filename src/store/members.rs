@@ -60,7 +60,10 @@ pub fn list(conn: &mut AnyConnection, project_id: ProjectId) -> QueryResult<Vec<
     let rows: Vec<MemberRow> = project_members::table
         .inner_join(users::table)
         .filter(project_members::project_id.eq(project_id))
-        .order((project_members::created_at.asc(), project_members::user_id.asc()))
+        .order((
+            project_members::created_at.asc(),
+            project_members::user_id.asc(),
+        ))
         .select((
             project_members::user_id,
             users::display_name,

@@ -154,7 +154,8 @@ fn like_pattern(q: &str) -> String {
 }
 
 type Backend = <AnyConnection as diesel::Connection>::Backend;
-type Condition = Box<dyn BoxableExpression<projects::table, Backend, SqlType = diesel::sql_types::Bool>>;
+type Condition =
+    Box<dyn BoxableExpression<projects::table, Backend, SqlType = diesel::sql_types::Bool>>;
 
 /// The SQL condition of `filter` (leaving out its kind unless `with_kind`).
 fn condition(filter: &ListFilter, with_kind: bool) -> Condition {
@@ -202,9 +203,9 @@ pub fn list(
                 .or(projects::updated_at.eq(*t).and(projects::id.lt(*id))),
         ),
         (ListOrder::Name, Some(ListAfter::Name(n, id))) => query.filter(
-            projects::search_name
-                .gt(n.clone())
-                .or(projects::search_name.eq(n.clone()).and(projects::id.gt(*id))),
+            projects::search_name.gt(n.clone()).or(projects::search_name
+                .eq(n.clone())
+                .and(projects::id.gt(*id))),
         ),
         // A cursor of another order: the caller checks; nothing matches.
         _ => query.filter(projects::id.lt(0)),

@@ -108,8 +108,11 @@ async fn wrong_method_is_a_405_problem_with_allow() {
 async fn bad_query_parameters_are_400_problems() {
     let app = spawn_app().await;
     let body = assert_problem(
-        app.get(&format!("/api/v1/projects?limit=1000&q={}", "q".repeat(101)))
-            .await,
+        app.get(&format!(
+            "/api/v1/projects?limit=1000&q={}",
+            "q".repeat(101)
+        ))
+        .await,
         400,
         "invalid_parameter",
     )

@@ -362,17 +362,30 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/projects/{slug}/archive",
             project_owner(200),
-            |w, _| Call::at(format!("/api/v1/projects/{}/archive", w.plant_project(false))),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/archive",
+                    w.plant_project(false)
+                ))
+            },
         ),
         row(
             "POST",
             "/api/v1/projects/{slug}/unarchive",
             project_owner(200),
-            |w, _| Call::at(format!("/api/v1/projects/{}/unarchive", w.plant_project(true))),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/unarchive",
+                    w.plant_project(true)
+                ))
+            },
         ),
-        row("GET", "/api/v1/projects/{slug}/members", public(200), |w, _| {
-            Call::at(format!("/api/v1/projects/{}/members", w.project_slug))
-        }),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/members",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/members", w.project_slug)),
+        ),
         row(
             "POST",
             "/api/v1/projects/{slug}/members",

@@ -262,14 +262,19 @@ async fn search_filter_sort_and_counts_are_done_by_the_server() {
         ("gamma", "gamma", "library"),
         ("back", "Back\\slash", "other"),
     ] {
-        let res = app.create_project(&owner.token, &named(slug, name, kind)).await;
+        let res = app
+            .create_project(&owner.token, &named(slug, name, kind))
+            .await;
         assert_eq!(res.status().as_u16(), 201, "{slug}");
     }
     // Case-insensitive search; counts over the whole filtered list, per kind.
     let found = list(&app, "q=ALPHA&limit=1").await;
     assert_eq!(found["total"], 2);
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
-    assert_eq!((count_of(&found, "model"), count_of(&found, "dataset")), (1, 1));
+    assert_eq!(
+        (count_of(&found, "model"), count_of(&found, "dataset")),
+        (1, 1)
+    );
     assert_eq!(count_of(&found, "tool"), 0);
     // The kind filter narrows the total, not the chips.
     let models = list(&app, "q=alpha&kind=model").await;
@@ -310,13 +315,24 @@ async fn search_filter_sort_and_counts_are_done_by_the_server() {
     let first = list(&app, "sort=name&limit=1").await;
     let cursor = first["next_cursor"].as_str().unwrap();
     assert_problem(
-        app.get(&format!("/api/v1/projects?sort=newest&cursor={cursor}")).await,
+        app.get(&format!("/api/v1/projects?sort=newest&cursor={cursor}"))
+            .await,
         400,
         "invalid_cursor",
     )
     .await;
-    assert_problem(app.get("/api/v1/projects?cursor=bm9wZQ").await, 400, "invalid_cursor").await;
-    assert_problem(app.get("/api/v1/projects?q=a%00b").await, 400, "invalid_parameter").await;
+    assert_problem(
+        app.get("/api/v1/projects?cursor=bm9wZQ").await,
+        400,
+        "invalid_cursor",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/projects?q=a%00b").await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
     let long = "x".repeat(101);
     assert_problem(
         app.get(&format!("/api/v1/projects?q={long}")).await,
@@ -324,9 +340,26 @@ async fn search_filter_sort_and_counts_are_done_by_the_server() {
         "invalid_parameter",
     )
     .await;
-    assert_problem(app.get("/api/v1/projects?limit=0").await, 400, "invalid_parameter").await;
-    assert_eq!(app.get("/api/v1/projects?sort=size").await.status().as_u16(), 400);
-    assert_eq!(app.get("/api/v1/projects?kind=robot").await.status().as_u16(), 400);
+    assert_problem(
+        app.get("/api/v1/projects?limit=0").await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/projects?sort=size")
+            .await
+            .status()
+            .as_u16(),
+        400
+    );
+    assert_eq!(
+        app.get("/api/v1/projects?kind=robot")
+            .await
+            .status()
+            .as_u16(),
+        400
+    );
 }
 
 #[tokio::test]
@@ -359,7 +392,9 @@ async fn settings_are_created_read_and_patched_field_by_field() {
     assert_eq!(p["archived_at"], json!(null));
 
     // Defaults.
-    let res = app.create_project(&owner.token, &named("bare", "Bare", "tool")).await;
+    let res = app
+        .create_project(&owner.token, &named("bare", "Bare", "tool"))
+        .await;
     let bare: serde_json::Value = res.json().await.unwrap();
     assert_eq!(bare["currency"], "USD");
     assert_eq!(bare["license"], json!(null));
@@ -374,7 +409,10 @@ async fn settings_are_created_read_and_patched_field_by_field() {
                 .await
         }
     };
-    let res = patch(json!({"name": "  Fuller ", "license": null, "homepage": "https://full.example.org"})).await;
+    let res = patch(
+        json!({"name": "  Fuller ", "license": null, "homepage": "https://full.example.org"}),
+    )
+    .await;
     assert_eq!(res.status().as_u16(), 200);
     let p: serde_json::Value = res.json().await.unwrap();
     assert_eq!(p["name"], "Fuller");
@@ -424,7 +462,11 @@ async fn settings_are_created_read_and_patched_field_by_field() {
     let after: serde_json::Value = app.get("/api/v1/projects/full").await.json().await.unwrap();
     assert_eq!(after, p, "a refused patch changes nothing");
     // Wrong types are 4xx too, never a 500.
-    for bad in [json!({"auto_approve_sponsors": "yes"}), json!({"kind": 3}), json!([1])] {
+    for bad in [
+        json!({"auto_approve_sponsors": "yes"}),
+        json!({"kind": 3}),
+        json!([1]),
+    ] {
         let status = patch(bad.clone()).await.status().as_u16();
         assert!((400..500).contains(&status), "{bad}: {status}");
     }
@@ -432,7 +474,13 @@ async fn settings_are_created_read_and_patched_field_by_field() {
     assert_eq!(patch(json!({})).await.status().as_u16(), 200);
     // Unknown project.
     assert_problem(
-        app.send_json_as(Method::PATCH, "/api/v1/projects/nope", &owner.token, &json!({})).await,
+        app.send_json_as(
+            Method::PATCH,
+            "/api/v1/projects/nope",
+            &owner.token,
+            &json!({}),
+        )
+        .await,
         404,
         "not_found",
     )
@@ -445,7 +493,12 @@ async fn settings_are_created_read_and_patched_field_by_field() {
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let fields: Vec<_> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].clone()).collect();
+    let fields: Vec<_> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
     assert_eq!(fields, [json!("slug"), json!("license")]);
 }
 
@@ -453,8 +506,12 @@ async fn settings_are_created_read_and_patched_field_by_field() {
 async fn the_currency_is_locked_once_money_moved() {
     let app = spawn_app().await;
     let owner = app.user().await;
-    let res = app.create_project(&owner.token, &named("coin", "Coin", "model")).await;
-    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = app
+        .create_project(&owner.token, &named("coin", "Coin", "model"))
+        .await;
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let set = |currency: &'static str| {
         let (app, token) = (&app, owner.token.clone());
         async move {
@@ -481,20 +538,35 @@ async fn the_currency_is_locked_once_money_moved() {
 async fn archived_projects_refuse_pledges_and_expenses_and_leave_the_list() {
     let app = spawn_app().await;
     let owner = app.user().await;
-    let res = app.create_project(&owner.token, &named("old", "Old", "model")).await;
-    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = app
+        .create_project(&owner.token, &named("old", "Old", "model"))
+        .await;
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     crate::ledger::gift(&app, openfund::domain::ids::ProjectId(id), 1000);
-    app.create_project(&owner.token, &named("new", "New", "model")).await;
+    app.create_project(&owner.token, &named("new", "New", "model"))
+        .await;
 
     let res = app
-        .send_json_as(Method::POST, "/api/v1/projects/old/archive", &owner.token, &json!({}))
+        .send_json_as(
+            Method::POST,
+            "/api/v1/projects/old/archive",
+            &owner.token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 200);
     let p: serde_json::Value = res.json().await.unwrap();
     assert!(p["archived_at"].is_string());
     // Twice changes nothing.
     let again: serde_json::Value = app
-        .send_json_as(Method::POST, "/api/v1/projects/old/archive", &owner.token, &json!({}))
+        .send_json_as(
+            Method::POST,
+            "/api/v1/projects/old/archive",
+            &owner.token,
+            &json!({}),
+        )
         .await
         .json()
         .await
@@ -531,7 +603,12 @@ async fn archived_projects_refuse_pledges_and_expenses_and_leave_the_list() {
     assert_problem(expense, 409, "project_archived").await;
 
     let res = app
-        .send_json_as(Method::POST, "/api/v1/projects/old/unarchive", &owner.token, &json!({}))
+        .send_json_as(
+            Method::POST,
+            "/api/v1/projects/old/unarchive",
+            &owner.token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(slugs(&list(&app, "").await), ["new", "old"]);
@@ -552,44 +629,80 @@ async fn owners_manage_members_and_the_last_owner_stays() {
     let owner = app.user().await;
     let maintainer = app.user().await;
     let second = app.user().await;
-    let res = app.create_project(&owner.token, &named("team", "Team", "tool")).await;
+    let res = app
+        .create_project(&owner.token, &named("team", "Team", "tool"))
+        .await;
     assert_eq!(res.status().as_u16(), 201);
     let members = "/api/v1/projects/team/members";
 
     // Add by email (any case) and by id.
     let res = app
-        .send_json_as(Method::POST, members, &owner.token, &json!({"email": maintainer.email.to_uppercase()}))
+        .send_json_as(
+            Method::POST,
+            members,
+            &owner.token,
+            &json!({"email": maintainer.email.to_uppercase()}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 201);
     let added: serde_json::Value = res.json().await.unwrap();
     assert_eq!(added["user_id"], maintainer.id);
     assert_eq!(added["role"], "maintainer");
     let res = app
-        .send_json_as(Method::POST, members, &owner.token, &json!({"user_id": second.id, "role": "owner"}))
+        .send_json_as(
+            Method::POST,
+            members,
+            &owner.token,
+            &json!({"user_id": second.id, "role": "owner"}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 201);
     // Unknown accounts, members already, and bodies naming no one or two.
     assert_problem(
-        app.send_json_as(Method::POST, members, &owner.token, &json!({"email": "ghost@example.org"})).await,
+        app.send_json_as(
+            Method::POST,
+            members,
+            &owner.token,
+            &json!({"email": "ghost@example.org"}),
+        )
+        .await,
         422,
         "no_such_user",
     )
     .await;
     assert_problem(
-        app.send_json_as(Method::POST, members, &owner.token, &json!({"user_id": 999_999})).await,
+        app.send_json_as(
+            Method::POST,
+            members,
+            &owner.token,
+            &json!({"user_id": 999_999}),
+        )
+        .await,
         422,
         "no_such_user",
     )
     .await;
     assert_problem(
-        app.send_json_as(Method::POST, members, &owner.token, &json!({"user_id": maintainer.id})).await,
+        app.send_json_as(
+            Method::POST,
+            members,
+            &owner.token,
+            &json!({"user_id": maintainer.id}),
+        )
+        .await,
         409,
         "already_member",
     )
     .await;
-    for bad in [json!({}), json!({"email": maintainer.email, "user_id": maintainer.id}), json!({"user_id": -1}), json!({"email": "a\u{0}@x.org"})] {
+    for bad in [
+        json!({}),
+        json!({"email": maintainer.email, "user_id": maintainer.id}),
+        json!({"user_id": -1}),
+        json!({"email": "a\u{0}@x.org"}),
+    ] {
         assert_problem(
-            app.send_json_as(Method::POST, members, &owner.token, &bad).await,
+            app.send_json_as(Method::POST, members, &owner.token, &bad)
+                .await,
             422,
             "validation_failed",
         )
@@ -597,13 +710,25 @@ async fn owners_manage_members_and_the_last_owner_stays() {
     }
     // A maintainer may not add or remove others.
     assert_problem(
-        app.send_json_as(Method::POST, members, &maintainer.token, &json!({"user_id": 1})).await,
+        app.send_json_as(
+            Method::POST,
+            members,
+            &maintainer.token,
+            &json!({"user_id": 1}),
+        )
+        .await,
         403,
         "forbidden",
     )
     .await;
     assert_problem(
-        app.send_json_as(Method::DELETE, &format!("{members}/{}", owner.id), &maintainer.token, &json!({})).await,
+        app.send_json_as(
+            Method::DELETE,
+            &format!("{members}/{}", owner.id),
+            &maintainer.token,
+            &json!({}),
+        )
+        .await,
         403,
         "forbidden",
     )
@@ -615,7 +740,12 @@ async fn owners_manage_members_and_the_last_owner_stays() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["user_id"].as_i64().unwrap(), m["role"].as_str().unwrap().to_owned()))
+        .map(|m| {
+            (
+                m["user_id"].as_i64().unwrap(),
+                m["role"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         roles,
@@ -626,7 +756,10 @@ async fn owners_manage_members_and_the_last_owner_stays() {
         ]
     );
     assert_eq!(list["items"][0]["display_name"], "Test User");
-    assert!(list["items"][0].get("email").is_none(), "no addresses in public");
+    assert!(
+        list["items"][0].get("email").is_none(),
+        "no addresses in public"
+    );
 
     // "My projects".
     let mine = app.json_as("/api/v1/me/projects", &maintainer.token).await;
@@ -635,26 +768,56 @@ async fn owners_manage_members_and_the_last_owner_stays() {
 
     // A maintainer leaves on their own.
     let res = app
-        .send_json_as(Method::DELETE, &format!("{members}/{}", maintainer.id), &maintainer.token, &json!({}))
+        .send_json_as(
+            Method::DELETE,
+            &format!("{members}/{}", maintainer.id),
+            &maintainer.token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 204);
-    assert_eq!(app.json_as("/api/v1/me/projects", &maintainer.token).await["items"], json!([]));
+    assert_eq!(
+        app.json_as("/api/v1/me/projects", &maintainer.token).await["items"],
+        json!([])
+    );
     assert_problem(
-        app.send_json_as(Method::DELETE, &format!("{members}/{}", maintainer.id), &owner.token, &json!({})).await,
+        app.send_json_as(
+            Method::DELETE,
+            &format!("{members}/{}", maintainer.id),
+            &owner.token,
+            &json!({}),
+        )
+        .await,
         404,
         "not_found",
     )
     .await;
     // Two owners: one may go; the last may not.
     let res = app
-        .send_json_as(Method::DELETE, &format!("{members}/{}", second.id), &owner.token, &json!({}))
+        .send_json_as(
+            Method::DELETE,
+            &format!("{members}/{}", second.id),
+            &owner.token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 204);
     assert_problem(
-        app.send_json_as(Method::DELETE, &format!("{members}/{}", owner.id), &owner.token, &json!({})).await,
+        app.send_json_as(
+            Method::DELETE,
+            &format!("{members}/{}", owner.id),
+            &owner.token,
+            &json!({}),
+        )
+        .await,
         409,
         "last_owner",
     )
     .await;
-    assert_problem(app.get("/api/v1/projects/nope/members").await, 404, "not_found").await;
+    assert_problem(
+        app.get("/api/v1/projects/nope/members").await,
+        404,
+        "not_found",
+    )
+    .await;
 }
