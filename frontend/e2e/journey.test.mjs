@@ -174,7 +174,7 @@ describe("OpenFund web journey", () => {
     assert.equal(spec.status, 200, "GET /api/v1/openapi.json");
     const doc = await spec.json();
     assert.match(String(doc.openapi), /^3\.1/);
-    for (const name of ["Project", "ProjectKind", "ProjectPage", "Problem"]) {
+    for (const name of ["Project", "ProjectKind", "ProjectList", "Problem"]) {
       assert.ok(doc.components?.schemas?.[name], `components.schemas.${name} is served`);
     }
     for (const path of ["/api/v1/projects", "/api/v1/projects/{slug}"]) {

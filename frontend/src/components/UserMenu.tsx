@@ -119,8 +119,7 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
         <p className="user-menu-email" title={email}>
           {email}
         </p>
-        <p className="user-menu-heading">My projects</p>
-        <ul data-testid="menu-my-projects">
+        <ul data-testid="menu-my-projects" aria-label="My projects">
           {projects?.map((m) => (
             <li key={m.project.id}>
               <Link to={`/projects/${m.project.slug}`} data-testid="menu-project">
@@ -128,13 +127,6 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
               </Link>
             </li>
           ))}
-          <li>
-            <Link to="/new-project" data-testid="menu-new-project">
-              List a project
-            </Link>
-          </li>
-        </ul>
-        <ul>
           <li>
             <Link to="/settings" data-testid="menu-settings">
               Settings
