@@ -6,7 +6,25 @@ import { watchPage } from "./checks.mjs";
 import { ensureDirFor, launchBrowser, SCREENSHOT_PATH, startServer } from "./harness.mjs";
 
 const PROJECT_KINDS = ["model", "dataset", "library", "tool", "other"];
-const PROJECT_FIELDS = ["created_at", "currency", "homepage", "id", "kind", "name", "slug", "summary"];
+const PROJECT_FIELDS = [
+  "archived_at",
+  "auto_approve_sponsors",
+  "contact_email",
+  "contact_name",
+  "created_at",
+  "currency",
+  "description",
+  "homepage",
+  "id",
+  "kind",
+  "license",
+  "model_card_url",
+  "name",
+  "repository_url",
+  "slug",
+  "summary",
+  "updated_at",
+];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Checks one Project against the contract; returns a list of differences. */
@@ -54,14 +72,17 @@ describe("OpenFund web journey", () => {
   });
 
   test("API lists the demo projects in the contract's shape", async () => {
-    const res = await fetch(`${server.baseUrl}/api/v1/projects?page=1&per_page=20`);
+    const res = await fetch(`${server.baseUrl}/api/v1/projects?limit=20`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /application\/json/);
     const body = await res.json();
-    assert.deepEqual(Object.keys(body).sort(), ["items", "page", "per_page", "total"]);
-    assert.equal(body.page, 1);
-    assert.equal(body.per_page, 20);
+    assert.deepEqual(Object.keys(body).sort(), ["items", "kinds", "next_cursor", "total"]);
     assert.ok(Number.isInteger(body.total), "total is an integer");
+    assert.equal(
+      body.kinds.reduce((sum, k) => sum + k.count, 0),
+      body.total,
+      "the kind counts add up to the total",
+    );
     assert.ok(Array.isArray(body.items), "items is an array");
     const errors = body.items.flatMap((p, i) => projectShapeErrors(p, `items[${i}]`));
     assert.deepEqual(errors, [], "projects match the contract");
@@ -156,7 +177,7 @@ describe("OpenFund web journey", () => {
     assert.equal(spec.status, 200, "GET /api/v1/openapi.json");
     const doc = await spec.json();
     assert.match(String(doc.openapi), /^3\.1/);
-    for (const name of ["Project", "ProjectKind", "ProjectPage", "Problem"]) {
+    for (const name of ["Project", "ProjectKind", "ProjectList", "Problem"]) {
       assert.ok(doc.components?.schemas?.[name], `components.schemas.${name} is served`);
     }
     for (const path of ["/api/v1/projects", "/api/v1/projects/{slug}"]) {

@@ -4,6 +4,7 @@ import { App } from "./App";
 import { RouterProvider } from "./router";
 import {
   jsonResponse,
+  kindCounts,
   page,
   problem,
   problemResponse,
@@ -60,8 +61,8 @@ describe("App", () => {
       "3 projects raising money and compute",
     );
     const listUrl = new URL(fetch.mock.calls[0]![0], "http://localhost");
-    expect(listUrl.searchParams.get("page")).toBe("1");
-    expect(listUrl.searchParams.get("per_page")).toBe("20");
+    expect(listUrl.searchParams.get("limit")).toBe("20");
+    expect(listUrl.searchParams.get("cursor")).toBeNull();
     expect(screen.queryByTestId("pagination")).toBeNull();
 
     fireEvent.click(within(cards[1]!).getByTestId("project-card-link"));
@@ -75,17 +76,47 @@ describe("App", () => {
     await waitFor(() => expect(document.title).toBe("Open Speech Corpus · OpenFund"));
   });
 
-  it("filters the current page by kind through the URL", async () => {
-    stubApi(() => jsonResponse(page(PROJECTS)));
+  it("filters by kind on the server, with the server's counts on the chips", async () => {
+    const fetch = stubApi((url) => {
+      const kind = url.searchParams.get("kind");
+      const items = kind ? PROJECTS.filter((p) => p.kind === kind) : PROJECTS;
+      // The chips count the whole list, not the page.
+      return jsonResponse(page(items, { kinds: kindCounts(PROJECTS).map((k) => ({ ...k, count: k.count * 10 })) }));
+    });
     renderAt("/?kind=dataset");
     const cards = await screen.findAllByTestId("project-card");
     expect(cards).toHaveLength(1);
     expect(cards[0]!.getAttribute("data-slug")).toBe("open-speech-corpus");
+    expect(new URL(fetch.mock.calls[0]![0], "http://localhost").searchParams.get("kind")).toBe("dataset");
 
     const filter = screen.getByTestId("kind-filter");
+    expect(within(filter).getByRole("link", { name: /All/ }).textContent).toContain("30");
+    expect(filter.querySelector('[data-kind="dataset"]')!.textContent).toContain("10");
     fireEvent.click(within(filter).getByRole("link", { name: /All/ }));
     await waitFor(() => expect(screen.getAllByTestId("project-card")).toHaveLength(3));
     expect(window.location.search).toBe("");
+  });
+
+  it("searches and sorts on the server through the URL", async () => {
+    const fetch = stubApi((url) => {
+      const q = (url.searchParams.get("q") ?? "").toLowerCase();
+      const items = PROJECTS.filter((p) => p.name.toLowerCase().includes(q));
+      return jsonResponse(page(items));
+    });
+    renderAt("/");
+    await screen.findAllByTestId("project-card");
+    fireEvent.change(screen.getByTestId("search-input"), { target: { value: " speech " } });
+    fireEvent.submit(screen.getByTestId("search-form"));
+    await waitFor(() => expect(screen.getAllByTestId("project-card")).toHaveLength(1));
+    expect(window.location.search).toBe("?q=speech");
+    expect(screen.getByTestId("match-count").textContent).toBe("1 project found");
+    fireEvent.change(screen.getByTestId("sort-select"), { target: { value: "name" } });
+    await waitFor(() => expect(window.location.search).toBe("?q=speech&sort=name"));
+    await waitFor(() => {
+      const last = new URL(fetch.mock.calls.at(-1)![0], "http://localhost");
+      expect(last.searchParams.get("sort")).toBe("name");
+      expect(last.searchParams.get("q")).toBe("speech");
+    });
   });
 
   it("shows the empty state when the instance has no projects", async () => {
@@ -98,23 +129,23 @@ describe("App", () => {
     expect(empty.querySelector("code")).toBeNull();
   });
 
-  it("paginates when total exceeds per_page", async () => {
-    const fetch = stubApi((url) => {
-      const n = Number(url.searchParams.get("page"));
-      const items = n === 2 ? [project({ id: 99, slug: "old", name: "Old One" })] : PROJECTS;
-      return jsonResponse(page(items, { page: n, per_page: 20, total: 21 }));
-    });
+  it("pages by the server's cursor", async () => {
+    const fetch = stubApi((url) =>
+      url.searchParams.get("cursor") === "next1"
+        ? jsonResponse(page([project({ id: 99, slug: "old", name: "Old One" })], { total: 4 }))
+        : jsonResponse(page(PROJECTS, { next_cursor: "next1", total: 4 })),
+    );
     renderAt("/");
     const nav = await screen.findByTestId("pagination");
-    expect(nav.textContent).toContain("Page 1 of 2");
-    const older = within(nav).getByRole("link", { name: /Older/ });
-    expect(older.getAttribute("href")).toBe("/?page=2");
+    const next = within(nav).getByTestId("next-page");
+    expect(next.getAttribute("href")).toBe("/?cursor=next1");
 
-    fireEvent.click(older);
+    fireEvent.click(next);
     await waitFor(() => expect(screen.getAllByTestId("project-card")).toHaveLength(1));
     expect(screen.getByText("Old One")).toBeTruthy();
-    expect(screen.getByTestId("pagination").textContent).toContain("Page 2 of 2");
-    expect(new URL(fetch.mock.calls[1]![0], "http://localhost").searchParams.get("page")).toBe("2");
+    expect(screen.queryByTestId("next-page")).toBeNull();
+    expect(screen.getByTestId("first-page").getAttribute("href")).toBe("/");
+    expect(new URL(fetch.mock.calls[1]![0], "http://localhost").searchParams.get("cursor")).toBe("next1");
   });
 
   it("says what went wrong in plain words, without codes, and retries", async () => {

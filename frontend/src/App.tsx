@@ -18,6 +18,7 @@ import { LedgerPage } from "./pages/funding/LedgerPage";
 import { ManagePage } from "./pages/funding/ManagePage";
 import { MyPledgesPage } from "./pages/funding/MyPledgesPage";
 import { PledgePage } from "./pages/funding/PledgePage";
+import { NewProjectPage, ProjectSettingsPage } from "./pages/projects/ProjectPages";
 import { matchPath, useLocation } from "./router";
 import routes from "./routes.json";
 
@@ -32,6 +33,10 @@ export const PAGES: Record<string, ComponentType<{ params: Record<string, string
   "/projects/:slug/pledge": ({ params }) => <PledgePage key={params.slug} slug={params.slug ?? ""} />,
   "/projects/:slug/manage": ({ params }) => <ManagePage key={params.slug} slug={params.slug ?? ""} />,
   "/me/pledges": MyPledgesPage,
+  "/projects/:slug/settings": ({ params }) => (
+    <ProjectSettingsPage key={params.slug} slug={params.slug ?? ""} />
+  ),
+  "/new-project": NewProjectPage,
   "/signup": SignupPage,
   "/verify-email": VerifyEmailPage,
   "/login": LoginPage,

@@ -145,7 +145,17 @@ impl From<ProjectError> for ApiError {
         match e {
             ProjectError::Denied(d) => d.into(),
             ProjectError::SlugTaken(_) => ApiError::conflict("slug_taken", e.to_string()),
-            ProjectError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ProjectError::NotFound(_) | ProjectError::NotMember => {
+                ApiError::not_found(e.to_string())
+            }
+            ProjectError::Invalid(v) => ApiError::validation(v),
+            ProjectError::CurrencyLocked => ApiError::conflict("currency_locked", e.to_string()),
+            ProjectError::NoSuchUser => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_such_user")
+                    .with_detail(e.to_string())
+            }
+            ProjectError::AlreadyMember => ApiError::conflict("already_member", e.to_string()),
+            ProjectError::LastOwner => ApiError::conflict("last_owner", e.to_string()),
             ProjectError::Db(d) => d.into(),
         }
     }
@@ -202,6 +212,7 @@ impl From<ExpenseError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
                     .with_detail(e.to_string())
             }
+            ExpenseError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
             ExpenseError::Ledger(l) => l.into(),
             ExpenseError::Db(d) => d.into(),
         }
@@ -220,6 +231,7 @@ impl From<PledgeError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
                     .with_detail(e.to_string())
             }
+            PledgeError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
             PledgeError::KeyReused => ApiError::conflict("idempotency_key_reused", e.to_string()),
             PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
             PledgeError::Ledger(l) => l.into(),

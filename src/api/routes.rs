@@ -86,7 +86,7 @@ mod tests {
         );
         assert_eq!(
             table.allowed("/api/v1/projects/llama").as_deref(),
-            Some("GET")
+            Some("GET, PATCH")
         );
         assert_eq!(table.allowed("/healthz").as_deref(), Some("GET"));
         assert_eq!(table.allowed("/api/v1/nothing"), None);

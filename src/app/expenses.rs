@@ -33,6 +33,9 @@ pub enum ExpenseError {
     /// The amount is in another currency than the project's.
     #[error("this project keeps its accounts in {expected}; the expense is in {given}")]
     CurrencyMismatch { expected: String, given: String },
+    /// The project is archived: it records no new expenses.
+    #[error("this project is archived and records no new expenses")]
+    ProjectArchived,
     #[error(transparent)]
     Ledger(#[from] LedgerFault),
     #[error(transparent)]
@@ -98,6 +101,12 @@ pub fn record(
     // Before any write: concurrent expenses of this project queue here, and the balance
     // `ledger::post` reads stays true until this unit commits.
     tx.lock(RowLock::Project(project.id))?;
+    // Read under the lock: an archive that committed first is seen.
+    let project =
+        projects::find_by_slug(tx, slug)?.ok_or_else(|| ExpenseError::NotFound(slug.into()))?;
+    if project.archived_at.is_some() {
+        return Err(ExpenseError::ProjectArchived);
+    }
     let currency = new.amount.currency();
     if currency.code() != project.currency {
         return Err(ExpenseError::CurrencyMismatch {

@@ -36,6 +36,9 @@ pub enum PledgeError {
     Invalid(Vec<Violation>),
     #[error("this project takes pledges in {expected}; the pledge is in {given}")]
     CurrencyMismatch { expected: String, given: String },
+    /// The project is archived: it takes no new pledges.
+    #[error("this project is archived and takes no new pledges")]
+    ProjectArchived,
     /// The `Idempotency-Key` was used before with another request body.
     #[error(
         "this Idempotency-Key was used with a different request; use a new key for a new pledge"
@@ -110,6 +113,9 @@ pub fn create_money(
             body: stored.response_body,
             replayed: true,
         });
+    }
+    if project.archived_at.is_some() {
+        return Err(PledgeError::ProjectArchived);
     }
     let currency = new.amount.currency();
     if currency.code() != project.currency {

@@ -20,6 +20,7 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         archived_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        search_name -> Text,
     }
 }
 

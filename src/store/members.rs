@@ -44,6 +44,59 @@ pub fn remove_all(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<usiz
         .execute(conn)
 }
 
+/// A member of a project as the public sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct MemberRow {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub github_login: Option<String>,
+    pub role: ProjectRole,
+    pub created_at: NaiveDateTime,
+}
+
+/// Every member of the project, owners first, then by when they joined.
+pub fn list(conn: &mut AnyConnection, project_id: ProjectId) -> QueryResult<Vec<MemberRow>> {
+    use crate::db::schema::users;
+    let rows: Vec<MemberRow> = project_members::table
+        .inner_join(users::table)
+        .filter(project_members::project_id.eq(project_id))
+        .order((
+            project_members::created_at.asc(),
+            project_members::user_id.asc(),
+        ))
+        .select((
+            project_members::user_id,
+            users::display_name,
+            users::github_login,
+            project_members::role,
+            project_members::created_at,
+        ))
+        .load(conn)?;
+    let (mut owners, others): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|m| m.role == ProjectRole::Owner);
+    owners.extend(others);
+    Ok(owners)
+}
+
+/// How many owners the project has.
+pub fn count_owners(conn: &mut AnyConnection, project_id: ProjectId) -> QueryResult<i64> {
+    project_members::table
+        .filter(project_members::project_id.eq(project_id))
+        .filter(project_members::role.eq(ProjectRole::Owner))
+        .count()
+        .get_result(conn)
+}
+
+/// Removes one membership; whether there was one.
+pub fn remove(
+    conn: &mut AnyConnection,
+    project_id: ProjectId,
+    user_id: UserId,
+) -> QueryResult<bool> {
+    let n = diesel::delete(project_members::table.find((project_id, user_id))).execute(conn)?;
+    Ok(n > 0)
+}
+
 /// Where to reach a project's owners and maintainers: `(email, display name)` of each
 /// member whose account is not deleted, owners first, then by user id.
 pub fn contacts(

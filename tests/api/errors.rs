@@ -94,7 +94,7 @@ async fn wrong_method_is_a_405_problem_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["allow"], "GET");
+    assert_eq!(res.headers()["allow"], "GET, PATCH");
     assert_problem(res, 405, "method_not_allowed").await;
 
     let res = app.client.post(app.url("/healthz")).send().await.unwrap();
@@ -108,7 +108,11 @@ async fn wrong_method_is_a_405_problem_with_allow() {
 async fn bad_query_parameters_are_400_problems() {
     let app = spawn_app().await;
     let body = assert_problem(
-        app.get("/api/v1/projects?page=0&per_page=1000").await,
+        app.get(&format!(
+            "/api/v1/projects?limit=1000&q={}",
+            "q".repeat(101)
+        ))
+        .await,
         400,
         "invalid_parameter",
     )
@@ -119,9 +123,9 @@ async fn bad_query_parameters_are_400_problems() {
         .iter()
         .map(|e| e["field"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(fields, ["page", "per_page"]);
+    assert_eq!(fields, ["limit", "q"]);
     assert_problem(
-        app.get("/api/v1/projects?page=abc").await,
+        app.get("/api/v1/projects?limit=abc").await,
         400,
         "invalid_query",
     )

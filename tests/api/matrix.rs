@@ -226,6 +226,24 @@ fn project_reader(s: u16) -> [Expect; 10] {
     ]
 }
 
+/// Managing a project's members, archiving it: its owners and site admins, with the
+/// `write` scope.
+fn project_owner(s: u16) -> [Expect; 10] {
+    const NO_ROLE: Expect = Refused(403, "forbidden");
+    [
+        UNAUTH,
+        SCOPE,
+        NO_ROLE,
+        NO_ROLE,
+        ok(s),
+        NO_ROLE,
+        ok(s),
+        NO_ROLE,
+        SCOPE,
+        ok(s),
+    ]
+}
+
 fn everyone(e: Expect) -> [Expect; 10] {
     [e; 10]
 }
@@ -327,6 +345,71 @@ fn table() -> Vec<Row> {
         }),
         row("POST", "/api/v1/projects", writer(201), |_, _| {
             Call::json(json!({"slug": unique_slug(), "name": "Matrix", "kind": "tool"}))
+        }),
+        row(
+            "PATCH",
+            "/api/v1/projects/{slug}",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}", w.project_slug)),
+                body: Some(json!({"summary": "Edited by the matrix", "license": "MIT"})),
+                cookie: None,
+            },
+        ),
+        // Archiving: each call on a project of its own (same owner and maintainer), so
+        // the shared project keeps taking pledges and expenses.
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/archive",
+            project_owner(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/archive",
+                    w.plant_project(false)
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/unarchive",
+            project_owner(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/unarchive",
+                    w.plant_project(true)
+                ))
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/members",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/members", w.project_slug)),
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/members",
+            project_owner(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/members", w.project_slug)),
+                body: Some(json!({"user_id": w.app.insert_account(&fresh_email(), true, false)})),
+                cookie: None,
+            },
+        ),
+        row(
+            "DELETE",
+            "/api/v1/projects/{slug}/members/{user_id}",
+            project_owner(204),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/members/{}",
+                    w.project_slug,
+                    w.plant_maintainer()
+                ))
+            },
+        ),
+        row("GET", "/api/v1/me/projects", signed_in(200), |_, _| {
+            Call::plain()
         }),
         // Registration, sign-in, sessions, password reset.
         row("POST", "/api/v1/auth/register", public(202), |_, _| {
@@ -725,6 +808,50 @@ impl World {
         .unwrap()
         .unwrap();
         code
+    }
+
+    /// A project of its own with the matrix's owner and maintainer, archived or not;
+    /// returns its slug.
+    fn plant_project(&self, archived: bool) -> String {
+        use openfund::domain::policy::ProjectRole;
+        use openfund::domain::{NewProject, ProjectKind};
+        let slug = unique_slug();
+        let now = openfund::db::now();
+        let mut conn = self.app.conn();
+        let new = NewProject::parse(&slug, "Planted", "", ProjectKind::Tool, None).unwrap();
+        let row = openfund::store::projects::insert_if_absent(&mut conn, new, now)
+            .unwrap()
+            .unwrap();
+        let maintainer = self.caller(Maintainer).user.as_ref().unwrap().id;
+        for (user, role) in [
+            (self.owner_id(), ProjectRole::Owner),
+            (maintainer, ProjectRole::Maintainer),
+        ] {
+            openfund::store::members::add(&mut conn, row.id, UserId(user), role, now).unwrap();
+        }
+        if archived {
+            use openfund::db::schema::projects;
+            diesel::update(projects::table.find(row.id))
+                .set(projects::archived_at.eq(Some(now)))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        slug
+    }
+
+    /// A new account made a maintainer of the project; returns its id.
+    fn plant_maintainer(&self) -> i64 {
+        let id = self.app.insert_account(&fresh_email(), true, false);
+        diesel::insert_into(project_members::table)
+            .values((
+                project_members::project_id.eq(self.project_id),
+                project_members::user_id.eq(id),
+                project_members::role.eq("maintainer"),
+                project_members::created_at.eq(openfund::db::now()),
+            ))
+            .execute(&mut self.app.conn())
+            .unwrap();
+        id
     }
 
     /// The project owner's user id.

@@ -10,14 +10,22 @@ function clientWith(response: Response | (() => Promise<Response>)) {
 }
 
 describe("api client", () => {
-  it("lists projects with paging query and returns the typed page", async () => {
+  it("lists projects with search, filter, sort and cursor and returns the typed page", async () => {
     const body = page(PROJECTS, { total: 42 });
     const { fetch, client } = clientWith(jsonResponse(body));
 
-    const result = await client.listProjects({ page: 2, per_page: 20 });
+    const result = await client.listProjects({
+      q: "llama 100%",
+      kind: "model",
+      sort: "name",
+      cursor: "abc_-",
+      limit: 20,
+    });
 
     expect(fetch).toHaveBeenCalledTimes(1);
-    expect(fetch.mock.calls[0]?.[0]).toBe("/api/v1/projects?page=2&per_page=20");
+    expect(fetch.mock.calls[0]?.[0]).toBe(
+      "/api/v1/projects?q=llama+100%25&kind=model&sort=name&limit=20&cursor=abc_-",
+    );
     const headers = fetch.mock.calls[0]?.[1]?.headers as Record<string, string>;
     expect(headers.Accept).toContain("application/problem+json");
     expect(result.total).toBe(42);
@@ -59,7 +67,7 @@ describe("api client", () => {
 
   it("maps a problem+json 400 to ApiError code bad_request", async () => {
     const { client } = clientWith(problemResponse(problem(400, "bad_request", "Bad Request")));
-    const err = (await client.listProjects({ page: 0 }).catch((e: unknown) => e)) as ApiError;
+    const err = (await client.listProjects({ limit: 0 }).catch((e: unknown) => e)) as ApiError;
     expect(err.status).toBe(400);
     expect(err.code).toBe("bad_request");
     expect(err.detail).toBeNull();

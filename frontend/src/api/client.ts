@@ -17,7 +17,13 @@ import { sessionStore, type SessionStore } from "../auth/session";
 
 export type Project = components["schemas"]["Project"];
 export type ProjectKind = components["schemas"]["ProjectKind"];
-export type ProjectPage = components["schemas"]["ProjectPage"];
+export type ProjectList = components["schemas"]["ProjectList"];
+export type KindCount = components["schemas"]["KindCount"];
+export type ProjectMember = components["schemas"]["ProjectMember"];
+export type MyProject = components["schemas"]["MyProject"];
+export type CreateProject = components["schemas"]["CreateProject"];
+export type UpdateProject = components["schemas"]["UpdateProject"];
+export type AddMember = components["schemas"]["AddMember"];
 export type Problem = components["schemas"]["Problem"];
 export type Violation = components["schemas"]["Violation"];
 
@@ -406,13 +412,83 @@ export function createApiClient(options: ApiClientOptions = {}) {
       return getJson<unknown>("/api/v1/openapi.json", opts);
     },
 
-    /** `GET /api/v1/projects` — one page of projects, newest first. */
-    listProjects(query: ListProjectsQuery = {}, opts?: RequestOptions) {
-      const params = new URLSearchParams();
-      if (query.page !== undefined) params.set("page", String(query.page));
-      if (query.per_page !== undefined) params.set("per_page", String(query.per_page));
-      const qs = params.toString();
-      return getJson<ListProjectsResponse>(`/api/v1/projects${qs ? `?${qs}` : ""}`, opts);
+    /**
+     * `GET /api/v1/projects` — one page of projects: search by name (`q`), `kind`, `sort`,
+     * keyset `cursor`; `total` and `kinds` count the whole filtered list.
+     */
+    listProjects(q: ListProjectsQuery = {}, opts?: RequestOptions) {
+      return getJson<ListProjectsResponse>(
+        `/api/v1/projects${query({
+          q: q.q,
+          kind: q.kind,
+          sort: q.sort,
+          limit: q.limit,
+          cursor: q.cursor,
+          include_archived: q.include_archived ? true : undefined,
+        })}`,
+        opts,
+      );
+    },
+
+    /** `POST /api/v1/projects` — the caller becomes the owner; 409 `slug_taken`. */
+    createProject(body: CreateProject) {
+      return json<Project>({ method: "POST", path: "/api/v1/projects", body, auth: "required" });
+    },
+
+    /** `PATCH /api/v1/projects/{slug}` — merge patch; 409 `currency_locked`. */
+    updateProject(slug: string, body: UpdateProject) {
+      return json<Project>({
+        method: "PATCH",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `POST /api/v1/projects/{slug}/archive` or `/unarchive` (owners and admins). */
+    setArchived(slug: string, archived: boolean) {
+      return json<Project>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/${archived ? "archive" : "unarchive"}`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /api/v1/projects/{slug}/members` — public. */
+    listMembers(slug: string, opts?: RequestOptions) {
+      return getJson<{ items: ProjectMember[] }>(
+        `/api/v1/projects/${encodeURIComponent(slug)}/members`,
+        opts,
+      );
+    },
+
+    /** `POST /api/v1/projects/{slug}/members` — 422 `no_such_user`, 409 `already_member`. */
+    addMember(slug: string, body: AddMember) {
+      return json<ProjectMember>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/members`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /api/v1/projects/{slug}/members/{user_id}` — 409 `last_owner`. */
+    removeMember(slug: string, userId: number) {
+      return empty({
+        method: "DELETE",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/members/${encodeURIComponent(String(userId))}`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /api/v1/me/projects` — the caller's projects and roles. */
+    myProjects(opts: RequestOptions = {}) {
+      return json<{ items: MyProject[] }>({
+        method: "GET",
+        path: "/api/v1/me/projects",
+        auth: "required",
+        signal: opts.signal,
+      });
     },
 
     /** `GET /api/v1/projects/{slug}` — rejects with ApiError code `not_found` if absent. */

@@ -449,6 +449,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The projects the caller owns or maintains (archived ones too), by name. */
+        get: operations["my_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -529,7 +546,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List projects, newest first. */
+        /**
+         * List projects: search by name, filter by kind, sort, keyset cursor; with counts
+         *     over the whole filtered list. Archived projects only with `include_archived=true`.
+         */
         get: operations["list"];
         put?: never;
         /**
@@ -550,10 +570,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one project by its slug. */
+        /** Read one project by its slug (archived ones too). */
         get: operations["get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a project's settings (its owners and maintainers, and site admins; with an
+         *     API token, the `write` scope). Answers the project as it is now.
+         */
+        patch: operations["update_project"];
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a project (owners and site admins): it takes no new pledges or expenses
+         *     (409 `project_archived`) and leaves the public list unless `include_archived`.
+         *     Archiving an archived project changes nothing.
+         */
+        post: operations["archive_project"];
         delete?: never;
         options?: never;
         head?: never;
@@ -659,6 +704,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's owners and maintainers (public). */
+        get: operations["list_project_members"];
+        put?: never;
+        /**
+         * Add an owner or maintainer (owners and site admins). An email address or id without
+         *     an account is 422 `no_such_user`; a member already, 409 `already_member`.
+         */
+        post: operations["add_project_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member (owners and site admins; any member may remove themself). The last
+         *     owner cannot be removed: 409 `last_owner`.
+         */
+        delete: operations["remove_project_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/pledges": {
         parameters: {
             query?: never;
@@ -680,6 +766,23 @@ export interface paths {
          *     same key with another body is 409 `idempotency_key_reused`.
          */
         post: operations["create_pledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore an archived project (owners and site admins). */
+        post: operations["unarchive_project"];
         delete?: never;
         options?: never;
         head?: never;
@@ -756,6 +859,20 @@ export interface components {
         /** @description The catalogue. */
         AcceleratorList: {
             items: components["schemas"]["Accelerator"][];
+        };
+        /** @description Whom to add: exactly one of `email` and `user_id`. */
+        AddMember: {
+            /**
+             * Format: email
+             * @description The email address of an existing account.
+             */
+            email?: string | null;
+            role?: components["schemas"]["MemberRole"] | null;
+            /**
+             * Format: int64
+             * @description An account's id.
+             */
+            user_id?: number | null;
         };
         /** @description A personal API token (without its secret). */
         ApiToken: {
@@ -853,6 +970,22 @@ export interface components {
         };
         /** @description A request to create a project. */
         CreateProject: {
+            auto_approve_sponsors?: boolean;
+            /**
+             * Format: email
+             * @description The public contact's email address.
+             */
+            contact_email?: string | null;
+            /** @description The public contact's name (for the funding manifest). */
+            contact_name?: string | null;
+            /**
+             * @description ISO 4217 code (default `USD`); changes only before any money is pledged or
+             *     booked (else 409 `currency_locked`).
+             * @example EUR
+             */
+            currency?: string;
+            /** @description Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered. */
+            description?: string;
             /**
              * Format: uri
              * @description Absolute http(s) URL.
@@ -860,10 +993,26 @@ export interface components {
             homepage?: string | null;
             kind: components["schemas"]["ProjectKind"];
             /**
+             * @description An SPDX license expression (checked against the SPDX License List), at most 200
+             *     characters, e.g. `Apache-2.0 OR MIT`.
+             * @example Apache-2.0
+             */
+            license?: string | null;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the model or data card.
+             */
+            model_card_url?: string | null;
+            /**
              * @description Display name; surrounding spaces are trimmed.
              * @example Pythia
              */
             name: string;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the source repository.
+             */
+            repository_url?: string | null;
             /** @example pythia */
             slug: string;
             summary?: string;
@@ -981,6 +1130,12 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "done" | "failed";
+        /** @description How many projects of one kind pass the list's filter (ignoring `kind`). */
+        KindCount: {
+            /** Format: int64 */
+            count: number;
+            kind: components["schemas"]["ProjectKind"];
+        };
         /** @description One entry of a transaction: a signed amount of one commodity in one ledger account. */
         LedgerEntry: {
             /**
@@ -1047,6 +1202,11 @@ export interface components {
             id: components["schemas"]["UserId"];
             is_admin: boolean;
         };
+        /**
+         * @description The role of a new member.
+         * @enum {string}
+         */
+        MemberRole: "owner" | "maintainer";
         /** @description Money in JSON: an ISO 4217 code and a positive integer of its minor units. */
         MoneyInput: {
             /**
@@ -1074,6 +1234,15 @@ export interface components {
             project_name: string;
             /** @example bloom */
             project_slug: string;
+        };
+        /** @description One of the caller's projects and their role in it. */
+        MyProject: {
+            project: components["schemas"]["Project"];
+            /** @example owner */
+            role: string;
+        };
+        MyProjects: {
+            items: components["schemas"]["MyProject"][];
         };
         /**
          * @description Why a GitHub OAuth flow was started (`oauth_states.mode`).
@@ -1159,14 +1328,26 @@ export interface components {
         };
         /** @description An open AI project raising money and compute. */
         Project: {
+            /**
+             * Format: date-time
+             * @description When the project was archived (it takes no new pledges or expenses), or null.
+             */
+            archived_at: string | null;
+            /** @description Sponsors' public names appear without a maintainer's approval. */
+            auto_approve_sponsors: boolean;
+            /** Format: email */
+            contact_email: string | null;
+            /** @description The public contact (shown in the funding manifest), or null. */
+            contact_name: string | null;
             /** Format: date-time */
             created_at: string;
             /**
-             * @description The ISO 4217 code of the currency the project takes money pledges and records
-             *     expenses in.
+             * @description The ISO 4217 code every money amount of the project is in.
              * @example USD
              */
             currency: string;
+            /** @description The long description, Markdown (CommonMark); clients render it without raw HTML. */
+            description: string;
             /**
              * Format: uri
              * @description Absolute http(s) URL, or null.
@@ -1174,14 +1355,31 @@ export interface components {
             homepage: string | null;
             id: components["schemas"]["ProjectId"];
             kind: components["schemas"]["ProjectKind"];
+            /**
+             * @description An SPDX license expression, e.g. `Apache-2.0 OR MIT`, or null.
+             * @example Apache-2.0
+             */
+            license: string | null;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the model or data card, or null.
+             */
+            model_card_url: string | null;
             /** @example BLOOM */
             name: string;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the source repository, or null.
+             */
+            repository_url: string | null;
             /**
              * @description URL-safe handle, unique on this instance.
              * @example bloom
              */
             slug: string;
             summary: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description A project's balances, derived from its ledger entries. */
         ProjectBalances: {
@@ -1194,21 +1392,39 @@ export interface components {
          * @enum {string}
          */
         ProjectKind: "model" | "dataset" | "library" | "tool" | "other";
-        /** @description One page of projects, newest first. */
-        ProjectPage: {
+        /** @description One page of projects, and counts over the whole filtered list (not only this page). */
+        ProjectList: {
             items: components["schemas"]["Project"][];
             /**
-             * Format: int32
-             * @description This page's number, from 1.
+             * @description Per kind, every kind listed (zero included), projects that pass `q` and
+             *     `include_archived`: what the kind filter's chips show.
              */
-            page: number;
-            /** Format: int32 */
-            per_page: number;
+            kinds: components["schemas"]["KindCount"][];
+            /**
+             * @description Pass as `cursor` (with the same `q`, `kind`, `sort`) for the next page; null on
+             *     the last page.
+             */
+            next_cursor: string | null;
             /**
              * Format: int64
-             * @description Projects in all pages.
+             * @description Projects that pass every filter (`q`, `kind`, `include_archived`).
              */
             total: number;
+        };
+        /** @description A member of a project, as anyone may see them. */
+        ProjectMember: {
+            display_name: string;
+            /** @description The linked GitHub login, or null. */
+            github_login: string | null;
+            /** @example maintainer */
+            role: string;
+            /** Format: date-time */
+            since: string;
+            user_id: components["schemas"]["UserId"];
+        };
+        /** @description The project's members, owners first. */
+        ProjectMembers: {
+            items: components["schemas"]["ProjectMember"][];
         };
         /**
          * @description A pledge in a project's list for its maintainers: the pledge and, unless it is
@@ -1303,6 +1519,49 @@ export interface components {
         TransactionId: number;
         UpdateMe: {
             display_name: string;
+        };
+        /**
+         * @description A partial update of a project's settings (JSON merge patch: an absent field stays
+         *     as it is, `null` clears an optional one). The slug never changes.
+         */
+        UpdateProject: {
+            auto_approve_sponsors?: boolean;
+            /**
+             * Format: email
+             * @description The public contact's email address.
+             */
+            contact_email?: string | null;
+            /** @description The public contact's name (for the funding manifest). */
+            contact_name?: string | null;
+            /**
+             * @description ISO 4217 code (default `USD`); changes only before any money is pledged or
+             *     booked (else 409 `currency_locked`).
+             * @example EUR
+             */
+            currency?: string;
+            /** @description Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered. */
+            description?: string;
+            /** Format: uri */
+            homepage?: string | null;
+            kind?: components["schemas"]["ProjectKind"];
+            /**
+             * @description An SPDX license expression (checked against the SPDX License List), at most 200
+             *     characters, e.g. `Apache-2.0 OR MIT`.
+             * @example Apache-2.0
+             */
+            license?: string | null;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the model or data card.
+             */
+            model_card_url?: string | null;
+            name?: string;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the source repository.
+             */
+            repository_url?: string | null;
+            summary?: string;
         };
         /** Format: int64 */
         UserId: number;
@@ -2921,6 +3180,44 @@ export interface operations {
             };
         };
     };
+    my_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's projects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyProjects"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -3215,10 +3512,20 @@ export interface operations {
     list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
-                page?: number;
-                /** @description Items per page. */
-                per_page?: number;
+                /**
+                 * @description Only projects whose name contains this text, ignoring case (`%` and `_` are
+                 *     plain characters).
+                 */
+                q?: string;
+                /** @description Only projects of this kind. */
+                kind?: "model" | "dataset" | "library" | "tool" | "other";
+                sort?: "newest" | "updated" | "name";
+                /** @description Items per page (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (of the same `sort`). */
+                cursor?: string;
+                /** @description Also list archived projects. */
+                include_archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -3232,10 +3539,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectPage"];
+                    "application/json": components["schemas"]["ProjectList"];
                 };
             };
-            /** @description Invalid query parameters */
+            /** @description Invalid query parameters or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3372,6 +3679,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProject"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an owner, maintainer or admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `currency_locked`: money was pledged or booked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archive_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an owner or admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such project */
@@ -3746,6 +4220,223 @@ export interface operations {
             };
         };
     };
+    list_project_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMembers"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_project_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddMember"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMember"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an owner or admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_member` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or `no_such_user` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_project_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The member's user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an owner or admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `last_owner` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     project_pledges: {
         parameters: {
             query?: {
@@ -3905,6 +4596,65 @@ export interface operations {
             };
             /** @description Invalid fields, or another currency than the project's */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unarchive_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an owner or admin, or read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { api } from "../api/client";
+import { api, type MyProject } from "../api/client";
 import { useSession } from "../auth/useSession";
 import { Link, useLocation, useNavigate } from "../router";
 
@@ -47,6 +47,18 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
   const buttonRef = useRef<HTMLButtonElement>(null);
   const navigate = useNavigate();
   const { pathname } = useLocation();
+  const [projects, setProjects] = useState<MyProject[] | null>(null);
+
+  // "My projects", read each time the menu opens (it changes when one is created).
+  useEffect(() => {
+    if (!open) return;
+    const controller = new AbortController();
+    api.myProjects({ signal: controller.signal }).then(
+      (r) => setProjects(r.items),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [open]);
 
   // Close on navigation, outside click and Escape.
   useEffect(() => setOpen(false), [pathname]);
@@ -107,7 +119,14 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
         <p className="user-menu-email" title={email}>
           {email}
         </p>
-        <ul>
+        <ul data-testid="menu-my-projects" aria-label="My projects">
+          {projects?.map((m) => (
+            <li key={m.project.id}>
+              <Link to={`/projects/${m.project.slug}`} data-testid="menu-project">
+                {m.project.name} <span className="muted small">{m.role}</span>
+              </Link>
+            </li>
+          ))}
           <li>
             <Link to="/me/pledges" data-testid="menu-my-pledges">
               My pledges

@@ -8,6 +8,11 @@ import { CLIENT_ERROR_CODES, isApiError, type ApiError } from "../api/client";
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 
+const LINK_MESSAGES: Record<string, string> = {
+  format: "Enter an http(s) link, like https://example.org.",
+  length: "This link is too long.",
+};
+
 /** Field codes we can say better than the server's generic message. */
 const FIELD_MESSAGES: Record<string, Record<string, string>> = {
   password: {
@@ -35,6 +40,30 @@ const FIELD_MESSAGES: Record<string, Record<string, string>> = {
   },
   scopes: {
     empty: "Choose at least one scope.",
+  },
+  // Projects (the form maps the server's `name` to `project_name`).
+  project_name: {
+    required: "Enter the project's name.",
+    format: "Enter a name, using letters, digits and punctuation.",
+    length: "Use at most 120 characters.",
+  },
+  slug: {
+    format: "Use lower-case letters, digits and single dashes, like tiny-llama.",
+    length: "Use 2 to 64 characters.",
+  },
+  license: {
+    spdx: "Enter an SPDX licence expression, like MIT or Apache-2.0 OR MIT.",
+    length: "Use at most 200 characters.",
+  },
+  currency: {
+    unknown_currency: "Enter an ISO 4217 currency code in capitals, like USD or EUR.",
+    not_a_currency: "Money cannot be pledged in this currency; choose another.",
+  },
+  homepage: LINK_MESSAGES,
+  repository_url: LINK_MESSAGES,
+  model_card_url: LINK_MESSAGES,
+  contact_email: {
+    format: "Enter a valid email address, like name@example.org.",
   },
 };
 // The same rules apply wherever a new password is typed.
@@ -105,6 +134,13 @@ const CODE_MESSAGES: Record<string, string> = {
   network_error: "We could not reach the server. Check your internet connection and try again.",
   bad_response: "The server sent an answer we could not read. Please try again in a moment.",
   forbidden: "You do not have permission to do that.",
+  slug_taken: "Another project already uses this address. Pick another one.",
+  currency_locked:
+    "The currency cannot change any more: this project already has pledges, ledger entries, money goals or compute values.",
+  project_archived: "This project is archived: it takes no new pledges or expenses.",
+  no_such_user: "There is no account with that email address or id.",
+  already_member: "That person is already a member of this project.",
+  last_owner: "A project needs at least one owner. Add another owner first.",
   not_found: "We could not find what you were looking for.",
 };
 

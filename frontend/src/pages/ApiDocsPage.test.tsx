@@ -40,7 +40,7 @@ describe("readApiDoc", () => {
     const list = doc.groups.flatMap((g) => g.operations).find((o) => o.id === "get-api-v1-projects")!;
     expect(list.method).toBe("GET");
     expect(list.bearer).toBe(false);
-    expect(list.parameters.map((p) => p.name)).toEqual(["page", "per_page"]);
+    expect(list.parameters.map((p) => p.name)).toEqual(["q", "kind", "sort", "limit", "cursor", "include_archived"]);
     const create = doc.groups.flatMap((g) => g.operations).find((o) => o.id === "post-api-v1-projects")!;
     expect(create.bearer).toBe(true);
     expect(create.requestBody?.schema.$ref).toBe("#/components/schemas/CreateProject");

@@ -1,60 +1,120 @@
-import { api, type ProjectKind, type ProjectPage } from "../api/client";
-import { Pagination } from "../components/Pagination";
+import { useEffect, useState, type FormEvent } from "react";
+import { api, type ListProjectsQuery, type ProjectKind, type ProjectList as Page } from "../api/client";
 import { NoProjectsYet, ProjectList } from "../components/ProjectList";
 import { EmptyState, ErrorState, LoadingCards } from "../components/States";
 import { isProjectKind, kindPlural, PROJECT_KINDS, pluralize } from "../lib/format";
 import { useAsync, useDocumentTitle } from "../lib/useAsync";
-import { Link, useSearchParams } from "../router";
+import { Link, useNavigate, useSearchParams } from "../router";
 
 export const PER_PAGE = 20;
 
-function parsePage(raw: string | null): number {
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
+type Sort = NonNullable<ListProjectsQuery["sort"]>;
+const SORTS: { value: Sort; label: string }[] = [
+  { value: "newest", label: "Newest first" },
+  { value: "updated", label: "Recently updated" },
+  { value: "name", label: "Name (A–Z)" },
+];
+
+function isSort(value: unknown): value is Sort {
+  return SORTS.some((s) => s.value === value);
 }
 
-function homeHref(page: number, kind: ProjectKind | null): string {
+/** What the explore page shows; all of it lives in the URL, so links and Back work. */
+interface View {
+  q: string;
+  kind: ProjectKind | null;
+  sort: Sort;
+  cursor: string | null;
+}
+
+export function homeHref(view: Partial<View>): string {
   const params = new URLSearchParams();
-  if (page > 1) params.set("page", String(page));
-  if (kind) params.set("kind", kind);
+  if (view.q) params.set("q", view.q);
+  if (view.kind) params.set("kind", view.kind);
+  if (view.sort && view.sort !== "newest") params.set("sort", view.sort);
+  if (view.cursor) params.set("cursor", view.cursor);
   const qs = params.toString();
   return qs ? `/?${qs}` : "/";
 }
 
-function KindFilter({
-  data,
-  page,
-  active,
-}: {
-  data: ProjectPage;
-  page: number;
-  active: ProjectKind | null;
-}) {
-  const counts = new Map<ProjectKind, number>();
-  for (const p of data.items) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
-  const kinds = PROJECT_KINDS.filter((k) => (counts.get(k) ?? 0) > 0 || k === active);
-  if (data.items.length === 0) return null;
+/** Kind chips with the server's counts over the whole list (the search applied). */
+function KindFilter({ data, view }: { data: Page; view: View }) {
+  const all = data.kinds.reduce((sum, k) => sum + k.count, 0);
+  const kinds = PROJECT_KINDS.filter(
+    (k) => (data.kinds.find((c) => c.kind === k)?.count ?? 0) > 0 || k === view.kind,
+  );
+  if (all === 0 && !view.kind) return null;
   return (
     <nav className="kind-filter" aria-label="Filter by kind" data-testid="kind-filter">
       <Link
-        to={homeHref(page, null)}
+        to={homeHref({ ...view, kind: null, cursor: null })}
         className="chip"
-        aria-current={active === null ? "true" : undefined}
+        aria-current={view.kind === null ? "true" : undefined}
       >
-        All <span className="chip-count">{data.items.length}</span>
+        All <span className="chip-count">{all}</span>
       </Link>
       {kinds.map((k) => (
         <Link
           key={k}
-          to={homeHref(page, k)}
+          to={homeHref({ ...view, kind: k, cursor: null })}
           className={`chip chip-${k}`}
-          aria-current={active === k ? "true" : undefined}
+          aria-current={view.kind === k ? "true" : undefined}
           data-kind={k}
         >
-          {kindPlural(k)} <span className="chip-count">{counts.get(k) ?? 0}</span>
+          {kindPlural(k)}{" "}
+          <span className="chip-count">{data.kinds.find((c) => c.kind === k)?.count ?? 0}</span>
         </Link>
       ))}
     </nav>
+  );
+}
+
+function SearchBar({ view }: { view: View }) {
+  const navigate = useNavigate();
+  const [text, setText] = useState(view.q);
+  useEffect(() => setText(view.q), [view.q]);
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    navigate(homeHref({ ...view, q: text.trim(), cursor: null }));
+  }
+  return (
+    <div className="explore-controls">
+      <form role="search" className="search-form" onSubmit={onSubmit} data-testid="search-form">
+        <label htmlFor="project-search" className="visually-hidden">
+          Search projects by name
+        </label>
+        <input
+          id="project-search"
+          type="search"
+          className="input"
+          placeholder="Search projects by name"
+          maxLength={100}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          data-testid="search-input"
+        />
+        <button type="submit" className="button button-secondary">
+          Search
+        </button>
+      </form>
+      <label className="sort-select">
+        <span>Sort</span>{" "}
+        <select
+          className="input"
+          value={view.sort}
+          onChange={(e) =>
+            navigate(homeHref({ ...view, sort: isSort(e.target.value) ? e.target.value : "newest", cursor: null }))
+          }
+          data-testid="sort-select"
+        >
+          {SORTS.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
   );
 }
 
@@ -78,16 +138,33 @@ function Hero({ total }: { total: number | null }) {
   );
 }
 
+/** The explore page: search, kind filter and sort, all done by the server; cursor pages. */
 export function HomePage() {
   useDocumentTitle("");
   const params = useSearchParams();
-  const page = parsePage(params.get("page"));
   const kindParam = params.get("kind");
-  const kind = isProjectKind(kindParam) ? kindParam : null;
+  const sortParam = params.get("sort");
+  const view: View = {
+    q: (params.get("q") ?? "").trim(),
+    kind: isProjectKind(kindParam) ? kindParam : null,
+    sort: isSort(sortParam) ? sortParam : "newest",
+    cursor: params.get("cursor"),
+  };
+  const filtered = view.q !== "" || view.kind !== null;
 
   const state = useAsync(
-    (signal) => api.listProjects({ page, per_page: PER_PAGE }, { signal }),
-    [page],
+    (signal) =>
+      api.listProjects(
+        {
+          q: view.q || undefined,
+          kind: view.kind ?? undefined,
+          sort: view.sort === "newest" ? undefined : view.sort,
+          cursor: view.cursor ?? undefined,
+          limit: PER_PAGE,
+        },
+        { signal },
+      ),
+    [view.q, view.kind, view.sort, view.cursor],
   );
 
   let body;
@@ -97,48 +174,70 @@ export function HomePage() {
     body = <ErrorState error={state.error} onRetry={state.retry} />;
   } else {
     const data = state.data;
-    const visible = kind ? data.items.filter((p) => p.kind === kind) : data.items;
     let empty = <NoProjectsYet />;
-    if (data.total > 0 && data.items.length === 0) {
+    if (filtered) {
       empty = (
-        <EmptyState title="Nothing on this page" testId="empty-page">
+        <EmptyState title="No projects match" testId="empty-filter">
           <p>
-            There are only {pluralize(data.total, "project")}.{" "}
-            <Link to={homeHref(1, kind)}>Back to the first page</Link>
+            <Link to="/">Show all projects</Link>
           </p>
         </EmptyState>
       );
-    } else if (kind && data.items.length > 0) {
+    } else if (view.cursor) {
       empty = (
-        <EmptyState title={`No ${kindPlural(kind).toLowerCase()} on this page`} testId="empty-filter">
+        <EmptyState title="Nothing on this page" testId="empty-page">
           <p>
-            <Link to={homeHref(page, null)}>Show all projects</Link>
+            <Link to={homeHref({ ...view, cursor: null })}>Back to the first page</Link>
           </p>
         </EmptyState>
       );
     }
     body = (
       <>
-        <KindFilter data={data} page={page} active={kind} />
-        <ProjectList projects={visible} empty={empty} />
-        <Pagination
-          page={data.page}
-          perPage={data.per_page}
-          total={data.total}
-          hrefFor={(p) => homeHref(p, kind)}
-        />
+        <KindFilter data={data} view={view} />
+        {filtered && (
+          <p className="muted" data-testid="match-count" aria-live="polite">
+            {pluralize(data.total, "project")} found
+          </p>
+        )}
+        <ProjectList projects={data.items} empty={empty} />
+        {(data.next_cursor || view.cursor) && (
+          <nav className="pagination" aria-label="Pagination" data-testid="pagination">
+            {view.cursor && (
+              <Link to={homeHref({ ...view, cursor: null })} data-testid="first-page">
+                ← First page
+              </Link>
+            )}
+            {data.next_cursor && (
+              <Link
+                to={homeHref({ ...view, cursor: data.next_cursor })}
+                rel="next"
+                data-testid="next-page"
+              >
+                Next page →
+              </Link>
+            )}
+          </nav>
+        )}
       </>
     );
   }
 
+  const total =
+    state.status === "success" && !filtered
+      ? state.data.kinds.reduce((sum, k) => sum + k.count, 0)
+      : null;
   return (
     <>
-      <Hero total={state.status === "success" ? state.data.total : null} />
+      <Hero total={total} />
       <section className="section" aria-labelledby="projects-title">
         <div className="section-head">
           <h2 id="projects-title">Projects</h2>
-          <p className="section-sub">Newest first</p>
+          <Link to="/new-project" className="button button-small" data-testid="new-project-link">
+            List a project
+          </Link>
         </div>
+        <SearchBar view={view} />
         {body}
       </section>
     </>

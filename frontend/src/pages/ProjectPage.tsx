@@ -1,5 +1,7 @@
 import { api, isApiError } from "../api/client";
+import { useSession } from "../auth/useSession";
 import { KindBadge } from "../components/KindBadge";
+import { Markdown } from "../components/Markdown";
 import { EmptyState, ErrorState, LoadingBlock } from "../components/States";
 import { displayUrl, formatDate, kindLabel, safeHttpUrl } from "../lib/format";
 import { useAsync, useDocumentTitle } from "../lib/useAsync";
@@ -33,6 +35,26 @@ function ProjectNotFound({ slug }: { slug: string }) {
   );
 }
 
+/** A "Settings" link for the project's owners, maintainers and site admins. */
+function SettingsLink({ slug }: { slug: string }) {
+  const session = useSession();
+  const signedIn = session.status === "signed_in";
+  const admin = signedIn && session.me.is_admin;
+  const mine = useAsync(
+    (signal) =>
+      signedIn && !admin ? api.myProjects({ signal }) : Promise.resolve({ items: [] }),
+    [signedIn, admin],
+  );
+  const member =
+    mine.status === "success" && mine.data.items.some((m) => m.project.slug === slug);
+  if (!admin && !member) return null;
+  return (
+    <Link to={`/projects/${slug}/settings`} className="button button-secondary" data-testid="settings-link">
+      Settings
+    </Link>
+  );
+}
+
 export function ProjectPage({ slug }: { slug: string }) {
   const state = useAsync((signal) => api.getProject(slug, { signal }), [slug]);
   useDocumentTitle(
@@ -60,6 +82,8 @@ export function ProjectPage({ slug }: { slug: string }) {
 
   const p = state.data;
   const homepage = safeHttpUrl(p.homepage);
+  const repository = safeHttpUrl(p.repository_url);
+  const modelCard = safeHttpUrl(p.model_card_url);
   return (
     <article className="project" data-testid="project-page" data-slug={p.slug}>
       <BackLink />
@@ -71,12 +95,25 @@ export function ProjectPage({ slug }: { slug: string }) {
         <p className="project-summary" data-testid="project-summary">
           {p.summary}
         </p>
-        {homepage && (
-          <a className="button" href={homepage} target="_blank" rel="noopener noreferrer">
-            Visit homepage ↗
-          </a>
+        {p.archived_at && (
+          <p className="badge badge-archived" data-testid="project-archived">
+            Archived
+          </p>
         )}
+        <div className="project-actions">
+          {homepage && (
+            <a className="button" href={homepage} target="_blank" rel="nofollow noopener noreferrer">
+              Visit homepage ↗
+            </a>
+          )}
+          <SettingsLink slug={p.slug} />
+        </div>
       </header>
+      {p.description && (
+        <section className="project-description" aria-label="About this project">
+          <Markdown source={p.description} testId="project-description" />
+        </section>
+      )}
 
       <div className="project-body">
         <section className="project-main" aria-labelledby="funding-title">
@@ -98,13 +135,39 @@ export function ProjectPage({ slug }: { slug: string }) {
             <dt>Homepage</dt>
             <dd>
               {homepage ? (
-                <a href={homepage} target="_blank" rel="noopener noreferrer" data-testid="project-homepage">
+                <a href={homepage} target="_blank" rel="nofollow noopener noreferrer" data-testid="project-homepage">
                   {displayUrl(homepage)}
                 </a>
               ) : (
                 <span className="muted">None listed</span>
               )}
             </dd>
+            <dt>Licence</dt>
+            <dd data-testid="project-license">
+              {p.license ? <code>{p.license}</code> : <span className="muted">None stated</span>}
+            </dd>
+            {repository && (
+              <>
+                <dt>Repository</dt>
+                <dd>
+                  <a href={repository} target="_blank" rel="nofollow noopener noreferrer" data-testid="project-repository">
+                    {displayUrl(repository)}
+                  </a>
+                </dd>
+              </>
+            )}
+            {modelCard && (
+              <>
+                <dt>Model card</dt>
+                <dd>
+                  <a href={modelCard} target="_blank" rel="nofollow noopener noreferrer" data-testid="project-model-card">
+                    {displayUrl(modelCard)}
+                  </a>
+                </dd>
+              </>
+            )}
+            <dt>Currency</dt>
+            <dd>{p.currency}</dd>
             <dt>Listed on</dt>
             <dd>
               <time dateTime={p.created_at} data-testid="project-created">

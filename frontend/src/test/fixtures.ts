@@ -1,4 +1,4 @@
-import type { Problem, Project, ProjectPage } from "../api/client";
+import type { KindCount, Problem, Project, ProjectKind, ProjectList } from "../api/client";
 
 export function project(overrides: Partial<Project> = {}): Project {
   return {
@@ -8,8 +8,17 @@ export function project(overrides: Partial<Project> = {}): Project {
     summary: "A 1.1B parameter open language model trained in public.",
     kind: "model",
     homepage: "https://example.org/tiny-llama",
-    currency: "USD",
     created_at: "2025-11-28T09:30:00Z",
+    updated_at: "2025-11-28T09:30:00Z",
+    description: "",
+    license: null,
+    repository_url: null,
+    model_card_url: null,
+    currency: "USD",
+    auto_approve_sponsors: false,
+    contact_name: null,
+    contact_email: null,
+    archived_at: null,
     ...overrides,
   };
 }
@@ -36,8 +45,15 @@ export const PROJECTS: Project[] = [
   }),
 ];
 
-export function page(items: Project[], extra: Partial<ProjectPage> = {}): ProjectPage {
-  return { items, page: 1, per_page: 20, total: items.length, ...extra };
+const KINDS: ProjectKind[] = ["model", "dataset", "library", "tool", "other"];
+
+/** Counts per kind of `items`, every kind listed, as the server gives them. */
+export function kindCounts(items: Project[]): KindCount[] {
+  return KINDS.map((kind) => ({ kind, count: items.filter((p) => p.kind === kind).length }));
+}
+
+export function page(items: Project[], extra: Partial<ProjectList> = {}): ProjectList {
+  return { items, next_cursor: null, total: items.length, kinds: kindCounts(items), ...extra };
 }
 
 export function problem(status: number, code: string, title: string, detail?: string): Problem {
