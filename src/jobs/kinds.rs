@@ -227,6 +227,61 @@ impl Job for CreateInstalments {
     }
 }
 
+/// Marks open goals past their deadline `expired` (see [`app::goals::expire_due`]), in
+/// one unit of work; running it twice changes nothing. Runs every hour.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExpireGoals;
+
+impl Job for ExpireGoals {
+    const NAME: &'static str = "expire_goals";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let expired = ctx
+            .db
+            .write(|tx| app::goals::expire_due(tx, db::now()))
+            .await?;
+        if expired > 0 {
+            tracing::info!(expired, "goals passed their deadline");
+        }
+        Ok(())
+    }
+}
+
+/// Writes the goal-met mail of one goal to the outbox (see [`app::goals::notify_met`]):
+/// queued by [`app::goals::after_progress`] in the unit of work that met the goal, and
+/// idempotent by the goal's `met_notified_at`, so the mail goes out once however often
+/// this runs.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NotifyGoalMet {
+    pub goal_id: crate::domain::ids::GoalId,
+}
+
+impl Job for NotifyGoalMet {
+    const NAME: &'static str = "notify_goal_met";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.goal_id.to_string())
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let (goal_id, mail) = (self.goal_id, ctx.mail.clone());
+        let queued = ctx
+            .db
+            .write(move |tx| app::goals::notify_met(tx, &mail, goal_id, db::now()))
+            .await?;
+        tracing::info!(goal_id = %goal_id, queued, "goal met: mail queued");
+        Ok(())
+    }
+}
+
 /// One of the app's "mail a link" use cases, for a stored address, in one unit of
 /// work. The address was checked when queued; one that no longer parses is dropped.
 /// Database failures are retried.

@@ -239,6 +239,8 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         ResendVerification,
         Purge,
         CreateInstalments,
+        ExpireGoals,
+        NotifyGoalMet,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(

@@ -29,6 +29,13 @@ pub enum Template {
         name: String,
         new_email: String,
     },
+    /// Every target of a project's goal was reached (to its maintainers and sponsors).
+    GoalMet {
+        name: String,
+        project_name: String,
+        project_slug: String,
+        goal_title: String,
+    },
 }
 
 pub struct Rendered {
@@ -47,6 +54,7 @@ impl Template {
             Template::AccountExists { .. } => "account_exists",
             Template::AddressInUse { .. } => "address_in_use",
             Template::EmailChanged { .. } => "email_changed",
+            Template::GoalMet { .. } => "goal_met",
         }
     }
 
@@ -60,7 +68,8 @@ impl Template {
             Template::ResetPassword { .. } => Some(RESET_TTL),
             Template::AccountExists { .. }
             | Template::AddressInUse { .. }
-            | Template::EmailChanged { .. } => None,
+            | Template::EmailChanged { .. }
+            | Template::GoalMet { .. } => None,
         }
     }
 
@@ -114,6 +123,20 @@ impl Template {
                     format!("If you did not make this change, reset your password at {base}/forgot-password with your new address, or contact the site's operator."),
                 ],
                 None,
+            ),
+            Template::GoalMet {
+                name,
+                project_name,
+                project_slug,
+                goal_title,
+            } => (
+                format!("{project_name} reached its goal \"{goal_title}\""),
+                name,
+                vec![
+                    format!("Every target of the goal \"{goal_title}\" of {project_name} has been reached: the money was received and the compute delivered."),
+                    "Thank you for being part of it.".to_owned(),
+                ],
+                Some(("See the project", format!("{base}/projects/{project_slug}"))),
             ),
         };
 

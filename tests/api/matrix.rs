@@ -732,6 +732,7 @@ impl World {
             &NewMoneyPledgeRow {
                 project_id: ProjectId(self.project_id),
                 sponsor_id: UserId(sponsor),
+                goal_id: None,
                 kind: PledgeKind::Money,
                 state: PledgeState::Pledged,
                 anonymous: false,
