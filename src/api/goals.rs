@@ -38,11 +38,20 @@ pub struct ComputeView {
 /// A new goal: a money target, compute targets, or both.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateGoal {
-    #[schema(min_length = 1, max_length = 120, example = "Train the 7B model")]
+    /// Surrounding spaces are trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Train the 7B model"
+    )]
     pub title: String,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+    )]
     pub description: String,
     /// When the goal expires if not met (RFC 3339, in the future), or null.
     pub deadline: Option<DateTime<Utc>>,
@@ -67,9 +76,17 @@ where
 /// the money target. Deadline and targets change only while the goal is open.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateGoal {
-    #[schema(min_length = 1, max_length = 120)]
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: Option<String>,
-    #[schema(max_length = 20000)]
+    /// Markdown.
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+    )]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]

@@ -16,6 +16,7 @@ use chrono::NaiveDateTime;
 
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
+use crate::domain::AcceleratorClass;
 use crate::domain::Violation;
 use crate::domain::compute::ComputeAmount;
 use crate::domain::cursor::KeysetPage;
@@ -23,7 +24,6 @@ use crate::domain::goal::{self as rules, Contribution, GoalStatus, Progress, Tar
 use crate::domain::ids::{GoalId, PledgeId, ProjectId};
 use crate::domain::money::Money;
 use crate::domain::pledge::{InstalmentState, PledgeKind, Recurrence};
-use crate::domain::AcceleratorClass;
 use crate::mail::{self, MailContext, Template};
 use crate::store::goals::{self as store, GoalChanges, GoalRow, NewGoalRow, TargetRow, ValueRow};
 use crate::store::projects::{self, ProjectRow};
@@ -84,10 +84,7 @@ pub struct RawComputeTarget<'a> {
 }
 
 /// Parses the compute targets, naming each field `compute_targets[i].…`.
-fn parse_compute(
-    raw: &[RawComputeTarget<'_>],
-    errors: &mut Vec<Violation>,
-) -> Vec<ComputeAmount> {
+fn parse_compute(raw: &[RawComputeTarget<'_>], errors: &mut Vec<Violation>) -> Vec<ComputeAmount> {
     let mut out = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         match ComputeAmount::parse(t.accelerator, t.gpu_minutes) {
@@ -101,7 +98,10 @@ fn parse_compute(
     out
 }
 
-fn parse_money(raw: Option<(&str, &serde_json::Value)>, errors: &mut Vec<Violation>) -> Option<Money> {
+fn parse_money(
+    raw: Option<(&str, &serde_json::Value)>,
+    errors: &mut Vec<Violation>,
+) -> Option<Money> {
     let (currency, amount) = raw?;
     Money::parse(currency, amount)
         .map_err(|vs| {
@@ -179,11 +179,8 @@ impl GoalPatch {
     ) -> Result<GoalPatch, Vec<Violation>> {
         let mut errors = Vec::new();
         let title = title.and_then(|t| rules::parse_title(t).map_err(|v| errors.push(v)).ok());
-        let description = description.and_then(|d| {
-            rules::parse_description(d)
-                .map_err(|v| errors.push(v))
-                .ok()
-        });
+        let description =
+            description.and_then(|d| rules::parse_description(d).map_err(|v| errors.push(v)).ok());
         if let Some(Some(d)) = deadline
             && let Err(v) = rules::check_deadline(d, now)
         {
@@ -349,7 +346,10 @@ pub fn update(
     let goal = store::find(tx, id)?.ok_or(GoalError::NotFound(id))?;
     let project = project_by_id(tx, goal.project_id)?;
     if patch.touches_targets_or_deadline() && goal.status != GoalStatus::Open {
-        return Err(GoalError::NotOpen(goal.status, "given a new deadline or targets"));
+        return Err(GoalError::NotOpen(
+            goal.status,
+            "given a new deadline or targets",
+        ));
     }
     let money_target_minor = match &patch.money_target {
         None => goal.money_target_minor,
@@ -625,10 +625,7 @@ pub fn check_pledge_goal(
 
 /// Project `slug`'s fair-market values per GPU-hour, by class (public), with the
 /// currency they are in.
-pub fn values(
-    conn: &mut AnyConnection,
-    slug: &str,
-) -> Result<(String, Vec<ValueRow>), GoalError> {
+pub fn values(conn: &mut AnyConnection, slug: &str) -> Result<(String, Vec<ValueRow>), GoalError> {
     let project = project(conn, slug)?;
     let rows = store::values_of(conn, project.id)?;
     Ok((project.currency, rows))

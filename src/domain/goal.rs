@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
+use super::Violation;
 use super::compute::ComputeAmount;
 use super::pledge::{PledgeState, Recurrence};
 use super::project::parse_label;
-use super::Violation;
 
 crate::text_enum! {
     /// Where a goal stands (`goals.status`): `open` until every target is reached by
@@ -567,10 +567,7 @@ mod tests {
         assert_eq!(parse_description("a\nb").unwrap(), "a\nb");
         assert_eq!(parse_description("a\0b").unwrap_err().code, "format");
         let now: NaiveDateTime = "2027-01-01T00:00:00".parse().unwrap();
-        assert_eq!(
-            check_deadline(now, now).unwrap_err().code,
-            "in_the_past"
-        );
+        assert_eq!(check_deadline(now, now).unwrap_err().code, "in_the_past");
         assert!(check_deadline(now + chrono::Duration::seconds(1), now).is_ok());
         let far: NaiveDateTime = "+10000-01-01T00:00:00".parse().unwrap();
         assert_eq!(check_deadline(far, now).unwrap_err().code, "too_late");
@@ -600,9 +597,8 @@ mod tests {
         let amount = 1i64..=10_000_000_000_000;
         prop_oneof![
             (any_state(), amount.clone()).prop_map(|(s, a)| one_time(s, a)),
-            (any_state(), amount.clone(), 0i64..=36, 0i64..=36).prop_map(|(s, a, due, rec)| {
-                monthly(s, a, a * due, a * rec)
-            }),
+            (any_state(), amount.clone(), 0i64..=36, 0i64..=36)
+                .prop_map(|(s, a, due, rec)| { monthly(s, a, a * due, a * rec) }),
             (
                 any_state(),
                 prop::sample::select(vec!["A", "B", "C"]),

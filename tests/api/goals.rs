@@ -59,7 +59,13 @@ impl Setup {
         .id
     }
 
-    async fn send(&self, method: Method, path: &str, token: &str, body: Value) -> reqwest::Response {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> reqwest::Response {
         self.app.send_json_as(method, path, token, &body).await
     }
 
@@ -88,7 +94,10 @@ impl Setup {
     async fn pledge(&self, sponsor: &TestUser, body: Value) -> reqwest::Response {
         self.app
             .client
-            .post(self.app.url(&format!("/api/v1/projects/{}/pledges", self.slug)))
+            .post(
+                self.app
+                    .url(&format!("/api/v1/projects/{}/pledges", self.slug)),
+            )
             .bearer_auth(&sponsor.token)
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
             .json(&body)
@@ -98,7 +107,13 @@ impl Setup {
     }
 
     /// A one-time USD pledge toward `goal`; returns its id.
-    async fn money_pledge(&self, sponsor: &TestUser, goal: i64, cents: i64, anonymous: bool) -> i64 {
+    async fn money_pledge(
+        &self,
+        sponsor: &TestUser,
+        goal: i64,
+        cents: i64,
+        anonymous: bool,
+    ) -> i64 {
         let res = self
             .pledge(
                 sponsor,
@@ -237,7 +252,10 @@ async fn goals_are_created_read_changed_and_closed_with_their_rules() {
         }))
         .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
-    assert_eq!(problem["errors"][0]["field"], "compute_targets[1].gpu_minutes");
+    assert_eq!(
+        problem["errors"][0]["field"],
+        "compute_targets[1].gpu_minutes"
+    );
     let res = s
         .create_goal(json!({
             "title": "x",
@@ -258,11 +276,15 @@ async fn goals_are_created_read_changed_and_closed_with_their_rules() {
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "duplicate");
     let res = s
-        .create_goal(json!({"title": "x\u{0}y", "money_target": {"currency": "USD", "amount_minor": 1}}))
+        .create_goal(
+            json!({"title": "x\u{0}y", "money_target": {"currency": "USD", "amount_minor": 1}}),
+        )
         .await;
     assert_problem(res, 422, "validation_failed").await;
     let res = s
-        .create_goal(json!({"title": "x", "money_target": {"currency": "EUR", "amount_minor": 100}}))
+        .create_goal(
+            json!({"title": "x", "money_target": {"currency": "EUR", "amount_minor": 100}}),
+        )
         .await;
     assert_problem(res, 422, "currency_mismatch").await;
     let res = s
@@ -307,21 +329,35 @@ async fn goals_are_created_read_changed_and_closed_with_their_rules() {
     assert_eq!(changed["deadline"], Value::Null);
     assert_eq!(changed["progress"]["money"], Value::Null);
     let res = s
-        .send(Method::PATCH, &path, &s.owner.token, json!({"compute_targets": []}))
+        .send(
+            Method::PATCH,
+            &path,
+            &s.owner.token,
+            json!({"compute_targets": []}),
+        )
         .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "targets");
     let res = s
-        .send(Method::PATCH, &path, &stranger.token, json!({"title": "Mine"}))
+        .send(
+            Method::PATCH,
+            &path,
+            &stranger.token,
+            json!({"title": "Mine"}),
+        )
         .await;
     assert_problem(res, 403, "forbidden").await;
 
     // Closing: once; a closed goal keeps its targets but may be retitled.
     let close = format!("/api/v1/goals/{id}/close");
-    let res = s.send(Method::POST, &close, &s.owner.token, json!({})).await;
+    let res = s
+        .send(Method::POST, &close, &s.owner.token, json!({}))
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "closed");
-    let res = s.send(Method::POST, &close, &s.owner.token, json!({})).await;
+    let res = s
+        .send(Method::POST, &close, &s.owner.token, json!({}))
+        .await;
     assert_problem(res, 409, "goal_not_open").await;
     let res = s
         .send(
@@ -333,7 +369,12 @@ async fn goals_are_created_read_changed_and_closed_with_their_rules() {
         .await;
     assert_problem(res, 409, "goal_not_open").await;
     let res = s
-        .send(Method::PATCH, &path, &s.owner.token, json!({"description": "Done."}))
+        .send(
+            Method::PATCH,
+            &path,
+            &s.owner.token,
+            json!({"description": "Done."}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 200);
 }
@@ -396,9 +437,13 @@ async fn fair_market_values_are_set_in_the_project_currency_and_removed() {
             "value_per_gpu_hour": {"currency": "USD", "amount_minor": 175}
         }])
     );
-    let res = s.send(Method::DELETE, &path, &s.owner.token, json!({})).await;
+    let res = s
+        .send(Method::DELETE, &path, &s.owner.token, json!({}))
+        .await;
     assert_eq!(res.status().as_u16(), 204);
-    let res = s.send(Method::DELETE, &path, &s.owner.token, json!({})).await;
+    let res = s
+        .send(Method::DELETE, &path, &s.owner.token, json!({}))
+        .await;
     assert_problem(res, 404, "not_found").await;
 }
 
@@ -417,14 +462,24 @@ async fn progress_counts_pledges_receipts_instalments_and_deliveries() {
         .await;
 
     // Pledges name an open goal of their own project.
-    let other = s.goal(json!({"title": "Closed", "money_target": {"currency": "USD", "amount_minor": 1}})).await;
-    s.send(Method::POST, &format!("/api/v1/goals/{other}/close"), &s.owner.token, json!({}))
+    let other = s
+        .goal(json!({"title": "Closed", "money_target": {"currency": "USD", "amount_minor": 1}}))
         .await;
-    let money = |goal: i64| {
-        json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 5}, "goal_id": goal})
-    };
+    s.send(
+        Method::POST,
+        &format!("/api/v1/goals/{other}/close"),
+        &s.owner.token,
+        json!({}),
+    )
+    .await;
+    let money = |goal: i64| json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 5}, "goal_id": goal});
     assert_problem(s.pledge(&sponsor, money(other)).await, 422, "goal_not_open").await;
-    assert_problem(s.pledge(&sponsor, money(999_999)).await, 422, "unknown_goal").await;
+    assert_problem(
+        s.pledge(&sponsor, money(999_999)).await,
+        422,
+        "unknown_goal",
+    )
+    .await;
     let elsewhere = s.app.user().await;
     let res = s
         .app
@@ -561,7 +616,9 @@ async fn a_goal_is_met_once_and_its_maintainers_and_sponsors_are_mailed_once() {
     let public = s.app.user().await;
     let anonymous = s.app.user().await;
     let goal = s
-        .goal(json!({"title": "Servers", "money_target": {"currency": "USD", "amount_minor": 1_000}}))
+        .goal(
+            json!({"title": "Servers", "money_target": {"currency": "USD", "amount_minor": 1_000}}),
+        )
         .await;
     let first = s.money_pledge(&public, goal, 400, false).await;
     let second = s.money_pledge(&anonymous, goal, 300, true).await;
@@ -602,7 +659,11 @@ async fn a_goal_is_met_once_and_its_maintainers_and_sponsors_are_mailed_once() {
         public_url: "http://test".into(),
     };
     db.write_blocking(|tx| {
-        assert!(!openfund::app::goals::after_progress(tx, GoalId(goal), openfund::db::now())?);
+        assert!(!openfund::app::goals::after_progress(
+            tx,
+            GoalId(goal),
+            openfund::db::now()
+        )?);
         assert_eq!(
             openfund::app::goals::notify_met(tx, &ctx, GoalId(goal), openfund::db::now())?,
             0
@@ -621,7 +682,12 @@ async fn a_goal_is_met_once_and_its_maintainers_and_sponsors_are_mailed_once() {
         .await;
     assert_problem(res, 422, "goal_not_open").await;
     let res = s
-        .send(Method::POST, &format!("/api/v1/goals/{goal}/close"), &s.owner.token, json!({}))
+        .send(
+            Method::POST,
+            &format!("/api/v1/goals/{goal}/close"),
+            &s.owner.token,
+            json!({}),
+        )
         .await;
     assert_problem(res, 409, "goal_not_open").await;
 }
@@ -646,8 +712,13 @@ async fn open_goals_past_their_deadline_expire_once() {
     let closed = s
         .goal(json!({"title": "Closed", "money_target": {"currency": "USD", "amount_minor": 1}}))
         .await;
-    s.send(Method::POST, &format!("/api/v1/goals/{closed}/close"), &s.owner.token, json!({}))
-        .await;
+    s.send(
+        Method::POST,
+        &format!("/api/v1/goals/{closed}/close"),
+        &s.owner.token,
+        json!({}),
+    )
+    .await;
     let past = openfund::db::now() - chrono::Duration::hours(1);
     diesel::update(goals::table.filter(goals::id.eq_any([soon, closed])))
         .set(goals::deadline.eq(past))

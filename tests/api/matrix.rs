@@ -521,11 +521,16 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/goals/{id}", public(200), |w, _| {
             Call::at(format!("/api/v1/goals/{}", w.plant_goal()))
         }),
-        row("PATCH", "/api/v1/goals/{id}", project_editor(200), |w, _| Call {
-            path: Some(format!("/api/v1/goals/{}", w.plant_goal())),
-            body: Some(json!({"title": "Renamed by the matrix"})),
-            cookie: None,
-        }),
+        row(
+            "PATCH",
+            "/api/v1/goals/{id}",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!("/api/v1/goals/{}", w.plant_goal())),
+                body: Some(json!({"title": "Renamed by the matrix"})),
+                cookie: None,
+            },
+        ),
         row(
             "POST",
             "/api/v1/goals/{id}/close",

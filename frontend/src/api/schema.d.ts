@@ -1021,7 +1021,10 @@ export interface components {
             /** @description Markdown. */
             description?: string;
             money_target?: components["schemas"]["MoneyInput"] | null;
-            /** @example Train the 7B model */
+            /**
+             * @description Surrounding spaces are trimmed.
+             * @example Train the 7B model
+             */
             title: string;
         };
         /** @description A money pledge. */
@@ -1542,6 +1545,7 @@ export interface components {
             compute_targets?: components["schemas"]["ComputeInput"][] | null;
             /** Format: date-time */
             deadline?: string | null;
+            /** @description Markdown. */
             description?: string | null;
             money_target?: components["schemas"]["MoneyInput"] | null;
             title?: string | null;
