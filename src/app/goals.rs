@@ -5,9 +5,10 @@
 //!
 //! A goal is met the first time every target is reached by money received and compute
 //! delivered: [`after_progress`] runs in the unit of work that confirmed a receipt,
-//! an instalment or a delivery, marks it `met` once and queues a `notify_goal_met`
-//! job, which writes the mail to the outbox (maintainers and every sponsor of the goal,
-//! anonymous ones too: the mail is private). The hourly `expire_goals` job marks open
+//! an instalment or a delivery, marks it `met` once and announces it
+//! ([`super::notify::FundingEvent::GoalMet`]); the `notify` job then writes the mail to
+//! the outbox ([`deliver_met`]: maintainers and every sponsor of the goal, anonymous
+//! ones too, as the mail is private). The hourly `expire_goals` job marks open
 //! goals past their deadline `expired`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,7 +25,7 @@ use crate::domain::goal::{self as rules, Contribution, GoalStatus, Progress, Tar
 use crate::domain::ids::{GoalId, PledgeId, ProjectId};
 use crate::domain::money::Money;
 use crate::domain::pledge::{InstalmentState, PledgeKind, Recurrence};
-use crate::mail::{self, MailContext, Template};
+use crate::mail::{self, MailContext, Template, templates::Notice};
 use crate::store::goals::{self as store, GoalChanges, GoalRow, NewGoalRow, TargetRow, ValueRow};
 use crate::store::projects::{self, ProjectRow};
 
@@ -221,12 +222,8 @@ fn project(conn: &mut AnyConnection, slug: &str) -> Result<ProjectRow, GoalError
 }
 
 fn project_by_id(conn: &mut AnyConnection, id: ProjectId) -> Result<ProjectRow, GoalError> {
-    use crate::db::schema::projects as p;
-    use diesel::prelude::*;
-    Ok(p::table
-        .find(id)
-        .select(ProjectRow::as_select())
-        .first(conn)?)
+    projects::find_by_id(conn, id)?
+        .ok_or_else(|| DbError::Corrupt(format!("project {id} of a goal vanished")).into())
 }
 
 fn check_currency(project: &ProjectRow, money: &Money) -> Result<(), GoalError> {
@@ -414,8 +411,8 @@ pub fn close(
 
 /// Re-evaluates goal `goal_id` in the caller's unit of work after money was received or
 /// compute delivered toward it. The first time every target is reached, the goal
-/// becomes `met` (stamped `met_at = now`) and a `notify_goal_met` job is queued in the
-/// same unit; returns whether this call met it. Exactly once, also when confirmations
+/// becomes `met` (stamped `met_at = now`) and the event is announced in the same unit
+/// (a `notify` job); returns whether this call met it. Exactly once, also when confirmations
 /// race: the project row is locked before progress is read (every confirmation locks
 /// it too, so the last of two concurrent ones sees both), and the goal moves only from
 /// `open`. A goal that is not open, or does not exist, is left alone.
@@ -444,7 +441,11 @@ pub fn after_progress(
     if !store::leave_open(tx, goal_id, GoalStatus::Met, now)? {
         return Ok(false);
     }
-    crate::jobs::enqueue(tx, &crate::jobs::kinds::NotifyGoalMet { goal_id }, now)?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::GoalMet { goal: goal_id },
+        now,
+    )?;
     Ok(true)
 }
 
@@ -454,11 +455,12 @@ pub fn expire_due(tx: &mut Tx<'_>, now: NaiveDateTime) -> Result<usize, DbError>
     Ok(store::expire_due(tx, crate::db::truncate_micros(now))?)
 }
 
-/// Queues the goal-met mail of goal `goal_id` in the outbox, once: to the project's
-/// owners and maintainers and every sponsor of a pledge linked to the goal that was
-/// not cancelled (anonymous sponsors too; each person once). Returns how many messages
-/// it queued (0 when the goal is not met or the mail went out before).
-pub fn notify_met(
+/// Writes the goal-met mail of goal `goal_id` to the outbox, once (the goal's
+/// `met_notified_at` is claimed in the same unit of work): to the project's owners and
+/// maintainers and every sponsor of a pledge linked to the goal that was not cancelled
+/// (anonymous sponsors too; each person once). Returns how many messages it queued (0
+/// when the goal is not met, or its mail went out before). Called by the `notify` job.
+pub fn deliver_met(
     tx: &mut Tx<'_>,
     ctx: &MailContext,
     goal_id: GoalId,
@@ -470,24 +472,30 @@ pub fn notify_met(
     if !store::claim_met_notification(tx, goal_id, now)? {
         return Ok(0);
     }
-    let project = project_by_id(tx, goal.project_id).map_err(|e| match e {
-        GoalError::Db(d) => d,
-        other => DbError::Corrupt(other.to_string()),
-    })?;
+    let Some(project) = projects::find_by_id(tx, goal.project_id)? else {
+        return Ok(0);
+    };
+    let url = format!(
+        "{}/projects/{}",
+        ctx.public_url.trim_end_matches('/'),
+        project.slug
+    );
     let recipients = store::met_recipients(tx, goal.project_id, goal_id)?;
     for (_, email, name) in &recipients {
-        mail::queue(
-            tx,
-            ctx,
-            email,
-            &Template::GoalMet {
-                name: name.clone(),
-                project_name: project.name.clone(),
-                project_slug: project.slug.clone(),
-                goal_title: goal.title.clone(),
-            },
-            now,
-        )?;
+        let notice = Notice {
+            template: "goal_met",
+            name: name.clone(),
+            subject: format!("{} reached its goal \"{}\"", project.name, goal.title),
+            paragraphs: vec![
+                format!(
+                    "Every target of the goal \"{}\" of {} has been reached: the money was received and the compute delivered.",
+                    goal.title, project.name
+                ),
+                "Thank you for being part of it.".to_owned(),
+            ],
+            action: Some(("See the project".into(), url.clone())),
+        };
+        mail::queue(tx, ctx, email, &Template::Notice(notice), now)?;
     }
     Ok(recipients.len())
 }

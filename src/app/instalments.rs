@@ -49,6 +49,11 @@ pub fn create_due(
         let due_at = date.and_hms_opt(0, 0, 0).unwrap_or_default();
         if store::insert_if_absent(tx, id, seq, due_at, amount, now)? {
             created += 1;
+            super::notify::announce(
+                tx,
+                super::notify::FundingEvent::InstalmentDue { pledge: id, seq },
+                now,
+            )?;
         }
         next = next.max(seq + 1);
     }

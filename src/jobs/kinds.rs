@@ -255,29 +255,29 @@ impl Job for ExpireGoals {
     }
 }
 
-/// Writes the goal-met mail of one goal to the outbox (see [`app::goals::notify_met`]):
-/// queued by [`app::goals::after_progress`] in the unit of work that met the goal, and
-/// idempotent by the goal's `met_notified_at`, so the mail goes out once however often
-/// this runs.
+/// Mails the people concerned by a funding event (see [`app::notify`]): composes the
+/// messages and writes them to the outbox in one unit of work. Queued in the unit of
+/// work of the change itself; one job per event (its key), so an event is mailed once.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct NotifyGoalMet {
-    pub goal_id: crate::domain::ids::GoalId,
+pub struct Notify {
+    pub event: app::notify::FundingEvent,
 }
 
-impl Job for NotifyGoalMet {
-    const NAME: &'static str = "notify_goal_met";
+impl Job for Notify {
+    const NAME: &'static str = "notify";
 
     fn unique_key(&self) -> Option<String> {
-        Some(self.goal_id.to_string())
+        Some(self.event.key())
     }
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        let (goal_id, mail) = (self.goal_id, ctx.mail.clone());
+        let event = self.event;
+        let mail = ctx.mail.clone();
         let queued = ctx
             .db
-            .write(move |tx| app::goals::notify_met(tx, &mail, goal_id, db::now()))
+            .write(move |tx| app::notify::deliver(tx, &mail, event, db::now()))
             .await?;
-        tracing::info!(goal_id = %goal_id, queued, "goal met: mail queued");
+        tracing::debug!(queued, key = %event.key(), "funding event mailed");
         Ok(())
     }
 }

@@ -240,7 +240,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         Purge,
         CreateInstalments,
         ExpireGoals,
-        NotifyGoalMet,
+        Notify,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(

@@ -29,13 +29,22 @@ pub enum Template {
         name: String,
         new_email: String,
     },
-    /// Every target of a project's goal was reached (to its maintainers and sponsors).
-    GoalMet {
-        name: String,
-        project_name: String,
-        project_slug: String,
-        goal_title: String,
-    },
+    /// A funding event (a pledge made or received, an instalment due, a delivery, a goal
+    /// met): composed by `app::notify`, which owns the wording of each event.
+    Notice(Notice),
+}
+
+/// A notification about funding: greeting, paragraphs and an optional link, under a
+/// stable template name such as `pledge_received`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable name kept with the message in the outbox (`[a-z_]+`).
+    pub template: &'static str,
+    pub name: String,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    /// A button: label and absolute URL.
+    pub action: Option<(String, String)>,
 }
 
 pub struct Rendered {
@@ -54,7 +63,7 @@ impl Template {
             Template::AccountExists { .. } => "account_exists",
             Template::AddressInUse { .. } => "address_in_use",
             Template::EmailChanged { .. } => "email_changed",
-            Template::GoalMet { .. } => "goal_met",
+            Template::Notice(notice) => notice.template,
         }
     }
 
@@ -69,7 +78,7 @@ impl Template {
             Template::AccountExists { .. }
             | Template::AddressInUse { .. }
             | Template::EmailChanged { .. }
-            | Template::GoalMet { .. } => None,
+            | Template::Notice(_) => None,
         }
     }
 
@@ -124,19 +133,14 @@ impl Template {
                 ],
                 None,
             ),
-            Template::GoalMet {
-                name,
-                project_name,
-                project_slug,
-                goal_title,
-            } => (
-                format!("{project_name} reached its goal \"{goal_title}\""),
-                name,
-                vec![
-                    format!("Every target of the goal \"{goal_title}\" of {project_name} has been reached: the money was received and the compute delivered."),
-                    "Thank you for being part of it.".to_owned(),
-                ],
-                Some(("See the project", format!("{base}/projects/{project_slug}"))),
+            Template::Notice(notice) => (
+                notice.subject.clone(),
+                &notice.name,
+                notice.paragraphs.clone(),
+                notice
+                    .action
+                    .as_ref()
+                    .map(|(label, url)| (label.as_str(), url.clone())),
             ),
         };
 

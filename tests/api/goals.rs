@@ -665,7 +665,7 @@ async fn a_goal_is_met_once_and_its_maintainers_and_sponsors_are_mailed_once() {
             openfund::db::now()
         )?);
         assert_eq!(
-            openfund::app::goals::notify_met(tx, &ctx, GoalId(goal), openfund::db::now())?,
+            openfund::app::goals::deliver_met(tx, &ctx, GoalId(goal), openfund::db::now())?,
             0
         );
         Ok::<_, openfund::db::DbError>(())
