@@ -154,3 +154,8 @@ pub fn page_of_project(
         next_cursor,
     })
 }
+
+/// Every instalment of pledge `id`, in order (for the demo and the sponsor's view).
+pub fn of_pledge(conn: &mut AnyConnection, id: PledgeId) -> Result<Vec<InstalmentRow>, DbError> {
+    Ok(store::of_pledge(conn, id)?)
+}

@@ -113,3 +113,12 @@ pub fn page_of_project(
     }
     query.load(conn)
 }
+
+/// Every instalment of a pledge, in order.
+pub fn of_pledge(conn: &mut AnyConnection, pledge: PledgeId) -> QueryResult<Vec<InstalmentRow>> {
+    instalments::table
+        .filter(instalments::pledge_id.eq(pledge))
+        .order(instalments::seq)
+        .select(InstalmentRow::as_select())
+        .load(conn)
+}
