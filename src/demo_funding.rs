@@ -271,6 +271,7 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
             },
             anonymous: p.anonymous,
             message: p.message.map(str::to_owned),
+            goal_id: None,
         };
         let key = format!("demo-{n}");
         let mut id: Option<PledgeId> = None;
@@ -506,6 +507,7 @@ pub fn load_large(
                         },
                         anonymous: fate == 9,
                         message: None,
+                        goal_id: None,
                     },
                     |r| {
                         id = Some(r.id);

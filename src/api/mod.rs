@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod frontend;
 pub mod github;
+pub mod goals;
 pub mod headers;
 pub mod health;
 pub mod ledger;
@@ -54,6 +55,7 @@ pub struct AppState {
     tags(
         (name = "projects", description = "Open AI projects raising money and compute"),
         (name = "accelerators", description = "The catalogue of accelerator classes compute is counted in"),
+        (name = "goals", description = "Funding goals with their progress, and each project's fair-market value of compute"),
         (name = "pledges", description = "Money pledged to projects, received and cancelled"),
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
@@ -98,6 +100,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(ledger::project_balances)
         .service(ledger::create_expense)
         .service(ledger::list_expenses)
+        .service(goals::list_goals)
+        .service(goals::create_goal)
+        .service(goals::get_goal)
+        .service(goals::update_goal)
+        .service(goals::close_goal)
+        .service(goals::list_accelerator_values)
+        .service(goals::set_accelerator_value)
+        .service(goals::delete_accelerator_value)
         .service(pledges::create_pledge)
         .service(pledges::confirm_pledge)
         .service(pledges::cancel_pledge)

@@ -14,7 +14,7 @@ use super::{ApiError, AppState, Problem};
 use crate::app::instalments;
 use crate::app::pledges::{self, Idempotent};
 use crate::domain::cursor::KeysetPage;
-use crate::domain::ids::{InstalmentId, PledgeId, ProjectId};
+use crate::domain::ids::{GoalId, InstalmentId, PledgeId, ProjectId};
 use crate::domain::pledge::{
     self as rules, InstalmentState, NewMoneyPledge, PledgeKind, PledgeState, Recurrence,
 };
@@ -40,6 +40,9 @@ pub struct Pledge {
     pub anonymous: bool,
     #[schema(required = true)]
     pub message: Option<String>,
+    /// The goal this pledge counts toward, or null.
+    #[schema(required = true)]
+    pub goal_id: Option<GoalId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -60,6 +63,7 @@ impl From<&PledgeRow> for Pledge {
             recurrence: r.recurrence,
             anonymous: r.anonymous,
             message: r.message.clone(),
+            goal_id: r.goal_id,
             created_at: r.created_at.and_utc(),
         }
     }
@@ -105,6 +109,10 @@ pub struct CreatePledge {
     pub anonymous: bool,
     #[schema(max_length = 2000)]
     pub message: Option<String>,
+    /// An open goal of this project the pledge counts toward (422 `unknown_goal` for
+    /// another project's or none, `goal_not_open` for a met, closed or expired one).
+    #[schema(minimum = 1)]
+    pub goal_id: Option<i64>,
 }
 
 /// A JSON value as text with every object's members sorted by name and no spaces, so
@@ -149,7 +157,7 @@ fn one_time() -> Recurrence {
         (status = 403, description = "Email not verified, or a read-only token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The key was used with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or another currency than the project's", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, another currency than the project's, or a goal that is not an open one of this project", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/projects/{slug}/pledges")]
@@ -176,7 +184,7 @@ pub async fn create_pledge(
     let request_hash = secrets::hash(&canonical(&body));
     let parsed: CreatePledge = serde_json::from_value(body.into_inner())
         .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-    let new = NewMoneyPledge::parse(
+    let mut new = NewMoneyPledge::parse(
         &parsed.amount.currency,
         &parsed.amount.amount_minor,
         parsed.recurrence,
@@ -184,6 +192,7 @@ pub async fn create_pledge(
         parsed.message.as_deref(),
     )
     .map_err(ApiError::validation)?;
+    new.goal_id = parsed.goal_id.map(GoalId);
     let PledgeKindInput::Money = parsed.kind;
     let (slug, who) = (slug.into_inner(), caller.0);
     let stored = state

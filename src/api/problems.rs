@@ -10,6 +10,7 @@ use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
 use crate::app::expenses::ExpenseError;
 use crate::app::github::GithubSignInError;
+use crate::app::goals::GoalError;
 use crate::app::hasher::HashError;
 use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
@@ -232,6 +233,14 @@ impl From<PledgeError> for ApiError {
                     .with_detail(e.to_string())
             }
             PledgeError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
+            PledgeError::UnknownGoal(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_goal")
+                    .with_detail(e.to_string())
+            }
+            PledgeError::GoalNotOpen(..) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "goal_not_open")
+                    .with_detail(e.to_string())
+            }
             PledgeError::KeyReused => ApiError::conflict("idempotency_key_reused", e.to_string()),
             PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
             PledgeError::Ledger(l) => l.into(),
@@ -247,6 +256,25 @@ impl From<AcceleratorError> for ApiError {
             AcceleratorError::Exists(_) => ApiError::conflict("accelerator_exists", e.to_string()),
             AcceleratorError::NotFound(_) => ApiError::not_found(e.to_string()),
             AcceleratorError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<GoalError> for ApiError {
+    fn from(e: GoalError) -> Self {
+        match e {
+            GoalError::Denied(d) => d.into(),
+            GoalError::ProjectNotFound(_)
+            | GoalError::NotFound(_)
+            | GoalError::UnknownAccelerator(_)
+            | GoalError::ValueNotFound(_) => ApiError::not_found(e.to_string()),
+            GoalError::Invalid(v) => ApiError::validation(v),
+            GoalError::CurrencyMismatch { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+                    .with_detail(e.to_string())
+            }
+            GoalError::NotOpen(..) => ApiError::conflict("goal_not_open", e.to_string()),
+            GoalError::Db(d) => d.into(),
         }
     }
 }

@@ -75,8 +75,9 @@ pub fn running_monthly(
 
 /// A maintainer confirms that one instalment's money arrived: it becomes `received`
 /// and the ledger records the receipt. Owners, maintainers and site admins; once only
-/// (a second or concurrent confirmation is [`PledgeError::WrongState`]). Returns the
-/// instalment and its currency.
+/// (a second or concurrent confirmation is [`PledgeError::WrongState`]). A goal the
+/// pledge counts toward is re-evaluated in the same unit of work
+/// ([`super::goals::after_progress`]). Returns the instalment and its currency.
 pub fn confirm(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -108,6 +109,9 @@ pub fn confirm(
         who,
         now,
     )?;
+    if let Some(goal) = pledge.goal_id {
+        super::goals::after_progress(tx, goal, now)?;
+    }
     let code = pledge.currency.clone().unwrap_or_default();
     let row = store::find(tx, id)?.ok_or(PledgeError::InstalmentNotFound(id))?;
     Ok((row, code))

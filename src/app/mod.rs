@@ -9,6 +9,7 @@ pub mod admin;
 pub mod auth;
 pub mod expenses;
 pub mod github;
+pub mod goals;
 pub mod hasher;
 pub mod instalments;
 pub mod ledger;

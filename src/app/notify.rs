@@ -10,12 +10,13 @@
 //! | `pledge_created` | confirmation of the pledge | "new pledge" (an anonymous pledge names no sponsor) |
 //! | `pledge_received` | receipt (amount, date) | — |
 //! | `instalment_due` | the instalment's amount and due date | — |
+//! | `goal_met` | every sponsor of the goal, anonymous ones too (the mail is private) | "goal met" (see [`super::goals::deliver_met`]) |
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{DbError, Tx};
-use crate::domain::ids::{InstalmentId, PledgeId};
+use crate::domain::ids::{GoalId, InstalmentId, PledgeId};
 use crate::domain::money::{Currency, format_decimal};
 use crate::domain::pledge::{PledgeKind, Recurrence};
 use crate::jobs;
@@ -36,6 +37,8 @@ pub enum FundingEvent {
     },
     /// Instalment `seq` of a monthly pledge fell due.
     InstalmentDue { pledge: PledgeId, seq: i32 },
+    /// Every target of a goal was reached (announced once, when it became `met`).
+    GoalMet { goal: GoalId },
 }
 
 impl FundingEvent {
@@ -48,6 +51,7 @@ impl FundingEvent {
                 None => format!("pledge_received:{pledge}"),
             },
             FundingEvent::InstalmentDue { pledge, seq } => format!("instalment_due:{pledge}:{seq}"),
+            FundingEvent::GoalMet { goal } => format!("goal_met:{goal}"),
         }
     }
 }
@@ -66,6 +70,9 @@ pub fn deliver(
     event: FundingEvent,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
+    if let FundingEvent::GoalMet { goal } = event {
+        return super::goals::deliver_met(tx, ctx, goal, now);
+    }
     let base = ctx.public_url.trim_end_matches('/').to_owned();
     let (FundingEvent::PledgeCreated { pledge: pledge_id }
     | FundingEvent::PledgeReceived {
@@ -73,7 +80,10 @@ pub fn deliver(
     }
     | FundingEvent::InstalmentDue {
         pledge: pledge_id, ..
-    }) = event;
+    }) = event
+    else {
+        return Ok(0);
+    };
     let Some(pledge) = pledges::find(tx, pledge_id)? else {
         return Ok(0);
     };
@@ -179,6 +189,7 @@ pub fn deliver(
                 ));
             }
         }
+        FundingEvent::GoalMet { .. } => {}
     }
     let sent = out.len();
     for (to, notice) in out {

@@ -14,7 +14,7 @@ use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::Violation;
 use crate::domain::cursor::KeysetPage;
-use crate::domain::ids::{InstalmentId, PledgeId};
+use crate::domain::ids::{GoalId, InstalmentId, PledgeId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
@@ -34,6 +34,12 @@ pub enum PledgeError {
     InstalmentNotFound(crate::domain::ids::InstalmentId),
     #[error("invalid pledge")]
     Invalid(Vec<Violation>),
+    /// The pledge names a goal that is not one of this project's.
+    #[error("this project has no goal {0}")]
+    UnknownGoal(GoalId),
+    /// The pledge names a goal that is met, closed or expired.
+    #[error("goal {0} is {1}; pledge toward an open goal, or to the project")]
+    GoalNotOpen(GoalId, crate::domain::goal::GoalStatus),
     #[error("this project takes pledges in {expected}; the pledge is in {given}")]
     CurrencyMismatch { expected: String, given: String },
     /// The project is archived: it takes no new pledges.
@@ -124,12 +130,22 @@ pub fn create_money(
             given: currency.code().to_owned(),
         });
     }
+    if let Some(goal) = new.goal_id {
+        match super::goals::check_pledge_goal(tx, project.id, goal)? {
+            Ok(()) => {}
+            Err(super::goals::GoalLink::Unknown) => return Err(PledgeError::UnknownGoal(goal)),
+            Err(super::goals::GoalLink::NotOpen(status)) => {
+                return Err(PledgeError::GoalNotOpen(goal, status));
+            }
+        }
+    }
     let now = crate::db::truncate_micros(now);
     let row = store::insert_money(
         tx,
         &NewMoneyPledgeRow {
             project_id: project.id,
             sponsor_id: who.user_id,
+            goal_id: new.goal_id,
             kind: PledgeKind::Money,
             state: PledgeState::Pledged,
             anonymous: new.anonymous,
@@ -159,6 +175,8 @@ pub fn create_money(
 /// becomes `received` and the ledger records it (the project's `Held` debited, the
 /// sponsor's contributions credited). Owners, maintainers and site admins. A pledge is
 /// received once; a second or concurrent confirmation gets [`PledgeError::WrongState`].
+/// A goal the pledge counts toward is re-evaluated in the same unit of work
+/// ([`super::goals::after_progress`]).
 pub fn confirm_received(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -197,6 +215,9 @@ pub fn confirm_received(
         who,
         now,
     )?;
+    if let Some(goal) = pledge.goal_id {
+        super::goals::after_progress(tx, goal, now)?;
+    }
     store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
 }
 

@@ -201,6 +201,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        met_notified_at -> Nullable<Timestamp>,
     }
 }
 

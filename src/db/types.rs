@@ -195,5 +195,6 @@ mod tests {
         assert!(ProjectRole::spellings_agree());
         assert!(ProjectKind::spellings_agree());
         assert!(JobState::spellings_agree());
+        assert!(crate::domain::goal::GoalStatus::spellings_agree());
     }
 }

@@ -6,6 +6,7 @@ pub mod compute;
 pub mod cursor;
 pub mod decimal;
 pub mod email;
+pub mod goal;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -59,6 +59,9 @@ pub struct NewMoneyPledge {
     /// Hidden from every public view: the sponsor is never named.
     pub anonymous: bool,
     pub message: Option<String>,
+    /// The goal the pledge counts toward, if any (checked against the project when the
+    /// pledge is made).
+    pub goal_id: Option<super::ids::GoalId>,
 }
 
 impl NewMoneyPledge {
@@ -105,6 +108,7 @@ impl NewMoneyPledge {
                 recurrence,
                 anonymous,
                 message,
+                goal_id: None,
             }),
             _ => Err(errors),
         }

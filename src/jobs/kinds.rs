@@ -227,6 +227,34 @@ impl Job for CreateInstalments {
     }
 }
 
+/// Marks open goals past their deadline `expired` (see [`app::goals::expire_due`]), in
+/// one unit of work; running it twice changes nothing. Runs every hour.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExpireGoals;
+
+impl Job for ExpireGoals {
+    const NAME: &'static str = "expire_goals";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let expired = ctx
+            .db
+            .write(|tx| app::goals::expire_due(tx, db::now()))
+            .await?;
+        if expired > 0 {
+            tracing::info!(expired, "goals passed their deadline");
+        }
+        Ok(())
+    }
+}
+
 /// Mails the people concerned by a funding event (see [`app::notify`]): composes the
 /// messages and writes them to the outbox in one unit of work. Queued in the unit of
 /// work of the change itself; one job per event (its key), so an event is mailed once.

@@ -5,6 +5,7 @@ pub mod accelerators;
 pub mod api_tokens;
 pub mod email_tokens;
 pub mod expenses;
+pub mod goals;
 pub mod idempotency;
 pub mod instalments;
 pub mod jobs;

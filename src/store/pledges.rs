@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::pledges;
 use crate::db::{AnyConnection, DbError};
-use crate::domain::ids::{PledgeId, ProjectId, UserId};
+use crate::domain::ids::{GoalId, PledgeId, ProjectId, UserId};
 use crate::domain::pledge::{PledgeKind, PledgeState, Recurrence};
 use crate::per_backend;
 
@@ -17,7 +17,7 @@ pub struct PledgeRow {
     pub id: PledgeId,
     pub project_id: ProjectId,
     pub sponsor_id: UserId,
-    pub goal_id: Option<i64>,
+    pub goal_id: Option<GoalId>,
     pub kind: PledgeKind,
     pub state: PledgeState,
     pub anonymous: bool,
@@ -37,6 +37,7 @@ pub struct PledgeRow {
 pub struct NewMoneyPledgeRow<'a> {
     pub project_id: ProjectId,
     pub sponsor_id: UserId,
+    pub goal_id: Option<GoalId>,
     pub kind: PledgeKind,
     pub state: PledgeState,
     pub anonymous: bool,

@@ -122,6 +122,7 @@ pub fn startup_jobs_done(conn: &mut AnyConnection) -> bool {
         .into_iter()
         .chain(jobs_of(conn, "deliver_pending_mail"))
         .chain(jobs_of(conn, "create_instalments"))
+        .chain(jobs_of(conn, "expire_goals"))
         .collect();
     let purged = jobs
         .iter()

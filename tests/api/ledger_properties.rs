@@ -135,6 +135,7 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 },
                 anonymous: false,
                 message: None,
+                goal_id: None,
             };
             let mut id = None;
             let stored = w.db.write_blocking(|tx| {

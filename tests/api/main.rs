@@ -8,6 +8,7 @@ mod demo;
 mod errors;
 mod github;
 mod github_double;
+mod goals;
 mod health;
 mod helpers;
 mod instalments;

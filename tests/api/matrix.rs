@@ -581,6 +581,82 @@ fn table() -> Vec<Row> {
                 cookie: None,
             },
         ),
+        // Goals and fair-market values.
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/goals",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/goals", w.project_slug)),
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/goals",
+            project_editor(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/goals", w.project_slug)),
+                body: Some(json!({
+                    "title": "Matrix goal",
+                    "money_target": {"currency": "USD", "amount_minor": 100_000}
+                })),
+                cookie: None,
+            },
+        ),
+        row("GET", "/api/v1/goals/{id}", public(200), |w, _| {
+            Call::at(format!("/api/v1/goals/{}", w.plant_goal()))
+        }),
+        row(
+            "PATCH",
+            "/api/v1/goals/{id}",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!("/api/v1/goals/{}", w.plant_goal())),
+                body: Some(json!({"title": "Renamed by the matrix"})),
+                cookie: None,
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/goals/{id}/close",
+            project_editor(200),
+            |w, _| Call::at(format!("/api/v1/goals/{}/close", w.plant_goal())),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/accelerator-values",
+            public(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/accelerator-values",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "PUT",
+            "/api/v1/projects/{slug}/accelerator-values/{code}",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!(
+                    "/api/v1/projects/{}/accelerator-values/{}",
+                    w.project_slug,
+                    w.plant_accelerator()
+                )),
+                body: Some(json!({"value_per_gpu_hour": {"currency": "USD", "amount_minor": 250}})),
+                cookie: None,
+            },
+        ),
+        row(
+            "DELETE",
+            "/api/v1/projects/{slug}/accelerator-values/{code}",
+            project_editor(204),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/accelerator-values/{}",
+                    w.project_slug,
+                    w.plant_value()
+                ))
+            },
+        ),
         // Pledges.
         row(
             "POST",
@@ -854,6 +930,39 @@ impl World {
         id
     }
 
+    /// An open goal of the project with a money target; returns its id.
+    fn plant_goal(&self) -> i64 {
+        use openfund::domain::goal::GoalStatus;
+        use openfund::store::goals::{NewGoalRow, insert};
+        let now = openfund::db::now();
+        insert(
+            &mut self.app.conn(),
+            &NewGoalRow {
+                project_id: ProjectId(self.project_id),
+                title: "Planted goal",
+                description: "",
+                deadline: None,
+                money_target_minor: Some(100_000),
+                status: GoalStatus::Open,
+                created_by: UserId(self.owner_id()),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap()
+        .id
+        .get()
+    }
+
+    /// A class in the catalogue that the project values; returns its code.
+    fn plant_value(&self) -> String {
+        let code = self.plant_accelerator();
+        let mut conn = self.app.conn();
+        let id = openfund::store::goals::accelerator_ids(&mut conn, &[code.as_str()]).unwrap()[0].1;
+        openfund::store::goals::set_value(&mut conn, ProjectId(self.project_id), id, 100).unwrap();
+        code
+    }
+
     /// The project owner's user id.
     fn owner_id(&self) -> i64 {
         self.caller(Owner).user.as_ref().unwrap().id
@@ -870,6 +979,7 @@ impl World {
             &NewMoneyPledgeRow {
                 project_id: ProjectId(self.project_id),
                 sponsor_id: UserId(sponsor),
+                goal_id: None,
                 kind: PledgeKind::Money,
                 state: PledgeState::Pledged,
                 anonymous: false,

@@ -309,6 +309,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/goals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One goal with its progress (public). */
+        get: operations["get_goal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a goal. Owners, maintainers and site admins. Title and description change in
+         *     any status; deadline and targets only while it is open (409 `goal_not_open`).
+         */
+        patch: operations["update_goal"];
+        trace?: never;
+    };
+    "/api/v1/goals/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an open goal: it stops collecting (pledges made toward it stay). Owners,
+         *     maintainers and site admins; 409 `goal_not_open` unless it is open.
+         */
+        post: operations["close_goal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instalments/{id}/confirm": {
         parameters: {
             query?: never;
@@ -584,6 +625,48 @@ export interface paths {
         patch: operations["update_project"];
         trace?: never;
     };
+    "/api/v1/projects/{slug}/accelerator-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's fair-market value per GPU-hour of each class it set one for (public). */
+        get: operations["list_accelerator_values"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/accelerator-values/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set what one GPU-hour of a catalogue class is worth to the project (replacing any
+         *     earlier value). Owners, maintainers and site admins; 422 `currency_mismatch` unless
+         *     in the project's currency; 404 for a class not in the catalogue.
+         */
+        put: operations["set_accelerator_value"];
+        post?: never;
+        /**
+         * Remove the project's value of a class: compute of that class then counts toward no
+         *     combined figure. Owners, maintainers and site admins; 404 when there is none.
+         */
+        delete: operations["delete_accelerator_value"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/archive": {
         parameters: {
             query?: never;
@@ -641,6 +724,27 @@ export interface paths {
          *     `currency_mismatch` unless it is in the project's currency.
          */
         post: operations["create_expense"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's goals with their progress, newest first (public); `status=open` for the
+         *     ones it raises toward now.
+         */
+        get: operations["list_goals"];
+        put?: never;
+        /** Post a goal. Owners, maintainers and site admins (an API token needs `write`). */
+        post: operations["create_goal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -860,6 +964,18 @@ export interface components {
         AcceleratorList: {
             items: components["schemas"]["Accelerator"][];
         };
+        /** @description What one GPU-hour of a class is worth to a project. */
+        AcceleratorValue: {
+            /** @example H100-80GB */
+            accelerator: string;
+            display_name: string;
+            /** @description In the project's currency. */
+            value_per_gpu_hour: components["schemas"]["MoneyView"];
+        };
+        /** @description A project's fair-market values. */
+        AcceleratorValues: {
+            items: components["schemas"]["AcceleratorValue"][];
+        };
         /** @description Whom to add: exactly one of `email` and `user_id`. */
         AddMember: {
             /**
@@ -918,6 +1034,70 @@ export interface components {
             /** @description 12–128 characters; not a common password; not containing the email's name. */
             new_password: string;
         };
+        /**
+         * @description Money and compute as one figure in the project's currency, compute valued at the
+         *     project's fair-market value per GPU-hour. Each part counts up to its own target, so
+         *     10000 basis points means every target is reached; values are exact in sixtieths of
+         *     a minor unit and rounded down once (to minor units, to basis points).
+         */
+        CombinedProgress: {
+            pledged: components["schemas"]["MoneyView"];
+            /**
+             * Format: int64
+             * @description 0–10000, rounded down.
+             */
+            pledged_basis_points: number;
+            received: components["schemas"]["MoneyView"];
+            /**
+             * Format: int64
+             * @description 0–10000, rounded down; 10000 exactly when every target is reached.
+             */
+            received_basis_points: number;
+            target: components["schemas"]["MoneyView"];
+        };
+        /** @description GPU-minutes of one accelerator class, as sent. */
+        ComputeInput: {
+            /** @example H100-80GB */
+            accelerator: string;
+            /**
+             * Format: int64
+             * @description Whole GPU-minutes: a JSON integer.
+             * @example 60000
+             */
+            gpu_minutes: number;
+        };
+        /** @description Progress toward one compute target, in GPU-minutes. */
+        ComputeProgress: {
+            /** @example H100-80GB */
+            accelerator: string;
+            /** Format: int64 */
+            delivered_basis_points: number;
+            /**
+             * Format: int64
+             * @description Confirmed deliveries.
+             */
+            delivered_gpu_minutes: number;
+            /** Format: int64 */
+            pledged_basis_points: number;
+            /**
+             * Format: int64
+             * @description Compute pledges still running or delivered in full; of a cancelled or expired
+             *     pledge, only what was delivered.
+             */
+            pledged_gpu_minutes: number;
+            /** Format: int64 */
+            target_gpu_minutes: number;
+        };
+        /** @description GPU-minutes of one accelerator class. */
+        ComputeView: {
+            /** @example H100-80GB */
+            accelerator: string;
+            /**
+             * Format: int64
+             * @example 60000
+             */
+            gpu_minutes: number;
+        };
         /** @description A new class for the catalogue. */
         CreateAccelerator: {
             /** @example H100-80GB */
@@ -954,12 +1134,36 @@ export interface components {
              */
             receipt_url?: string | null;
         };
+        /** @description A new goal: a money target, compute targets, or both. */
+        CreateGoal: {
+            /** @description GPU-minutes per accelerator class, each class once. */
+            compute_targets?: components["schemas"]["ComputeInput"][];
+            /**
+             * Format: date-time
+             * @description When the goal expires if not met (RFC 3339, in the future), or null.
+             */
+            deadline?: string | null;
+            /** @description Markdown. */
+            description?: string;
+            money_target?: components["schemas"]["MoneyInput"] | null;
+            /**
+             * @description Surrounding spaces are trimmed.
+             * @example Train the 7B model
+             */
+            title: string;
+        };
         /** @description A money pledge. */
         CreatePledge: {
             /** @description In the project's currency: once, or each month. */
             amount: components["schemas"]["MoneyInput"];
             /** @description Hide the sponsor from every public view. */
             anonymous?: boolean;
+            /**
+             * Format: int64
+             * @description An open goal of this project the pledge counts toward (422 `unknown_goal` for
+             *     another project's or none, `goal_not_open` for a met, closed or expired one).
+             */
+            goal_id?: number | null;
             kind: components["schemas"]["PledgeKindInput"];
             message?: string | null;
             /**
@@ -1053,6 +1257,52 @@ export interface components {
         };
         GithubStartRequest: {
             mode: components["schemas"]["OAuthMode"];
+        };
+        /** @description A goal with its targets and progress. */
+        Goal: {
+            compute_targets: components["schemas"]["ComputeView"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deadline: string | null;
+            /** @description Markdown (render it safely). */
+            description: string;
+            id: components["schemas"]["GoalId"];
+            /**
+             * Format: date-time
+             * @description When every target was first reached, or null.
+             */
+            met_at: string | null;
+            money_target: components["schemas"]["MoneyView"] | null;
+            progress: components["schemas"]["GoalProgress"];
+            project_id: components["schemas"]["ProjectId"];
+            /**
+             * @description Where a goal stands (`goals.status`): `open` until every target is reached by
+             *     money received and compute delivered (`met`, once), a maintainer closes it
+             *     (`closed`), or its deadline passes (`expired`, by the hourly `expire_goals` job).
+             * @enum {string}
+             */
+            status: "open" | "met" | "closed" | "expired";
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** Format: int64 */
+        GoalId: number;
+        /** @description One page of goals, newest first. */
+        GoalPage: {
+            items: components["schemas"]["Goal"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
+        };
+        /** @description How far a goal got. */
+        GoalProgress: {
+            combined: components["schemas"]["CombinedProgress"] | null;
+            /** @description One per compute target. */
+            compute: components["schemas"]["ComputeProgress"][];
+            money: components["schemas"]["MoneyProgress"] | null;
+            /** @description Every target is reached by money received and compute delivered. */
+            reached: boolean;
         };
         Health: {
             /** @description `ok` when the check passed. */
@@ -1218,6 +1468,27 @@ export interface components {
             /** @example USD */
             currency: string;
         };
+        /** @description Progress toward the money target, in the project's currency. */
+        MoneyProgress: {
+            /**
+             * @description Pledges not cancelled: one-time pledges in full, monthly pledges by what their
+             *     instalments so far come to (at least one month while they run).
+             */
+            pledged: components["schemas"]["MoneyView"];
+            /**
+             * Format: int64
+             * @description Pledged as basis points of the target (10000 = 100 %), rounded down, not capped.
+             */
+            pledged_basis_points: number;
+            /** @description One-time pledges received and instalments received. */
+            received: components["schemas"]["MoneyView"];
+            /**
+             * Format: int64
+             * @description Received as basis points of the target, rounded down, not capped.
+             */
+            received_basis_points: number;
+            target: components["schemas"]["MoneyView"];
+        };
         /** @description Money as the API shows it. */
         MoneyView: {
             /**
@@ -1278,6 +1549,7 @@ export interface components {
             anonymous: boolean;
             /** Format: date-time */
             created_at: string;
+            goal_id: components["schemas"]["GoalId"] | null;
             id: components["schemas"]["PledgeId"];
             /**
              * @description Money or compute (`pledges.kind`).
@@ -1499,6 +1771,11 @@ export interface components {
             /** @description Always `Bearer`. */
             token_type: string;
         };
+        /** @description A fair-market value to set. */
+        SetAcceleratorValue: {
+            /** @description In the project's currency. */
+            value_per_gpu_hour: components["schemas"]["MoneyInput"];
+        };
         StatusResponse: {
             /**
              * @description What happened, e.g. `verification_sent`, `verified`, `already_verified`,
@@ -1517,6 +1794,20 @@ export interface components {
         TokenScope: "read" | "write" | "admin";
         /** Format: int64 */
         TransactionId: number;
+        /**
+         * @description Changes to a goal: members left out stay as they are; `null` removes the deadline or
+         *     the money target. Deadline and targets change only while the goal is open.
+         */
+        UpdateGoal: {
+            /** @description Replaces every compute target. */
+            compute_targets?: components["schemas"]["ComputeInput"][] | null;
+            /** Format: date-time */
+            deadline?: string | null;
+            /** @description Markdown. */
+            description?: string | null;
+            money_target?: components["schemas"]["MoneyInput"] | null;
+            title?: string | null;
+        };
         UpdateMe: {
             display_name: string;
         };
@@ -2640,6 +2931,196 @@ export interface operations {
             };
             /** @description Too many attempts */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_goal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The goal */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The goal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Goal"];
+                };
+            };
+            /** @description No such goal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_goal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The goal */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGoal"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Goal"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such goal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description New deadline or targets for a goal that is not open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, no target left, or another currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_goal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The goal */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Goal"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such goal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Met, closed or expired already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3809,6 +4290,180 @@ export interface operations {
             };
         };
     };
+    list_accelerator_values: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The values, by class */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceleratorValues"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_accelerator_value: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The accelerator class, e.g. H100-80GB */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAcceleratorValue"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceleratorValue"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project or class */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid amount, or another currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_accelerator_value: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The accelerator class */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, class or value */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     archive_project: {
         parameters: {
             query?: never;
@@ -4026,6 +4681,144 @@ export interface operations {
                 };
             };
             /** @description Invalid fields, another currency, or not enough funds */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_goals: {
+        parameters: {
+            query?: {
+                /** @description Only goals in this status (`open`: what the project raises toward now). */
+                status?: "open" | "met" | "closed" | "expired";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of goals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoalPage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_goal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGoal"];
+            };
+        };
+        responses: {
+            /** @description Posted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Goal"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`, e.g. no target, an unknown class), or another currency (`currency_mismatch`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4594,7 +5387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields, or another currency than the project's */
+            /** @description Invalid fields, another currency than the project's, or a goal that is not an open one of this project */
             422: {
                 headers: {
                     [name: string]: unknown;

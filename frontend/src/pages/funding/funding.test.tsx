@@ -44,6 +44,7 @@ function pledge(overrides: Partial<Pledge> = {}): Pledge {
     recurrence: "one_time",
     anonymous: false,
     message: null,
+    goal_id: null,
     created_at: "2025-11-28T09:00:00Z",
     ...overrides,
   };
