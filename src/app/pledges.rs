@@ -13,14 +13,16 @@ use super::ledger::{self, LedgerFault, Links};
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::Violation;
+use crate::domain::compute::AcceleratorClass;
+use crate::domain::delivery::NewComputePledge;
 use crate::domain::cursor::KeysetPage;
 use crate::domain::ids::{InstalmentId, PledgeId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
 use crate::domain::policy;
-use crate::store::pledges::{self as store, NewMoneyPledgeRow, PledgeRow};
-use crate::store::{idempotency, projects};
+use crate::store::pledges::{self as store, NewComputePledgeRow, NewMoneyPledgeRow, PledgeRow};
+use crate::store::{deliveries, idempotency, projects};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PledgeError {
@@ -96,20 +98,9 @@ pub fn create_money(
     }
     let project = projects::find_by_slug(tx, slug)?
         .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
-    let Idempotent { key, request_hash } = request;
     let scope = format!("create_pledge:{}", project.id);
-    if !idempotency::claim(tx, who.user_id, &scope, key, request_hash, now)? {
-        let stored = idempotency::find(tx, who.user_id, &scope, key)?
-            .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
-        if stored.request_hash != request_hash {
-            return Err(PledgeError::KeyReused);
-        }
-        return Ok(Stored {
-            status: u16::try_from(stored.response_status)
-                .map_err(|_| DbError::Corrupt("stored response status".into()))?,
-            body: stored.response_body,
-            replayed: true,
-        });
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+        return Ok(stored);
     }
     let currency = new.amount.currency();
     if currency.code() != project.currency {
@@ -136,12 +127,167 @@ pub fn create_money(
         },
     )?;
     let body = render(&row);
-    idempotency::complete(tx, who.user_id, &scope, key, 201, &body)?;
+    idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
     Ok(Stored {
         status: 201,
         body,
         replayed: false,
     })
+}
+
+/// Claims the request's `Idempotency-Key` for `scope` in this unit of work; `None` when
+/// this request is the key's first use (go on and store the response with
+/// [`idempotency::complete`]), or the first use's response to replay. The same key
+/// with another body is [`PledgeError::KeyReused`].
+fn claim_or_replay(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    scope: &str,
+    request: Idempotent<'_>,
+    now: NaiveDateTime,
+) -> Result<Option<Stored>, PledgeError> {
+    let Idempotent { key, request_hash } = request;
+    if idempotency::claim(tx, who.user_id, scope, key, request_hash, now)? {
+        return Ok(None);
+    }
+    let stored = idempotency::find(tx, who.user_id, scope, key)?
+        .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
+    if stored.request_hash != request_hash {
+        return Err(PledgeError::KeyReused);
+    }
+    Ok(Some(Stored {
+        status: u16::try_from(stored.response_status)
+            .map_err(|_| DbError::Corrupt("stored response status".into()))?,
+        body: stored.response_body,
+        replayed: true,
+    }))
+}
+
+/// Creates a compute pledge to project `slug` by the caller, under the same rules as
+/// [`create_money`] (verified address, `write` scope, `Idempotency-Key`; the key is
+/// shared with money pledges to the same project). The class must be in the
+/// catalogue (422 on field `accelerator`, code `unknown`), and a goal, if given, must
+/// be one of the project's (field `goal_id`, code `unknown`).
+///
+/// Unlike a money pledge, which enters the ledger when the money arrives, a compute
+/// grant is posted at once (see [`crate::domain::ledger::LedgerAccount`]): the
+/// project's `ProjectComputeReceivable` debited and the sponsor's contributions
+/// credited, in GPU-minutes of the class. Delivery confirmations draw the receivable
+/// down into `ComputeUsed`; what is left when the window ends lapses into
+/// `ComputeExpired` (see [`super::compute`]).
+#[allow(clippy::too_many_arguments)]
+pub fn create_compute(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    request: Idempotent<'_>,
+    new: NewComputePledge,
+    goal_id: Option<i64>,
+    render: impl FnOnce(&PledgeRow) -> String,
+    now: NaiveDateTime,
+) -> Result<Stored, PledgeError> {
+    who.require_write()?;
+    if !policy::can_create_project(who.standing) {
+        return Err(Denied::EmailNotVerified.into());
+    }
+    let project = projects::find_by_slug(tx, slug)?
+        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let scope = format!("create_pledge:{}", project.id);
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+        return Ok(stored);
+    }
+    let mut problems = Vec::new();
+    let accelerator_id = deliveries::accelerator_id(tx, new.accelerator.as_str())?;
+    if accelerator_id.is_none() {
+        problems.push(Violation::new(
+            "accelerator",
+            "unknown",
+            "not a class of the accelerator catalogue (GET /api/v1/accelerators)",
+        ));
+    }
+    if let Some(goal) = goal_id
+        && !deliveries::goal_of_project(tx, goal, project.id)?
+    {
+        problems.push(Violation::new(
+            "goal_id",
+            "unknown",
+            "not a goal of this project",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(PledgeError::Invalid(problems));
+    }
+    let now = crate::db::truncate_micros(now);
+    let row = store::insert_compute(
+        tx,
+        &NewComputePledgeRow {
+            project_id: project.id,
+            sponsor_id: who.user_id,
+            goal_id,
+            kind: PledgeKind::Compute,
+            state: PledgeState::Pledged,
+            anonymous: new.anonymous,
+            message: new.message.as_deref(),
+            accelerator_id,
+            gpu_minutes: Some(new.gpu_minutes.get()),
+            provider: new.provider.as_deref(),
+            window_start: Some(crate::db::truncate_micros(new.window_start)),
+            window_end: Some(crate::db::truncate_micros(new.window_end)),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let grant = NewTransaction::new(
+        &format!("Pledge {}: compute granted", row.id),
+        compute_entries(
+            LedgerAccount::ProjectComputeReceivable(row.project_id),
+            LedgerAccount::SponsorContributions(row.sponsor_id),
+            &new.accelerator,
+            new.gpu_minutes.get(),
+        ),
+    )
+    .map_err(LedgerFault::Invalid)?;
+    ledger::post(
+        tx,
+        Some(row.project_id),
+        TransactionKind::Pledge,
+        &grant,
+        Links {
+            pledge: Some(row.id),
+            ..Links::default()
+        },
+        Some(who.user_id),
+        now,
+    )?;
+    let body = render(&row);
+    idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
+    Ok(Stored {
+        status: 201,
+        body,
+        replayed: false,
+    })
+}
+
+/// Two entries moving `minutes` GPU-minutes of `class` into `debit` out of `credit`.
+pub(super) fn compute_entries(
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    class: &AcceleratorClass,
+    minutes: i64,
+) -> Vec<Entry> {
+    let commodity = Commodity::Compute(class.clone());
+    vec![
+        Entry {
+            account: debit,
+            commodity: commodity.clone(),
+            amount: minutes,
+        },
+        Entry {
+            account: credit,
+            commodity,
+            amount: -minutes,
+        },
+    ]
 }
 
 /// A maintainer confirms that the money of a one-time pledge arrived: the pledge
@@ -250,6 +396,13 @@ pub fn cancel(
         // Others' pledges are not theirs to see either.
         return Err(PledgeError::NotFound(id));
     }
+    if pledge.kind == PledgeKind::Compute {
+        // Its grant is in the ledger; what is not delivered lapses after the window.
+        return Err(PledgeError::WrongState {
+            state: pledge.state,
+            why: "a compute pledge is not cancelled: what is not delivered by the end of its window expires",
+        });
+    }
     if !store::transition(tx, id, PledgeState::Pledged, PledgeState::Cancelled, now)? {
         let state = store::find(tx, id)?.map_or(pledge.state, |p| p.state);
         return Err(PledgeError::WrongState {
@@ -266,12 +419,37 @@ pub fn mine(
     conn: &mut AnyConnection,
     who: &Principal,
     page: KeysetPage,
-) -> Result<(Vec<PledgeRow>, Option<String>), PledgeError> {
+) -> Result<(Vec<(PledgeRow, Option<String>)>, Option<String>), PledgeError> {
     let rows = store::page_of_sponsor(
         conn,
         who.user_id,
         page.before_id().map(PledgeId),
         page.fetch(),
     )?;
-    Ok(page.finish(rows, |r| r.id.get()))
+    let (rows, next) = page.finish(rows, |r| r.id.get());
+    Ok((with_classes(conn, rows)?, next))
+}
+
+/// Each pledge with the code of its accelerator class (compute pledges).
+pub fn with_classes(
+    conn: &mut AnyConnection,
+    rows: Vec<PledgeRow>,
+) -> Result<Vec<(PledgeRow, Option<String>)>, PledgeError> {
+    let catalogue = if rows.iter().any(|r| r.accelerator_id.is_some()) {
+        crate::store::accelerators::all(conn)?
+    } else {
+        Vec::new()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let code = r.accelerator_id.and_then(|id| {
+                catalogue
+                    .iter()
+                    .find(|a| a.id == id)
+                    .map(|a| a.code.clone())
+            });
+            (r, code)
+        })
+        .collect())
 }

@@ -73,6 +73,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
+        pledge_id -> Nullable<BigInt>,
     }
 }
 

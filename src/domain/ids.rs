@@ -55,3 +55,8 @@ crate::id_type! {
     /// One month of a monthly pledge (`instalments.id`).
     pub struct InstalmentId;
 }
+
+crate::id_type! {
+    /// A report of compute delivered against a pledge (`deliveries.id`).
+    pub struct DeliveryId;
+}

@@ -29,6 +29,27 @@ pub enum Template {
         name: String,
         new_email: String,
     },
+    /// To a project's maintainers: compute was reported delivered and waits for them.
+    DeliveryReported {
+        name: String,
+        project_name: String,
+        project_slug: String,
+        pledge_id: i64,
+        /// GPU-hours as display text (see `domain::compute::format_gpu_hours`).
+        gpu_hours: String,
+        accelerator: String,
+    },
+    /// To the sponsor: a maintainer confirmed a delivery of their compute pledge.
+    DeliveryConfirmed {
+        name: String,
+        project_name: String,
+        pledge_id: i64,
+        gpu_hours: String,
+        accelerator: String,
+        /// Confirmed so far, and pledged, in GPU-hours.
+        delivered_hours: String,
+        pledged_hours: String,
+    },
 }
 
 pub struct Rendered {
@@ -47,6 +68,8 @@ impl Template {
             Template::AccountExists { .. } => "account_exists",
             Template::AddressInUse { .. } => "address_in_use",
             Template::EmailChanged { .. } => "email_changed",
+            Template::DeliveryReported { .. } => "delivery_reported",
+            Template::DeliveryConfirmed { .. } => "delivery_confirmed",
         }
     }
 
@@ -60,7 +83,9 @@ impl Template {
             Template::ResetPassword { .. } => Some(RESET_TTL),
             Template::AccountExists { .. }
             | Template::AddressInUse { .. }
-            | Template::EmailChanged { .. } => None,
+            | Template::EmailChanged { .. }
+            | Template::DeliveryReported { .. }
+            | Template::DeliveryConfirmed { .. } => None,
         }
     }
 
@@ -114,6 +139,42 @@ impl Template {
                     format!("If you did not make this change, reset your password at {base}/forgot-password with your new address, or contact the site's operator."),
                 ],
                 None,
+            ),
+            Template::DeliveryReported {
+                name,
+                project_name,
+                project_slug,
+                pledge_id,
+                gpu_hours,
+                accelerator,
+            } => (
+                format!("Compute delivery to confirm for {project_name}"),
+                name,
+                vec![
+                    format!("{gpu_hours} GPU-hours of {accelerator} were reported delivered against pledge {pledge_id} to {project_name}."),
+                    "Check the evidence and confirm or reject the report; nothing enters the ledger until you confirm it.".to_owned(),
+                ],
+                Some((
+                    "Review deliveries",
+                    format!("{base}/projects/{project_slug}/console"),
+                )),
+            ),
+            Template::DeliveryConfirmed {
+                name,
+                project_name,
+                pledge_id,
+                gpu_hours,
+                accelerator,
+                delivered_hours,
+                pledged_hours,
+            } => (
+                format!("{project_name} confirmed your compute delivery"),
+                name,
+                vec![
+                    format!("{project_name} confirmed {gpu_hours} GPU-hours of {accelerator} delivered against your pledge {pledge_id}; the public ledger records it."),
+                    format!("Delivered so far: {delivered_hours} of {pledged_hours} GPU-hours. Thank you!"),
+                ],
+                Some(("Your pledges", format!("{base}/me/pledges"))),
             ),
         };
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, users};
-use crate::domain::ids::{ApiTokenId, UserId};
+use crate::domain::ids::{ApiTokenId, PledgeId, UserId};
 use crate::store::users::UserRow;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,6 +21,9 @@ pub struct ApiTokenRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
+    /// Set for a token scoped to one compute pledge: it may only report that pledge's
+    /// deliveries.
+    pub pledge_id: Option<PledgeId>,
 }
 
 #[derive(Debug, Insertable)]
@@ -33,6 +36,7 @@ pub struct NewApiToken<'a> {
     pub scopes: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
+    pub pledge_id: Option<PledgeId>,
 }
 
 pub fn insert(conn: &mut AnyConnection, token: &NewApiToken<'_>) -> QueryResult<ApiTokenRow> {

@@ -689,6 +689,7 @@ impl World {
                 scopes: "read",
                 created_at: openfund::db::now(),
                 expires_at: None,
+                pledge_id: None,
             },
         )
         .unwrap()
