@@ -166,9 +166,15 @@ fn issue(
             scopes,
             created_at: now,
             expires_at,
-            pledge_id,
         },
     )?;
+    let row = match pledge_id {
+        Some(pledge) => {
+            api_tokens::scope_to_pledge(tx, row.id, pledge)?;
+            api_tokens::find(tx, row.id)?
+        }
+        None => row,
+    };
     Ok((row, secret))
 }
 

@@ -847,7 +847,6 @@ impl World {
                 scopes: "read",
                 created_at: openfund::db::now(),
                 expires_at: None,
-                pledge_id: None,
             },
         )
         .unwrap()

@@ -1,2 +1,2 @@
 DROP INDEX pledges_window_end_idx;
-ALTER TABLE api_tokens DROP COLUMN pledge_id;
+DROP TABLE pledge_tokens;

@@ -62,7 +62,6 @@ async fn github_sign_in_takes_over_an_unverified_registration_and_wipes_it() {
                 scopes: "read,write",
                 created_at: now,
                 expires_at: None,
-                pledge_id: None,
             },
         )
         .unwrap();
