@@ -76,7 +76,11 @@ pub struct ReportDelivery {
     #[schema(value_type = i64, minimum = 1, maximum = 1_000_000_000_000_i64, example = 600)]
     pub gpu_minutes: serde_json::Value,
     /// A note, or an http(s) link (1 to 2000 characters).
-    #[schema(min_length = 1, max_length = 2000, example = "https://cluster.example/reports/2026-11")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "https://cluster.example/reports/2026-11"
+    )]
     pub evidence: String,
 }
 
@@ -107,7 +111,8 @@ pub async fn report_delivery(
     body: web::Json<ReportDelivery>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let new = NewDelivery::parse(&body.gpu_minutes, &body.evidence).map_err(ApiError::validation)?;
+    let new =
+        NewDelivery::parse(&body.gpu_minutes, &body.evidence).map_err(ApiError::validation)?;
     let (id, who, mail) = (
         PledgeId(id.into_inner()),
         reporter.0,
@@ -714,9 +719,11 @@ pub async fn confirm_slurm(
                 &mail,
                 &who,
                 &slug,
-                PledgeId(body.pledge_id),
-                &body.sacct,
-                body.digest.as_deref(),
+                compute::SlurmUpload {
+                    pledge_id: PledgeId(body.pledge_id),
+                    sacct: &body.sacct,
+                    digest: body.digest.as_deref(),
+                },
                 crate::db::now(),
             )
         })

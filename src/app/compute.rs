@@ -10,9 +10,9 @@
 //!   sum exceeds the pledge cannot both pass ([`ComputeError::ExceedsPledge`]); a report
 //!   that would exceed it is refused when made, too.
 //! - Ledger (see [`crate::domain::ledger::LedgerAccount`]): a confirmed delivery posts
-//!   `ComputeUsed` + / `ProjectComputeReceivable(p)` −; the lapse posts `ComputeExpired`
-//!   + / `ProjectComputeReceivable(p)` − for the rest, in the same unit of work that
-//!   changes the state, so the ledger and the states never disagree.
+//!   `ComputeUsed` + / `ProjectComputeReceivable(p)` −; the lapse posts
+//!   `ComputeExpired` + / `ProjectComputeReceivable(p)` − for the rest, in the same unit
+//!   of work that changes the state, so the ledger and the states never disagree.
 //! - Only a `pledged` pledge takes reports and confirmations; it becomes `delivered`
 //!   when the confirmed total reaches the pledge, `expired` when its window ends (by the
 //!   `expire_compute` job), after which pending reports can no longer be confirmed.
@@ -171,7 +171,10 @@ pub fn report(
 ) -> Result<DeliveryRow, ComputeError> {
     let pledge = compute_pledge(tx, id)?;
     let token = match who.credential {
-        super::Credential::PledgeToken { token_id, pledge_id } => {
+        super::Credential::PledgeToken {
+            token_id,
+            pledge_id,
+        } => {
             if pledge_id != id {
                 return Err(Denied::Forbidden.into());
             }
@@ -331,7 +334,8 @@ pub fn confirm(
         now,
     )?;
     let delivery = store::find(tx, id)?.ok_or(ComputeError::DeliveryNotFound(id))?;
-    pledge.row = pledges::find(tx, pledge.row.id)?.ok_or(ComputeError::PledgeNotFound(pledge.row.id))?;
+    pledge.row =
+        pledges::find(tx, pledge.row.id)?.ok_or(ComputeError::PledgeNotFound(pledge.row.id))?;
     Ok((delivery, pledge))
 }
 
@@ -532,8 +536,8 @@ pub fn put_slurm_type(
 ) -> Result<(), ComputeError> {
     let project = project_by_slug(tx, slug)?;
     super::principal::require_project_editor::<ComputeError>(tx, who, project.id)?;
-    let slurm_type = rules::slurm_type("slurm_type", slurm_type)
-        .map_err(|v| ComputeError::Invalid(vec![v]))?;
+    let slurm_type =
+        rules::slurm_type("slurm_type", slurm_type).map_err(|v| ComputeError::Invalid(vec![v]))?;
     let accelerator = store::accelerator_id(tx, class.as_str())?.ok_or_else(|| {
         ComputeError::Invalid(vec![Violation::new(
             "accelerator",
@@ -554,7 +558,9 @@ pub fn delete_slurm_type(
 ) -> Result<(), ComputeError> {
     let project = project_by_slug(tx, slug)?;
     super::principal::require_project_editor::<ComputeError>(tx, who, project.id)?;
-    if store::delete_slurm_type(tx, project.id, slurm_type)? {
+    // A name no mapping could have (e.g. with a NUL byte) is never looked up.
+    let valid = rules::slurm_type("slurm_type", slurm_type).is_ok();
+    if valid && store::delete_slurm_type(tx, project.id, slurm_type)? {
         Ok(())
     } else {
         Err(ComputeError::SlurmTypeNotFound(
@@ -649,6 +655,15 @@ pub fn slurm_preview(
     })
 }
 
+/// A Slurm upload to record: the pledge, the accounting text, and optionally the
+/// digest its preview showed.
+#[derive(Debug, Clone, Copy)]
+pub struct SlurmUpload<'a> {
+    pub pledge_id: PledgeId,
+    pub sacct: &'a str,
+    pub digest: Option<&'a str>,
+}
+
 /// Records a Slurm upload against its pledge, as [`slurm_preview`] showed it: one
 /// delivery (source `slurm`, confirmed at once by the maintainer) and its ledger
 /// entries, in one unit of work: nothing partial. `digest`, if given, must be the
@@ -661,11 +676,14 @@ pub fn slurm_confirm(
     mail: &MailContext,
     who: &Principal,
     slug: &str,
-    pledge_id: PledgeId,
-    sacct: &str,
-    digest: Option<&str>,
+    upload: SlurmUpload<'_>,
     now: NaiveDateTime,
 ) -> Result<(DeliveryRow, SlurmPreview), ComputeError> {
+    let SlurmUpload {
+        pledge_id,
+        sacct,
+        digest,
+    } = upload;
     let preview = slurm_preview(tx, who, slug, pledge_id, sacct)?;
     if digest.is_some_and(|d| !d.eq_ignore_ascii_case(&preview.digest)) {
         return Err(ComputeError::DigestMismatch);
@@ -674,7 +692,9 @@ pub fn slurm_confirm(
         return Err(ComputeError::UnmappedTypes(preview.unmapped.clone()));
     }
     if preview.gpu_minutes <= 0 {
-        return Err(ComputeError::NothingToRecord(preview.pledge.class.to_string()));
+        return Err(ComputeError::NothingToRecord(
+            preview.pledge.class.to_string(),
+        ));
     }
     tx.lock(RowLock::Project(preview.pledge.row.project_id))?;
     let confirmed = check_room(tx, pledge_id, preview.gpu_minutes)?;

@@ -14,8 +14,8 @@ use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::Violation;
 use crate::domain::compute::AcceleratorClass;
-use crate::domain::delivery::NewComputePledge;
 use crate::domain::cursor::KeysetPage;
+use crate::domain::delivery::NewComputePledge;
 use crate::domain::ids::{InstalmentId, PledgeId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Currency;
@@ -419,7 +419,7 @@ pub fn mine(
     conn: &mut AnyConnection,
     who: &Principal,
     page: KeysetPage,
-) -> Result<(Vec<(PledgeRow, Option<String>)>, Option<String>), PledgeError> {
+) -> Result<(Vec<WithClass>, Option<String>), PledgeError> {
     let rows = store::page_of_sponsor(
         conn,
         who.user_id,
@@ -430,11 +430,14 @@ pub fn mine(
     Ok((with_classes(conn, rows)?, next))
 }
 
+/// A pledge and the code of its accelerator class (compute pledges).
+pub type WithClass = (PledgeRow, Option<String>);
+
 /// Each pledge with the code of its accelerator class (compute pledges).
 pub fn with_classes(
     conn: &mut AnyConnection,
     rows: Vec<PledgeRow>,
-) -> Result<Vec<(PledgeRow, Option<String>)>, PledgeError> {
+) -> Result<Vec<WithClass>, PledgeError> {
     let catalogue = if rows.iter().any(|r| r.accelerator_id.is_some()) {
         crate::store::accelerators::all(conn)?
     } else {

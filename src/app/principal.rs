@@ -90,7 +90,10 @@ impl Principal {
                 is_admin: false,
                 email_verified: user.email_verified_at.is_some(),
             },
-            credential: Credential::PledgeToken { token_id, pledge_id },
+            credential: Credential::PledgeToken {
+                token_id,
+                pledge_id,
+            },
         }
     }
 

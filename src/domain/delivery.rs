@@ -55,7 +55,11 @@ pub struct NewComputePledge {
 
 /// Optional free text: trimmed, blank → none, at most `max` characters, no control
 /// characters but line breaks and tabs (so no NUL reaches the database).
-pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, Violation> {
+pub fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, Violation> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(m) if m.chars().count() > max => Err(Violation::new(
@@ -199,16 +203,15 @@ fn check_link(text: &str) -> Result<(), Violation> {
         return Ok(());
     };
     let looks_like_scheme = !scheme.is_empty()
-        && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     let lower = scheme.to_ascii_lowercase();
-    if looks_like_scheme
-        && text.len() == first.len()
-        && lower != "http"
-        && lower != "https"
-    {
+    if looks_like_scheme && text.len() == first.len() && lower != "http" && lower != "https" {
         return Err(Violation::new(
             "evidence",
             "scheme",
@@ -275,7 +278,9 @@ mod tests {
     use super::*;
 
     fn now() -> NaiveDateTime {
-        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap().naive_utc()
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .unwrap()
+            .naive_utc()
     }
 
     fn end(days: i64) -> DateTime<Utc> {

@@ -48,10 +48,12 @@ pub struct NewDeliveryRow<'a> {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &NewDeliveryRow<'_>) -> Result<DeliveryRow, DbError> {
-    Ok(per_backend!(conn, |c| diesel::insert_into(deliveries::table)
-        .values(row)
-        .returning(DeliveryRow::as_returning())
-        .get_result(c))?)
+    Ok(per_backend!(conn, |c| diesel::insert_into(
+        deliveries::table
+    )
+    .values(row)
+    .returning(DeliveryRow::as_returning())
+    .get_result(c))?)
 }
 
 pub fn find(conn: &mut AnyConnection, id: DeliveryId) -> QueryResult<Option<DeliveryRow>> {
@@ -86,11 +88,7 @@ pub fn decide(
 }
 
 /// The GPU-minutes of pledge `pledge`'s deliveries in `state`.
-pub fn total(
-    conn: &mut AnyConnection,
-    pledge: PledgeId,
-    state: DeliveryState,
-) -> QueryResult<i64> {
+pub fn total(conn: &mut AnyConnection, pledge: PledgeId, state: DeliveryState) -> QueryResult<i64> {
     // SUM of BIGINT is NUMERIC on PostgreSQL: cast back (a sum past i64 is an error
     // there, never a wrap; each pledge is at most 10^12 minutes anyway).
     let total: Option<i64> = deliveries::table
@@ -195,7 +193,10 @@ pub fn accelerator_code(conn: &mut AnyConnection, id: i64) -> QueryResult<Option
 }
 
 /// A project's Slurm GPU type map: (Slurm type, class code), by Slurm type.
-pub fn slurm_types(conn: &mut AnyConnection, project: ProjectId) -> QueryResult<Vec<(String, String)>> {
+pub fn slurm_types(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+) -> QueryResult<Vec<(String, String)>> {
     slurm_gpu_types::table
         .inner_join(accelerators::table)
         .filter(slurm_gpu_types::project_id.eq(project))

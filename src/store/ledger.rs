@@ -9,7 +9,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
 use crate::db::{AnyConnection, DbError};
 use crate::domain::ids::{
-    DeliveryId, ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId,
+    DeliveryId, ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId,
+    UserId,
 };
 use crate::domain::ledger::{AccountKind, Commodity, Entry, LedgerAccount, TransactionKind};
 use crate::per_backend;

@@ -101,9 +101,7 @@ impl Setup {
     }
 
     async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.app
-            .send_json_as(Method::POST, path, token, body)
-            .await
+        self.app.send_json_as(Method::POST, path, token, body).await
     }
 
     async fn report(&self, token: &str, pledge: i64, minutes: i64) -> reqwest::Response {
@@ -207,7 +205,10 @@ async fn invalid_compute_pledges_are_refused_and_nothing_is_stored() {
         (compute(H100, json!(-60)), "validation_failed"),
         (compute(H100, json!(1.5)), "validation_failed"),
         (compute(H100, json!("60")), "validation_failed"),
-        (compute(H100, json!(10_000_000_000_000_i64)), "validation_failed"),
+        (
+            compute(H100, json!(10_000_000_000_000_i64)),
+            "validation_failed",
+        ),
         (compute(H100, json!(1e30)), "validation_failed"),
         (
             {
@@ -249,7 +250,11 @@ async fn invalid_compute_pledges_are_refused_and_nothing_is_stored() {
         assert_problem(res, 422, code).await;
     }
     let unknown = s
-        .pledge_as(&s.sponsor.token, "bad-class", &compute("B200-999GB", json!(60)))
+        .pledge_as(
+            &s.sponsor.token,
+            "bad-class",
+            &compute("B200-999GB", json!(60)),
+        )
         .await;
     let problem = assert_problem(unknown, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "accelerator");
@@ -312,7 +317,12 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
     }
 
     // A report the pledge has no room for is refused at once.
-    assert_problem(s.report(&s.sponsor.token, id, 1001).await, 422, "exceeds_pledge").await;
+    assert_problem(
+        s.report(&s.sponsor.token, id, 1001).await,
+        422,
+        "exceeds_pledge",
+    )
+    .await;
     for bad in [json!(0), json!(-5), json!(2.5), json!("60")] {
         let res = s
             .post(
@@ -379,7 +389,12 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
     );
 
     // 600 confirmed: 401 more do not fit, 400 do.
-    assert_problem(s.report(&s.sponsor.token, id, 401).await, 422, "exceeds_pledge").await;
+    assert_problem(
+        s.report(&s.sponsor.token, id, 401).await,
+        422,
+        "exceeds_pledge",
+    )
+    .await;
     let rejected = s.reported(id, 400).await;
     let res = s
         .post(
@@ -390,15 +405,28 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
         .await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["state"], "rejected");
-    assert_problem(s.confirm(&s.owner.token, rejected).await, 409, "invalid_state").await;
+    assert_problem(
+        s.confirm(&s.owner.token, rejected).await,
+        409,
+        "invalid_state",
+    )
+    .await;
     let last = s.reported(id, 400).await;
     let done: Value = s.confirm(&s.owner.token, last).await.json().await.unwrap();
     assert_eq!(done["pledge"]["state"], "delivered");
-    assert_problem(s.report(&s.sponsor.token, id, 1).await, 409, "invalid_state").await;
+    assert_problem(
+        s.report(&s.sponsor.token, id, 1).await,
+        409,
+        "invalid_state",
+    )
+    .await;
 
     let list = s
         .app
-        .json_as(&format!("/api/v1/pledges/{id}/deliveries"), &s.sponsor.token)
+        .json_as(
+            &format!("/api/v1/pledges/{id}/deliveries"),
+            &s.sponsor.token,
+        )
         .await;
     assert_eq!(list["confirmed_gpu_minutes"], 1000);
     assert_eq!(list["pending_gpu_minutes"], 0);
@@ -438,7 +466,11 @@ async fn a_pledge_token_reports_deliveries_and_does_nothing_else() {
     )
     .await;
     let res = s
-        .post(&s.sponsor.token, &path, &json!({"name": "cluster reporter"}))
+        .post(
+            &s.sponsor.token,
+            &path,
+            &json!({"name": "cluster reporter"}),
+        )
         .await;
     assert_eq!(res.status().as_u16(), 201);
     let created: Value = res.json().await.unwrap();
@@ -470,9 +502,18 @@ async fn a_pledge_token_reports_deliveries_and_does_nothing_else() {
     }
     let delivery_id = delivery["id"].as_i64().unwrap();
     for (path, body) in [
-        (format!("/api/v1/deliveries/{delivery_id}/confirm"), json!({})),
-        (format!("/api/v1/deliveries/{delivery_id}/reject"), json!({})),
-        (format!("/api/v1/pledges/{id}/tokens"), json!({"name": "more"})),
+        (
+            format!("/api/v1/deliveries/{delivery_id}/confirm"),
+            json!({}),
+        ),
+        (
+            format!("/api/v1/deliveries/{delivery_id}/reject"),
+            json!({}),
+        ),
+        (
+            format!("/api/v1/pledges/{id}/tokens"),
+            json!({"name": "more"}),
+        ),
         (
             "/api/v1/projects".to_owned(),
             json!({"slug": "tok-made", "name": "T", "kind": "tool"}),
@@ -482,10 +523,21 @@ async fn a_pledge_token_reports_deliveries_and_does_nothing_else() {
             compute(H100, json!(60)),
         ),
     ] {
-        assert_problem(s.post(&token, &path, &body).await, 403, "insufficient_scope").await;
+        assert_problem(
+            s.post(&token, &path, &body).await,
+            403,
+            "insufficient_scope",
+        )
+        .await;
     }
     // The report is still only reported; the owner can confirm it.
-    assert_eq!(s.confirm(&s.owner.token, delivery_id).await.status().as_u16(), 200);
+    assert_eq!(
+        s.confirm(&s.owner.token, delivery_id)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -572,10 +624,27 @@ async fn the_expiry_job_lapses_the_rest_once() {
         .filter(|t| t["kind"] == "expiry")
         .collect();
     assert_eq!(expiries.len(), 1);
-    assert_eq!(entries(&expiries[0])[0], ("Expenses:Compute:Expired".into(), format!("GPU:{H100}"), 700));
+    assert_eq!(
+        entries(&expiries[0])[0],
+        (
+            "Expenses:Compute:Expired".into(),
+            format!("GPU:{H100}"),
+            700
+        )
+    );
     // A pending report of an expired pledge is not confirmed any more.
-    assert_problem(s.confirm(&s.owner.token, pending).await, 409, "invalid_state").await;
-    assert_problem(s.report(&s.sponsor.token, id, 1).await, 409, "invalid_state").await;
+    assert_problem(
+        s.confirm(&s.owner.token, pending).await,
+        409,
+        "invalid_state",
+    )
+    .await;
+    assert_problem(
+        s.report(&s.sponsor.token, id, 1).await,
+        409,
+        "invalid_state",
+    )
+    .await;
 
     // The job does the same for another pledge, and running it again adds nothing.
     let other = s.pledge(500).await;
@@ -643,7 +712,12 @@ async fn slurm_uploads_are_previewed_then_recorded_whole() {
     assert_problem(put("bad%20type", H100).await, 422, "validation_failed").await;
     let map = s.app.json_as(&types, &s.owner.token).await;
     assert_eq!(map, json!([{"slurm_type": "h100", "accelerator": H100}]));
-    assert_problem(s.app.get_as(&types, &s.sponsor.token).await, 403, "forbidden").await;
+    assert_problem(
+        s.app.get_as(&types, &s.sponsor.token).await,
+        403,
+        "forbidden",
+    )
+    .await;
 
     let preview_path = format!("/api/v1/projects/{}/deliveries/slurm", s.slug);
     let confirm_path = format!("{preview_path}/confirm");
@@ -682,7 +756,12 @@ async fn slurm_uploads_are_previewed_then_recorded_whole() {
     let broken = SACCT.replacen("|3600|billing=16", "|36x0|billing=16", 1);
     let bad = json!({"pledge_id": id, "sacct": broken});
     for path in [&preview_path, &confirm_path] {
-        let problem = assert_problem(s.post(&s.owner.token, path, &bad).await, 422, "invalid_sacct").await;
+        let problem = assert_problem(
+            s.post(&s.owner.token, path, &bad).await,
+            422,
+            "invalid_sacct",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], "sacct:1");
         assert_eq!(problem["errors"][0]["code"], "bad_elapsed");
     }
@@ -696,7 +775,12 @@ async fn slurm_uploads_are_previewed_then_recorded_whole() {
     assert_eq!(s.count_deliveries(), 0);
     assert_eq!(s.count_transactions(), before);
     // The sponsor may not upload.
-    assert_problem(s.post(&s.sponsor.token, &preview_path, &upload).await, 403, "forbidden").await;
+    assert_problem(
+        s.post(&s.sponsor.token, &preview_path, &upload).await,
+        403,
+        "forbidden",
+    )
+    .await;
 
     let with_digest = json!({"pledge_id": id, "sacct": SACCT, "digest": preview["digest"]});
     let res = s.post(&s.owner.token, &confirm_path, &with_digest).await;
@@ -748,4 +832,67 @@ async fn slurm_uploads_are_previewed_then_recorded_whole() {
         .await
         .unwrap();
     assert_problem(res, 404, "not_found").await;
+    let res = s
+        .app
+        .client
+        .delete(s.app.url(&format!("{types}/a%00b")))
+        .bearer_auth(&s.owner.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn slurm_uploads_may_exceed_the_usual_body_limit_up_to_5_mib() {
+    let s = setup().await;
+    let id = s.pledge(1_000_000).await;
+    let path = format!("/api/v1/projects/{}/deliveries/slurm", s.slug);
+    // About 200 kB: over the server-wide 64 kB body limit, under this route's 5 MiB.
+    let sacct: String = (1..=2000)
+        .map(|j| format!("{j}|2024-05-01T10:00:00|2024-05-01T11:00:00|60|cpu=1,gres/gpu:h100=1,gres/gpu=1|COMPLETED\n"))
+        .collect();
+    assert!(sacct.len() > 64 * 1024);
+    let res = s
+        .post(
+            &s.owner.token,
+            &path,
+            &json!({"pledge_id": id, "sacct": sacct}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let preview: Value = res.json().await.unwrap();
+    assert_eq!(preview["allocations_counted"], 2000);
+    assert_eq!(preview["unmapped"], json!(["h100"]));
+    let huge = "x".repeat(5 * 1024 * 1024 + 1);
+    let res = s
+        .post(
+            &s.owner.token,
+            &path,
+            &json!({"pledge_id": id, "sacct": huge}),
+        )
+        .await;
+    assert_problem(res, 413, "payload_too_large").await;
+    let res = s
+        .app
+        .client
+        .post(s.app.url(&path))
+        .bearer_auth(&s.owner.token)
+        .header("content-type", "text/plain")
+        .body("1|2|3")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+    let res = s
+        .app
+        .client
+        .post(s.app.url(&path))
+        .bearer_auth(&s.owner.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "malformed_json").await;
 }
