@@ -113,15 +113,11 @@ pub async fn report_delivery(
     let body = body.into_inner();
     let new =
         NewDelivery::parse(&body.gpu_minutes, &body.evidence).map_err(ApiError::validation)?;
-    let (id, who, mail) = (
-        PledgeId(id.into_inner()),
-        reporter.0,
-        state.services.mail.clone(),
-    );
+    let (id, who) = (PledgeId(id.into_inner()), reporter.0);
     let row = state
         .services
         .db
-        .write(move |tx| compute::report(tx, &mail, &who, id, new, crate::db::now()))
+        .write(move |tx| compute::report(tx, &who, id, new, crate::db::now()))
         .await?;
     Ok(HttpResponse::Created().json(Delivery::from(&row)))
 }
@@ -331,15 +327,11 @@ pub async fn confirm_delivery(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<ConfirmedDelivery>, ApiError> {
-    let (id, who, mail) = (
-        DeliveryId(id.into_inner()),
-        caller.0,
-        state.services.mail.clone(),
-    );
+    let (id, who) = (DeliveryId(id.into_inner()), caller.0);
     let (delivery, pledge) = state
         .services
         .db
-        .write(move |tx| compute::confirm(tx, &mail, &who, id, crate::db::now()))
+        .write(move |tx| compute::confirm(tx, &who, id, crate::db::now()))
         .await?;
     Ok(web::Json(ConfirmedDelivery {
         delivery: Delivery::from(&delivery),
@@ -709,14 +701,13 @@ pub async fn confirm_slurm(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: SlurmUpload = json_body(&req, payload, SLURM_BODY_MAX).await?;
-    let (slug, who, mail) = (slug.into_inner(), caller.0, state.services.mail.clone());
+    let (slug, who) = (slug.into_inner(), caller.0);
     let (row, preview) = state
         .services
         .db
         .write(move |tx| {
             compute::slurm_confirm(
                 tx,
-                &mail,
                 &who,
                 &slug,
                 compute::SlurmUpload {

@@ -24,7 +24,7 @@ use super::pledges::compute_entries;
 use super::tokens::{self, TokenError};
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
-use crate::domain::compute::{AcceleratorClass, format_gpu_hours};
+use crate::domain::compute::AcceleratorClass;
 use crate::domain::cursor::KeysetPage;
 use crate::domain::delivery::{
     self as rules, DeliverySource, DeliveryState, ExceedsPledge, NewDelivery,
@@ -34,7 +34,6 @@ use crate::domain::ledger::{LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::pledge::{PledgeKind, PledgeState};
 use crate::domain::slurm::{self, GpuUsage, SacctError};
 use crate::domain::{Violation, policy};
-use crate::mail::{self, MailContext, Template};
 use crate::store::api_tokens::ApiTokenRow;
 use crate::store::deliveries::{self as store, DeliveryRow, NewDeliveryRow};
 use crate::store::pledges::{self, PledgeRow};
@@ -158,12 +157,11 @@ fn check_room(tx: &mut Tx<'_>, id: PledgeId, adding: i64) -> Result<i64, Compute
 /// the project's owners, maintainers and site admins (an API token needs `write`), and
 /// a token scoped to this pledge (whose owner must still be the sponsor or one of the
 /// project's people). The report waits for a maintainer; the project's owners and
-/// maintainers are mailed. Refused when the pledge is not `pledged`
+/// maintainers are mailed (a `notify` job, see [`super::notify`]). Refused when the pledge is not `pledged`
 /// ([`ComputeError::WrongState`]) or when the minutes plus what is confirmed exceed
 /// the pledge ([`ComputeError::ExceedsPledge`]).
 pub fn report(
     tx: &mut Tx<'_>,
-    mail: &MailContext,
     who: &Principal,
     id: PledgeId,
     new: NewDelivery,
@@ -207,33 +205,22 @@ pub fn report(
             created_at: now,
         },
     )?;
-    let (slug, project_name) = store::project_names(tx, pledge.row.project_id)?
-        .ok_or_else(|| DbError::Corrupt(format!("pledge {id}: no project")))?;
-    for (to, name) in store::editors_of(tx, pledge.row.project_id)? {
-        mail::queue(
-            tx,
-            mail,
-            &to,
-            &Template::DeliveryReported {
-                name,
-                project_name: project_name.clone(),
-                project_slug: slug.clone(),
-                pledge_id: id.get(),
-                gpu_hours: format_gpu_hours(row.gpu_minutes),
-                accelerator: pledge.class.to_string(),
-            },
-            now,
-        )?;
-    }
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::DeliveryReported {
+            pledge: id,
+            delivery: row.id,
+        },
+        now,
+    )?;
     Ok(row)
 }
 
 /// Posts the use of `minutes` of the pledge's compute (a confirmed delivery), marks the
-/// pledge `delivered` when the confirmed total `total` reaches the pledge, and mails
-/// the sponsor. The caller holds the project lock and has checked the room.
+/// pledge `delivered` when the confirmed total `total` reaches the pledge, and announces
+/// it to the sponsor (a `notify` job). The caller holds the project lock and has checked the room.
 fn record_use(
     tx: &mut Tx<'_>,
-    mail: &MailContext,
     pledge: &ComputePledge,
     delivery: &DeliveryRow,
     total: i64,
@@ -270,25 +257,14 @@ fn record_use(
     // goals: after_progress(goal_id)
     // (wired by the lead once `app::goals` is merged: `if let Some(goal) =
     // pledge.row.goal_id { super::goals::after_progress(tx, goal, now)?; }`)
-    let (_, project_name) = store::project_names(tx, pledge.row.project_id)?
-        .ok_or_else(|| DbError::Corrupt(format!("pledge {id}: no project")))?;
-    if let Some((to, name)) = store::contact_of(tx, pledge.row.sponsor_id)? {
-        mail::queue(
-            tx,
-            mail,
-            &to,
-            &Template::DeliveryConfirmed {
-                name,
-                project_name,
-                pledge_id: id.get(),
-                gpu_hours: format_gpu_hours(delivery.gpu_minutes),
-                accelerator: pledge.class.to_string(),
-                delivered_hours: format_gpu_hours(total),
-                pledged_hours: format_gpu_hours(pledge.pledged()),
-            },
-            now,
-        )?;
-    }
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::DeliveryConfirmed {
+            pledge: id,
+            delivery: delivery.id,
+        },
+        now,
+    )?;
     Ok(())
 }
 
@@ -301,7 +277,6 @@ fn record_use(
 /// pledge as they are now.
 pub fn confirm(
     tx: &mut Tx<'_>,
-    mail: &MailContext,
     who: &Principal,
     id: DeliveryId,
     now: NaiveDateTime,
@@ -326,7 +301,6 @@ pub fn confirm(
     }
     record_use(
         tx,
-        mail,
         &pledge,
         &delivery,
         confirmed + delivery.gpu_minutes,
@@ -673,7 +647,6 @@ pub struct SlurmUpload<'a> {
 /// ([`ComputeError::ExceedsPledge`]), a pledge not `pledged`.
 pub fn slurm_confirm(
     tx: &mut Tx<'_>,
-    mail: &MailContext,
     who: &Principal,
     slug: &str,
     upload: SlurmUpload<'_>,
@@ -720,7 +693,6 @@ pub fn slurm_confirm(
     )?;
     record_use(
         tx,
-        mail,
         &preview.pledge,
         &row,
         confirmed + preview.gpu_minutes,

@@ -126,6 +126,11 @@ pub fn create_money(
             updated_at: now,
         },
     )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeCreated { pledge: row.id },
+        now,
+    )?;
     let body = render(&row);
     idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
     Ok(Stored {
@@ -259,6 +264,11 @@ pub fn create_compute(
         Some(who.user_id),
         now,
     )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeCreated { pledge: row.id },
+        now,
+    )?;
     let body = render(&row);
     idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
     Ok(Stored {
@@ -378,6 +388,14 @@ pub(super) fn post_receipt(
             ..Links::default()
         },
         Some(who.user_id),
+        now,
+    )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeReceived {
+            pledge: pledge.id,
+            instalment,
+        },
         now,
     )?;
     Ok(())

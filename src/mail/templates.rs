@@ -29,27 +29,22 @@ pub enum Template {
         name: String,
         new_email: String,
     },
-    /// To a project's maintainers: compute was reported delivered and waits for them.
-    DeliveryReported {
-        name: String,
-        project_name: String,
-        project_slug: String,
-        pledge_id: i64,
-        /// GPU-hours as display text (see `domain::compute::format_gpu_hours`).
-        gpu_hours: String,
-        accelerator: String,
-    },
-    /// To the sponsor: a maintainer confirmed a delivery of their compute pledge.
-    DeliveryConfirmed {
-        name: String,
-        project_name: String,
-        pledge_id: i64,
-        gpu_hours: String,
-        accelerator: String,
-        /// Confirmed so far, and pledged, in GPU-hours.
-        delivered_hours: String,
-        pledged_hours: String,
-    },
+    /// A funding event (a pledge made or received, an instalment due, a delivery, a goal
+    /// met): composed by `app::notify`, which owns the wording of each event.
+    Notice(Notice),
+}
+
+/// A notification about funding: greeting, paragraphs and an optional link, under a
+/// stable template name such as `pledge_received`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable name kept with the message in the outbox (`[a-z_]+`).
+    pub template: &'static str,
+    pub name: String,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    /// A button: label and absolute URL.
+    pub action: Option<(String, String)>,
 }
 
 pub struct Rendered {
@@ -68,8 +63,7 @@ impl Template {
             Template::AccountExists { .. } => "account_exists",
             Template::AddressInUse { .. } => "address_in_use",
             Template::EmailChanged { .. } => "email_changed",
-            Template::DeliveryReported { .. } => "delivery_reported",
-            Template::DeliveryConfirmed { .. } => "delivery_confirmed",
+            Template::Notice(notice) => notice.template,
         }
     }
 
@@ -84,8 +78,7 @@ impl Template {
             Template::AccountExists { .. }
             | Template::AddressInUse { .. }
             | Template::EmailChanged { .. }
-            | Template::DeliveryReported { .. }
-            | Template::DeliveryConfirmed { .. } => None,
+            | Template::Notice(_) => None,
         }
     }
 
@@ -140,41 +133,14 @@ impl Template {
                 ],
                 None,
             ),
-            Template::DeliveryReported {
-                name,
-                project_name,
-                project_slug,
-                pledge_id,
-                gpu_hours,
-                accelerator,
-            } => (
-                format!("Compute delivery to confirm for {project_name}"),
-                name,
-                vec![
-                    format!("{gpu_hours} GPU-hours of {accelerator} were reported delivered against pledge {pledge_id} to {project_name}."),
-                    "Check the evidence and confirm or reject the report; nothing enters the ledger until you confirm it.".to_owned(),
-                ],
-                Some((
-                    "Review deliveries",
-                    format!("{base}/projects/{project_slug}/console"),
-                )),
-            ),
-            Template::DeliveryConfirmed {
-                name,
-                project_name,
-                pledge_id,
-                gpu_hours,
-                accelerator,
-                delivered_hours,
-                pledged_hours,
-            } => (
-                format!("{project_name} confirmed your compute delivery"),
-                name,
-                vec![
-                    format!("{project_name} confirmed {gpu_hours} GPU-hours of {accelerator} delivered against your pledge {pledge_id}; the public ledger records it."),
-                    format!("Delivered so far: {delivered_hours} of {pledged_hours} GPU-hours. Thank you!"),
-                ],
-                Some(("Your pledges", format!("{base}/me/pledges"))),
+            Template::Notice(notice) => (
+                notice.subject.clone(),
+                &notice.name,
+                notice.paragraphs.clone(),
+                notice
+                    .action
+                    .as_ref()
+                    .map(|(label, url)| (label.as_str(), url.clone())),
             ),
         };
 

@@ -6,13 +6,10 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use crate::db::schema::{
-    accelerators, deliveries, goals, pledges, project_members, slurm_gpu_types, users,
-};
+use crate::db::schema::{accelerators, deliveries, goals, pledges, slurm_gpu_types};
 use crate::db::{AnyConnection, DbError};
 use crate::domain::delivery::{DeliverySource, DeliveryState};
 use crate::domain::ids::{ApiTokenId, DeliveryId, PledgeId, ProjectId, UserId};
-use crate::domain::policy::ProjectRole;
 use crate::per_backend;
 
 /// A row of `deliveries`.
@@ -149,31 +146,6 @@ pub fn goal_of_project(
     Ok(n == 1)
 }
 
-/// Addresses and names of a project's owners and maintainers with an account.
-pub fn editors_of(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-) -> QueryResult<Vec<(String, String)>> {
-    project_members::table
-        .inner_join(users::table)
-        .filter(project_members::project_id.eq(project))
-        .filter(project_members::role.eq_any([ProjectRole::Owner, ProjectRole::Maintainer]))
-        .filter(users::deleted_at.is_null())
-        .select((users::email, users::display_name))
-        .order(users::id.asc())
-        .load(conn)
-}
-
-/// A user's address and name, unless the account was deleted.
-pub fn contact_of(conn: &mut AnyConnection, user: UserId) -> QueryResult<Option<(String, String)>> {
-    users::table
-        .find(user)
-        .filter(users::deleted_at.is_null())
-        .select((users::email, users::display_name))
-        .first(conn)
-        .optional()
-}
-
 /// A class of the catalogue by code: its id.
 pub fn accelerator_id(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<i64>> {
     accelerators::table
@@ -239,17 +211,4 @@ pub fn delete_slurm_type(
     )
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// A project's slug and name by id.
-pub fn project_names(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-) -> QueryResult<Option<(String, String)>> {
-    use crate::db::schema::projects;
-    projects::table
-        .find(project)
-        .select((projects::slug, projects::name))
-        .first(conn)
-        .optional()
 }

@@ -195,3 +195,11 @@ pub fn compute_lapsing(
     }
     query.load(conn)
 }
+
+/// How many pledges project `project` has had, in any state.
+pub fn count_of_project(conn: &mut AnyConnection, project: ProjectId) -> QueryResult<i64> {
+    pledges::table
+        .filter(pledges::project_id.eq(project))
+        .count()
+        .get_result(conn)
+}

@@ -170,6 +170,14 @@ impl Setup {
             .unwrap()
     }
 
+    /// Waits for the `notify` job to write one message of `template` to `to`.
+    async fn wait_mail(&self, to: &str, template: &str) {
+        crate::helpers::wait_until(template, std::time::Duration::from_secs(20), || async {
+            self.mail_to(to, template) == 1
+        })
+        .await;
+    }
+
     fn pledge_state(&self, id: i64) -> String {
         pledges::table
             .find(id)
@@ -346,7 +354,7 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
     assert_problem(s.report(&stranger.token, id, 10).await, 403, "forbidden").await;
 
     let first = s.reported(id, 600).await;
-    assert_eq!(s.mail_to(&s.owner.email, "delivery_reported"), 1);
+    s.wait_mail(&s.owner.email, "delivery_reported").await;
     let pending = s
         .app
         .json_as(
@@ -376,7 +384,7 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
     assert_eq!(confirmed["delivery"]["state"], "confirmed");
     assert_eq!(confirmed["pledge"]["state"], "pledged");
     assert_problem(s.confirm(&s.owner.token, first).await, 409, "invalid_state").await;
-    assert_eq!(s.mail_to(&s.sponsor.email, "delivery_confirmed"), 1);
+    s.wait_mail(&s.sponsor.email, "delivery_confirmed").await;
     let ledger = s.ledger().await;
     assert_eq!(ledger.len(), 2);
     assert_eq!(ledger[0]["kind"], "delivery");
@@ -793,7 +801,7 @@ async fn slurm_uploads_are_previewed_then_recorded_whole() {
     let ledger = s.ledger().await;
     assert_eq!(ledger[0]["kind"], "delivery");
     assert_eq!(entries(&ledger[0])[0].2, 260);
-    assert_eq!(s.mail_to(&s.sponsor.email, "delivery_confirmed"), 1);
+    s.wait_mail(&s.sponsor.email, "delivery_confirmed").await;
 
     // Two more uploads of 260 fit (780); a third would pass the pledge of 1000.
     for _ in 0..2 {
