@@ -85,7 +85,7 @@ impl NewComputePledge {
     /// Checks every field and reports all broken rules at once: `accelerator` and
     /// `gpu_minutes` (see [`crate::domain::ComputeAmount::from_json`], on the raw
     /// `compute` object); `provider` at most [`PROVIDER_MAX`] characters;
-    /// `window_end` after `window_start` (`window_order`), in the future (`in_past`),
+    /// `window_end` in the future (`in_past`), after `window_start` (`window_order`),
     /// and at most [`WINDOW_MAX_DAYS`] ahead (`too_far`); `message` as for money pledges.
     #[allow(clippy::too_many_arguments)]
     pub fn parse(
@@ -113,17 +113,17 @@ impl NewComputePledge {
             .flatten();
         let start = window_start.map_or(now, |s| s.naive_utc());
         let end = window_end.naive_utc();
-        if end <= start {
-            errors.push(Violation::new(
-                "window_end",
-                "window_order",
-                "must be after window_start",
-            ));
-        } else if end <= now {
+        if end <= now {
             errors.push(Violation::new(
                 "window_end",
                 "in_past",
                 "must be in the future",
+            ));
+        } else if end <= start {
+            errors.push(Violation::new(
+                "window_end",
+                "window_order",
+                "must be after window_start",
             ));
         } else if end > now + Duration::days(WINDOW_MAX_DAYS) {
             errors.push(Violation::new(
