@@ -36,19 +36,49 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req).map(str::to_owned);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let principal = resolve(req);
         Box::pin(async move {
-            let token = token?;
-            let state =
-                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
-            let principal = if tokens::is_api_token(&token) {
-                tokens::authenticate(&state.services, &token).await?
-            } else {
-                sessions::authenticate(&state.services, &token).await?
-            };
+            let principal = principal.await?;
+            if let Some(pledge) = principal.pledge_scope() {
+                // A pledge-scoped token does one thing, through `Reporter`.
+                return Err(ApiError::forbidden(
+                    "insufficient_scope",
+                    format!("this API token may only report deliveries for pledge {pledge}"),
+                ));
+            }
             Ok(Caller(principal))
         })
+    }
+}
+
+/// A caller that may also be an API token scoped to one compute pledge (see
+/// [`crate::app::Credential::PledgeToken`]): only the delivery report takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reporter(pub Principal);
+
+impl FromRequest for Reporter {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let principal = resolve(req);
+        Box::pin(async move { Ok(Reporter(principal.await?)) })
+    }
+}
+
+/// The principal behind the request's bearer credential, any kind.
+fn resolve(req: &HttpRequest) -> impl Future<Output = Result<Principal, ApiError>> + 'static {
+    let token = bearer_token(req).map(str::to_owned);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move {
+        let token = token?;
+        let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
+        let principal = if tokens::is_api_token(&token) {
+            tokens::authenticate(&state.services, &token).await?
+        } else {
+            sessions::authenticate(&state.services, &token).await?
+        };
+        Ok(principal)
     }
 }
 

@@ -118,6 +118,12 @@ impl ApiError {
         e
     }
 
+    /// Adds field-level details (e.g. a refused upload's bad lines).
+    pub fn with_errors(mut self, errors: Vec<Violation>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     /// Parameters outside their allowed range: a bad request, with the fields named.
     pub fn invalid_parameters(errors: Vec<Violation>) -> Self {
         let mut e = Self::bad_request(

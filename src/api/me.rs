@@ -246,6 +246,10 @@ pub struct ApiToken {
     /// When it stops working; null: never.
     #[schema(required = true)]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// For a token scoped to one compute pledge (its only power is reporting that
+    /// pledge's deliveries; `scopes` is then empty); null for a personal token.
+    #[schema(required = true)]
+    pub pledge_id: Option<crate::domain::ids::PledgeId>,
 }
 
 impl From<ApiTokenRow> for ApiToken {
@@ -253,11 +257,16 @@ impl From<ApiTokenRow> for ApiToken {
         ApiToken {
             id: r.id,
             name: r.name,
-            scopes: Scopes::from_db(&r.scopes).list(),
+            scopes: if r.pledge_id.is_some() {
+                Vec::new()
+            } else {
+                Scopes::from_db(&r.scopes).list()
+            },
             prefix: r.prefix,
             created_at: r.created_at.and_utc(),
             last_used_at: r.last_used_at.map(|t| t.and_utc()),
             expires_at: r.expires_at.map(|t| t.and_utc()),
+            pledge_id: r.pledge_id,
         }
     }
 }

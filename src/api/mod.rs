@@ -6,6 +6,7 @@ pub mod accelerators;
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod compute;
 pub mod error;
 pub mod frontend;
 pub mod github;
@@ -56,7 +57,8 @@ pub struct AppState {
         (name = "projects", description = "Open AI projects raising money and compute"),
         (name = "accelerators", description = "The catalogue of accelerator classes compute is counted in"),
         (name = "goals", description = "Funding goals with their progress, and each project's fair-market value of compute"),
-        (name = "pledges", description = "Money pledged to projects, received and cancelled"),
+        (name = "pledges", description = "Money and compute pledged to projects, received and cancelled"),
+        (name = "compute", description = "Compute deliveries against pledges, Slurm accounting uploads and their GPU type map"),
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
@@ -115,6 +117,17 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(pledges::project_pledges)
         .service(pledges::project_instalments)
         .service(pledges::confirm_instalment)
+        .service(compute::report_delivery)
+        .service(compute::pledge_deliveries)
+        .service(compute::create_pledge_token)
+        .service(compute::project_deliveries)
+        .service(compute::confirm_delivery)
+        .service(compute::reject_delivery)
+        .service(compute::list_slurm_gpu_types)
+        .service(compute::put_slurm_gpu_type)
+        .service(compute::delete_slurm_gpu_type)
+        .service(compute::preview_slurm)
+        .service(compute::confirm_slurm)
         .service(accounts::register)
         .service(accounts::verify_email)
         .service(accounts::resend_verification)

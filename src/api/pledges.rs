@@ -14,6 +14,7 @@ use super::{ApiError, AppState, Problem};
 use crate::app::instalments;
 use crate::app::pledges::{self, Idempotent};
 use crate::domain::cursor::KeysetPage;
+use crate::domain::delivery::NewComputePledge;
 use crate::domain::ids::{GoalId, InstalmentId, PledgeId, ProjectId};
 use crate::domain::pledge::{
     self as rules, InstalmentState, NewMoneyPledge, PledgeKind, PledgeState, Recurrence,
@@ -40,14 +41,43 @@ pub struct Pledge {
     pub anonymous: bool,
     #[schema(required = true)]
     pub message: Option<String>,
-    /// The goal this pledge counts toward, or null.
+    /// The compute pledged (compute pledges), in whole GPU-minutes of a class.
+    #[schema(required = true)]
+    pub compute: Option<ComputeView>,
+    /// Who provides the compute, if said (compute pledges).
+    #[schema(required = true)]
+    pub provider: Option<String>,
+    /// The delivery window (compute pledges): what is not delivered by `window_end`
+    /// expires.
+    #[schema(required = true)]
+    pub window_start: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    pub window_end: Option<DateTime<Utc>>,
+    /// The goal it counts toward, if any.
     #[schema(required = true)]
     pub goal_id: Option<GoalId>,
     pub created_at: DateTime<Utc>,
 }
 
+/// A quantity of compute: whole GPU-minutes of one accelerator class.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ComputeView {
+    #[schema(example = "H100-80GB")]
+    pub accelerator: String,
+    #[schema(example = 60000)]
+    pub gpu_minutes: i64,
+}
+
 impl From<&PledgeRow> for Pledge {
+    /// For money pledges; a compute pledge needs its class, see [`Pledge::of`].
     fn from(r: &PledgeRow) -> Self {
+        Pledge::of(r, None)
+    }
+}
+
+impl Pledge {
+    /// The view of a pledge; `class` is the code of a compute pledge's class.
+    pub fn of(r: &PledgeRow, class: Option<&str>) -> Self {
         Pledge {
             id: r.id,
             project_id: r.project_id,
@@ -63,17 +93,67 @@ impl From<&PledgeRow> for Pledge {
             recurrence: r.recurrence,
             anonymous: r.anonymous,
             message: r.message.clone(),
+            compute: match (class, r.gpu_minutes) {
+                (Some(class), Some(gpu_minutes)) => Some(ComputeView {
+                    accelerator: class.to_owned(),
+                    gpu_minutes,
+                }),
+                _ => None,
+            },
+            provider: r.provider.clone(),
+            window_start: r.window_start.map(|t| t.and_utc()),
+            window_end: r.window_end.map(|t| t.and_utc()),
             goal_id: r.goal_id,
             created_at: r.created_at.and_utc(),
         }
     }
 }
 
-/// What this operation pledges: money (compute pledges are a kind of their own).
+/// A money pledge's `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PledgeKindInput {
     Money,
+}
+
+/// A compute pledge's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComputeKindInput {
+    Compute,
+}
+
+/// A compute pledge: GPU-minutes of a catalogue class, delivered within a window.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateComputePledge {
+    pub kind: ComputeKindInput,
+    /// `{"accelerator": "H100-80GB", "gpu_minutes": 60000}`: a class of the catalogue
+    /// and whole GPU-minutes, `1..=10^12` (the web form's hours × 60).
+    #[schema(value_type = crate::domain::ComputeAmount)]
+    pub compute: serde_json::Value,
+    /// Who provides the compute (a cloud, a cluster).
+    #[schema(max_length = 200)]
+    pub provider: Option<String>,
+    /// When delivery may start; the moment of pledging if absent.
+    pub window_start: Option<DateTime<Utc>>,
+    /// When the window ends: after `window_start`, in the future, at most ten years
+    /// ahead. What is not delivered by then expires.
+    pub window_end: DateTime<Utc>,
+    /// A goal of the project the pledge counts toward.
+    pub goal_id: Option<i64>,
+    /// Hide the sponsor from every public view.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+}
+
+/// A money or a compute pledge, told apart by `kind`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CreatePledgeRequest {
+    Money(CreatePledge),
+    Compute(CreateComputePledge),
 }
 
 /// The `Idempotency-Key` request header, for the OpenAPI document (the handler reads
@@ -141,7 +221,9 @@ fn one_time() -> Recurrence {
     Recurrence::OneTime
 }
 
-/// Pledge money to a project. Needs a verified email address (an API token needs
+/// Pledge money or compute to a project (`kind`). A compute pledge's class must be in
+/// the catalogue; its grant enters the public ledger at once, and what is not delivered
+/// by `window_end` expires. Needs a verified email address (an API token needs
 /// `write`) and an `Idempotency-Key` header: a retry with the same key and body gets
 /// the first response again (same status and body, `Idempotent-Replayed: true`); the
 /// same key with another body is 409 `idempotency_key_reused`.
@@ -149,7 +231,7 @@ fn one_time() -> Recurrence {
     tag = "pledges",
     security(("bearer" = [])),
     params(("slug" = String, Path, description = "The project's slug"), IdempotencyHeader),
-    request_body = CreatePledge,
+    request_body = CreatePledgeRequest,
     responses(
         (status = 201, description = "Pledged (or the first response, replayed)", body = Pledge),
         (status = 400, description = "Malformed JSON, or no Idempotency-Key", body = Problem, content_type = "application/problem+json"),
@@ -182,23 +264,56 @@ pub async fn create_pledge(
         ApiError::bad_request(code, v.message)
     })?;
     let request_hash = secrets::hash(&canonical(&body));
-    let parsed: CreatePledge = serde_json::from_value(body.into_inner())
-        .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-    let mut new = NewMoneyPledge::parse(
-        &parsed.amount.currency,
-        &parsed.amount.amount_minor,
-        parsed.recurrence,
-        parsed.anonymous,
-        parsed.message.as_deref(),
-    )
-    .map_err(ApiError::validation)?;
-    new.goal_id = parsed.goal_id.map(GoalId);
-    let PledgeKindInput::Money = parsed.kind;
     let (slug, who) = (slug.into_inner(), caller.0);
-    let stored = state
-        .services
-        .db
-        .write(move |tx| {
+    let db = state.services.db.clone();
+    let stored = if body.get("kind").and_then(|k| k.as_str()) == Some("compute") {
+        let parsed: CreateComputePledge =
+            serde_json::from_value(body.into_inner()).map_err(|e| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+                    .with_detail(format!("the JSON body does not fit the schema: {e}"))
+            })?;
+        let new = NewComputePledge::parse(
+            &parsed.compute,
+            parsed.provider.as_deref(),
+            parsed.window_start,
+            parsed.window_end,
+            parsed.anonymous,
+            parsed.message.as_deref(),
+            crate::db::now(),
+        )
+        .map_err(ApiError::validation)?;
+        let goal_id = parsed.goal_id.map(GoalId);
+        let class = new.accelerator.to_string();
+        db.write(move |tx| {
+            pledges::create_compute(
+                tx,
+                &who,
+                &slug,
+                Idempotent {
+                    key: &key,
+                    request_hash: &request_hash,
+                },
+                new,
+                goal_id,
+                |row| serde_json::to_string(&Pledge::of(row, Some(&class))).unwrap_or_default(),
+                crate::db::now(),
+            )
+        })
+        .await?
+    } else {
+        let parsed: CreatePledge = serde_json::from_value(body.into_inner())
+            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        let mut new = NewMoneyPledge::parse(
+            &parsed.amount.currency,
+            &parsed.amount.amount_minor,
+            parsed.recurrence,
+            parsed.anonymous,
+            parsed.message.as_deref(),
+        )
+        .map_err(ApiError::validation)?;
+        new.goal_id = parsed.goal_id.map(GoalId);
+        let PledgeKindInput::Money = parsed.kind;
+        db.write(move |tx| {
             pledges::create_money(
                 tx,
                 &who,
@@ -212,7 +327,8 @@ pub async fn create_pledge(
                 crate::db::now(),
             )
         })
-        .await?;
+        .await?
+    };
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
     let mut res = HttpResponse::build(status);
     res.content_type("application/json");
@@ -329,7 +445,7 @@ pub async fn my_pledges(
         items: rows
             .into_iter()
             .map(|p| MyPledge {
-                pledge: Pledge::from(&p.pledge),
+                pledge: Pledge::of(&p.pledge, p.accelerator.as_deref()),
                 project_slug: p.project_slug,
                 project_name: p.project_name,
             })

@@ -8,6 +8,7 @@ use crate::app::Denied;
 use crate::app::accelerators::AcceleratorError;
 use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
+use crate::app::compute::ComputeError;
 use crate::app::expenses::ExpenseError;
 use crate::app::github::GithubSignInError;
 use crate::app::goals::GoalError;
@@ -275,6 +276,52 @@ impl From<GoalError> for ApiError {
             }
             GoalError::NotOpen(..) => ApiError::conflict("goal_not_open", e.to_string()),
             GoalError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<ComputeError> for ApiError {
+    fn from(e: ComputeError) -> Self {
+        let unprocessable = |code: &'static str, detail: String| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code).with_detail(detail)
+        };
+        match e {
+            ComputeError::Denied(d) => d.into(),
+            ComputeError::ProjectNotFound(_)
+            | ComputeError::PledgeNotFound(_)
+            | ComputeError::DeliveryNotFound(_)
+            | ComputeError::SlurmTypeNotFound(..) => ApiError::not_found(e.to_string()),
+            ComputeError::Invalid(v) => ApiError::validation(v),
+            ComputeError::WrongState(_) => ApiError::conflict("invalid_state", e.to_string()),
+            ComputeError::ExceedsPledge(_) => unprocessable("exceeds_pledge", e.to_string()),
+            ComputeError::Sacct(ref sacct) => {
+                let errors = match sacct {
+                    crate::domain::slurm::SacctError::Lines(lines) => lines
+                        .iter()
+                        .map(|l| {
+                            crate::domain::Violation::new(
+                                &format!("sacct:{}", l.line),
+                                l.kind.code(),
+                                l.to_string(),
+                            )
+                        })
+                        .collect(),
+                    other => vec![crate::domain::Violation::new(
+                        "sacct",
+                        other.code(),
+                        other.to_string(),
+                    )],
+                };
+                let mut api = unprocessable("invalid_sacct", e.to_string());
+                api = api.with_errors(errors);
+                api
+            }
+            ComputeError::UnmappedTypes(_) => unprocessable("unmapped_gpu_types", e.to_string()),
+            ComputeError::NothingToRecord(_) => unprocessable("nothing_to_record", e.to_string()),
+            ComputeError::DigestMismatch => unprocessable("digest_mismatch", e.to_string()),
+            ComputeError::Token(t) => t.into(),
+            ComputeError::Ledger(l) => l.into(),
+            ComputeError::Db(d) => d.into(),
         }
     }
 }

@@ -57,6 +57,7 @@ fn describe(errors: &[LedgerError]) -> String {
 pub struct Links {
     pub pledge: Option<crate::domain::ids::PledgeId>,
     pub instalment: Option<crate::domain::ids::InstalmentId>,
+    pub delivery: Option<crate::domain::ids::DeliveryId>,
     pub expense: Option<crate::domain::ids::ExpenseId>,
     pub reverses: Option<TransactionId>,
 }
@@ -100,6 +101,7 @@ pub fn post(
             reverses_id: links.reverses,
             pledge_id: links.pledge,
             instalment_id: links.instalment,
+            delivery_id: links.delivery,
             expense_id: links.expense,
         },
         transaction.entries(),

@@ -7,6 +7,7 @@
 pub mod accelerators;
 pub mod admin;
 pub mod auth;
+pub mod compute;
 pub mod expenses;
 pub mod github;
 pub mod goals;

@@ -11,17 +11,21 @@
 //! | `pledge_received` | receipt (amount, date) | — |
 //! | `instalment_due` | the instalment's amount and due date | — |
 //! | `goal_met` | every sponsor of the goal, anonymous ones too (the mail is private) | "goal met" (see [`super::goals::deliver_met`]) |
+//! | `delivery_reported` | — | compute reported delivered, to confirm or reject |
+//! | `delivery_confirmed` | what was confirmed, and the total so far | — |
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{DbError, Tx};
-use crate::domain::ids::{GoalId, InstalmentId, PledgeId};
+use crate::domain::compute::format_gpu_hours;
+use crate::domain::delivery::DeliveryState;
+use crate::domain::ids::{DeliveryId, GoalId, InstalmentId, PledgeId};
 use crate::domain::money::{Currency, format_decimal};
 use crate::domain::pledge::{PledgeKind, Recurrence};
 use crate::jobs;
 use crate::mail::{self, MailContext, Template, templates::Notice};
-use crate::store::{instalments, members, pledges, projects, users};
+use crate::store::{deliveries, instalments, members, pledges, projects, users};
 
 /// Something about funding that people should hear of. Serialised as the `notify`
 /// job's payload (`{"event": "pledge_created", "pledge": 7}`).
@@ -39,6 +43,16 @@ pub enum FundingEvent {
     InstalmentDue { pledge: PledgeId, seq: i32 },
     /// Every target of a goal was reached (announced once, when it became `met`).
     GoalMet { goal: GoalId },
+    /// Compute was reported delivered against a pledge (waits for a maintainer).
+    DeliveryReported {
+        pledge: PledgeId,
+        delivery: DeliveryId,
+    },
+    /// A maintainer confirmed a delivery (or recorded a Slurm upload).
+    DeliveryConfirmed {
+        pledge: PledgeId,
+        delivery: DeliveryId,
+    },
 }
 
 impl FundingEvent {
@@ -52,6 +66,12 @@ impl FundingEvent {
             },
             FundingEvent::InstalmentDue { pledge, seq } => format!("instalment_due:{pledge}:{seq}"),
             FundingEvent::GoalMet { goal } => format!("goal_met:{goal}"),
+            FundingEvent::DeliveryReported { delivery, .. } => {
+                format!("delivery_reported:{delivery}")
+            }
+            FundingEvent::DeliveryConfirmed { delivery, .. } => {
+                format!("delivery_confirmed:{delivery}")
+            }
         }
     }
 }
@@ -79,6 +99,12 @@ pub fn deliver(
         pledge: pledge_id, ..
     }
     | FundingEvent::InstalmentDue {
+        pledge: pledge_id, ..
+    }
+    | FundingEvent::DeliveryReported {
+        pledge: pledge_id, ..
+    }
+    | FundingEvent::DeliveryConfirmed {
         pledge: pledge_id, ..
     }) = event
     else {
@@ -190,6 +216,66 @@ pub fn deliver(
             }
         }
         FundingEvent::GoalMet { .. } => {}
+        FundingEvent::DeliveryReported { delivery, .. } => {
+            let Some(d) = deliveries::find(tx, delivery)? else {
+                return Ok(0);
+            };
+            let class = compute_class(tx, &pledge)?;
+            for (email, name) in members::contacts(tx, project.id)? {
+                out.push((
+                    email,
+                    Notice {
+                        template: "delivery_reported",
+                        name,
+                        subject: format!("Compute delivery to confirm for {}", project.name),
+                        paragraphs: vec![
+                            format!(
+                                "{} GPU-hours of {class} were reported delivered against pledge #{} to {}.",
+                                format_gpu_hours(d.gpu_minutes),
+                                pledge.id,
+                                project.name
+                            ),
+                            "Check the evidence and confirm or reject the report; nothing enters the ledger until you confirm it.".to_owned(),
+                        ],
+                        action: Some((
+                            "Open the maintainer console".into(),
+                            format!("{project_url}/manage"),
+                        )),
+                    },
+                ));
+            }
+        }
+        FundingEvent::DeliveryConfirmed { delivery, .. } => {
+            let Some(d) = deliveries::find(tx, delivery)? else {
+                return Ok(0);
+            };
+            let class = compute_class(tx, &pledge)?;
+            let total = deliveries::total(tx, pledge.id, DeliveryState::Confirmed)?;
+            if let Some(s) = &sponsor {
+                out.push((
+                    s.email.clone(),
+                    Notice {
+                        template: "delivery_confirmed",
+                        name: s.display_name.clone(),
+                        subject: format!("{} confirmed your compute delivery", project.name),
+                        paragraphs: vec![
+                            format!(
+                                "{} confirmed {} GPU-hours of {class} delivered against your pledge #{}; the public ledger records it.",
+                                project.name,
+                                format_gpu_hours(d.gpu_minutes),
+                                pledge.id
+                            ),
+                            format!(
+                                "Delivered so far: {} of {} GPU-hours. Thank you!",
+                                format_gpu_hours(total),
+                                format_gpu_hours(pledge.gpu_minutes.unwrap_or(0))
+                            ),
+                        ],
+                        action: Some(("Your pledges".into(), pledges_url.clone())),
+                    },
+                ));
+            }
+        }
     }
     let sent = out.len();
     for (to, notice) in out {
@@ -208,8 +294,20 @@ fn describe(pledge: &pledges::PledgeRow) -> Result<String, DbError> {
                 _ => amount,
             })
         }
-        PledgeKind::Compute => Ok("compute time".to_owned()),
+        PledgeKind::Compute => Ok(format!(
+            "{} GPU-hours of compute",
+            format_gpu_hours(pledge.gpu_minutes.unwrap_or(0))
+        )),
     }
+}
+
+/// The class code of a compute pledge, e.g. `H100-80GB`.
+fn compute_class(tx: &mut Tx<'_>, pledge: &pledges::PledgeRow) -> Result<String, DbError> {
+    let id = pledge
+        .accelerator_id
+        .ok_or_else(|| DbError::Corrupt(format!("pledge {} has no class", pledge.id)))?;
+    deliveries::accelerator_code(tx, id)?
+        .ok_or_else(|| DbError::Corrupt(format!("pledge {}: class {id}", pledge.id)))
 }
 
 /// An exact decimal and the ISO 4217 code: `1500.00 USD`, `1500 JPY`.

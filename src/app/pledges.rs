@@ -13,14 +13,16 @@ use super::ledger::{self, LedgerFault, Links};
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::Violation;
+use crate::domain::compute::AcceleratorClass;
 use crate::domain::cursor::KeysetPage;
+use crate::domain::delivery::NewComputePledge;
 use crate::domain::ids::{GoalId, InstalmentId, PledgeId};
 use crate::domain::ledger::{Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind};
 use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
 use crate::domain::policy;
-use crate::store::pledges::{self as store, NewMoneyPledgeRow, PledgeRow};
-use crate::store::{idempotency, projects};
+use crate::store::pledges::{self as store, NewComputePledgeRow, NewMoneyPledgeRow, PledgeRow};
+use crate::store::{deliveries, idempotency, projects};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PledgeError {
@@ -105,39 +107,17 @@ pub fn create_money(
     }
     let project = projects::find_by_slug(tx, slug)?
         .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
-    let Idempotent { key, request_hash } = request;
     let scope = format!("create_pledge:{}", project.id);
-    if !idempotency::claim(tx, who.user_id, &scope, key, request_hash, now)? {
-        let stored = idempotency::find(tx, who.user_id, &scope, key)?
-            .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
-        if stored.request_hash != request_hash {
-            return Err(PledgeError::KeyReused);
-        }
-        return Ok(Stored {
-            status: u16::try_from(stored.response_status)
-                .map_err(|_| DbError::Corrupt("stored response status".into()))?,
-            body: stored.response_body,
-            replayed: true,
-        });
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+        return Ok(stored);
     }
-    if project.archived_at.is_some() {
-        return Err(PledgeError::ProjectArchived);
-    }
+    accepts_pledges(tx, &project, new.goal_id)?;
     let currency = new.amount.currency();
     if currency.code() != project.currency {
         return Err(PledgeError::CurrencyMismatch {
             expected: project.currency,
             given: currency.code().to_owned(),
         });
-    }
-    if let Some(goal) = new.goal_id {
-        match super::goals::check_pledge_goal(tx, project.id, goal)? {
-            Ok(()) => {}
-            Err(super::goals::GoalLink::Unknown) => return Err(PledgeError::UnknownGoal(goal)),
-            Err(super::goals::GoalLink::NotOpen(status)) => {
-                return Err(PledgeError::GoalNotOpen(goal, status));
-            }
-        }
     }
     let now = crate::db::truncate_micros(now);
     let row = store::insert_money(
@@ -163,12 +143,186 @@ pub fn create_money(
         now,
     )?;
     let body = render(&row);
-    idempotency::complete(tx, who.user_id, &scope, key, 201, &body)?;
+    idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
     Ok(Stored {
         status: 201,
         body,
         replayed: false,
     })
+}
+
+/// Claims the request's `Idempotency-Key` for `scope` in this unit of work; `None` when
+/// this request is the key's first use (go on and store the response with
+/// [`idempotency::complete`]), or the first use's response to replay. The same key
+/// with another body is [`PledgeError::KeyReused`].
+fn claim_or_replay(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    scope: &str,
+    request: Idempotent<'_>,
+    now: NaiveDateTime,
+) -> Result<Option<Stored>, PledgeError> {
+    let Idempotent { key, request_hash } = request;
+    if idempotency::claim(tx, who.user_id, scope, key, request_hash, now)? {
+        return Ok(None);
+    }
+    let stored = idempotency::find(tx, who.user_id, scope, key)?
+        .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
+    if stored.request_hash != request_hash {
+        return Err(PledgeError::KeyReused);
+    }
+    Ok(Some(Stored {
+        status: u16::try_from(stored.response_status)
+            .map_err(|_| DbError::Corrupt("stored response status".into()))?,
+        body: stored.response_body,
+        replayed: true,
+    }))
+}
+
+/// Creates a compute pledge to project `slug` by the caller, under the same rules as
+/// [`create_money`] (verified address, `write` scope, `Idempotency-Key`; the key is
+/// shared with money pledges to the same project). The class must be in the
+/// catalogue (422 on field `accelerator`, code `unknown`), and a goal, if given, must
+/// be one of the project's (field `goal_id`, code `unknown`).
+///
+/// Unlike a money pledge, which enters the ledger when the money arrives, a compute
+/// grant is posted at once (see [`crate::domain::ledger::LedgerAccount`]): the
+/// project's `ProjectComputeReceivable` debited and the sponsor's contributions
+/// credited, in GPU-minutes of the class. Delivery confirmations draw the receivable
+/// down into `ComputeUsed`; what is left when the window ends lapses into
+/// `ComputeExpired` (see [`super::compute`]).
+#[allow(clippy::too_many_arguments)]
+pub fn create_compute(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    request: Idempotent<'_>,
+    new: NewComputePledge,
+    goal_id: Option<GoalId>,
+    render: impl FnOnce(&PledgeRow) -> String,
+    now: NaiveDateTime,
+) -> Result<Stored, PledgeError> {
+    who.require_write()?;
+    if !policy::can_create_project(who.standing) {
+        return Err(Denied::EmailNotVerified.into());
+    }
+    let project = projects::find_by_slug(tx, slug)?
+        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let scope = format!("create_pledge:{}", project.id);
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+        return Ok(stored);
+    }
+    accepts_pledges(tx, &project, goal_id)?;
+    let mut problems = Vec::new();
+    let accelerator_id = deliveries::accelerator_id(tx, new.accelerator.as_str())?;
+    if accelerator_id.is_none() {
+        problems.push(Violation::new(
+            "accelerator",
+            "unknown",
+            "not a class of the accelerator catalogue (GET /api/v1/accelerators)",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(PledgeError::Invalid(problems));
+    }
+    let now = crate::db::truncate_micros(now);
+    let row = store::insert_compute(
+        tx,
+        &NewComputePledgeRow {
+            project_id: project.id,
+            sponsor_id: who.user_id,
+            goal_id,
+            kind: PledgeKind::Compute,
+            state: PledgeState::Pledged,
+            anonymous: new.anonymous,
+            message: new.message.as_deref(),
+            accelerator_id,
+            gpu_minutes: Some(new.gpu_minutes.get()),
+            provider: new.provider.as_deref(),
+            window_start: Some(crate::db::truncate_micros(new.window_start)),
+            window_end: Some(crate::db::truncate_micros(new.window_end)),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let grant = NewTransaction::new(
+        &format!("Pledge {}: compute granted", row.id),
+        compute_entries(
+            LedgerAccount::ProjectComputeReceivable(row.project_id),
+            LedgerAccount::SponsorContributions(row.sponsor_id),
+            &new.accelerator,
+            new.gpu_minutes.get(),
+        ),
+    )
+    .map_err(LedgerFault::Invalid)?;
+    ledger::post(
+        tx,
+        Some(row.project_id),
+        TransactionKind::Pledge,
+        &grant,
+        Links {
+            pledge: Some(row.id),
+            ..Links::default()
+        },
+        Some(who.user_id),
+        now,
+    )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeCreated { pledge: row.id },
+        now,
+    )?;
+    let body = render(&row);
+    idempotency::complete(tx, who.user_id, &scope, request.key, 201, &body)?;
+    Ok(Stored {
+        status: 201,
+        body,
+        replayed: false,
+    })
+}
+
+/// Two entries moving `minutes` GPU-minutes of `class` into `debit` out of `credit`.
+pub(super) fn compute_entries(
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    class: &AcceleratorClass,
+    minutes: i64,
+) -> Vec<Entry> {
+    let commodity = Commodity::Compute(class.clone());
+    vec![
+        Entry {
+            account: debit,
+            commodity: commodity.clone(),
+            amount: minutes,
+        },
+        Entry {
+            account: credit,
+            commodity,
+            amount: -minutes,
+        },
+    ]
+}
+
+/// Refuses a pledge to an archived project, or toward a goal that is not an open goal
+/// of the project ([`PledgeError::UnknownGoal`], [`PledgeError::GoalNotOpen`]).
+fn accepts_pledges(
+    tx: &mut Tx<'_>,
+    project: &projects::ProjectRow,
+    goal: Option<GoalId>,
+) -> Result<(), PledgeError> {
+    if project.archived_at.is_some() {
+        return Err(PledgeError::ProjectArchived);
+    }
+    if let Some(goal) = goal {
+        match super::goals::check_pledge_goal(tx, project.id, goal)? {
+            Ok(()) => {}
+            Err(super::goals::GoalLink::Unknown) => return Err(PledgeError::UnknownGoal(goal)),
+            Err(super::goals::GoalLink::NotOpen(status)) => {
+                return Err(PledgeError::GoalNotOpen(goal, status));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A maintainer confirms that the money of a one-time pledge arrived: the pledge
@@ -290,6 +444,13 @@ pub fn cancel(
         // Others' pledges are not theirs to see either.
         return Err(PledgeError::NotFound(id));
     }
+    if pledge.kind == PledgeKind::Compute {
+        // Its grant is in the ledger; what is not delivered lapses after the window.
+        return Err(PledgeError::WrongState {
+            state: pledge.state,
+            why: "a compute pledge is not cancelled: what is not delivered by the end of its window expires",
+        });
+    }
     if !store::transition(tx, id, PledgeState::Pledged, PledgeState::Cancelled, now)? {
         let state = store::find(tx, id)?.map_or(pledge.state, |p| p.state);
         return Err(PledgeError::WrongState {
@@ -321,6 +482,11 @@ pub fn mine(
         .into_iter()
         .map(|(id, slug, name)| (id, (slug, name)))
         .collect();
+    let catalogue = if rows.iter().any(|r| r.accelerator_id.is_some()) {
+        crate::store::accelerators::all(conn)?
+    } else {
+        Vec::new()
+    };
     let items = rows
         .into_iter()
         .map(|pledge| {
@@ -329,6 +495,12 @@ pub fn mine(
                 .cloned()
                 .ok_or_else(|| DbError::Corrupt(format!("pledge {}: no project", pledge.id)))?;
             Ok(MyPledge {
+                accelerator: pledge.accelerator_id.and_then(|id| {
+                    catalogue
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| a.code.clone())
+                }),
                 pledge,
                 project_slug,
                 project_name,
@@ -342,6 +514,8 @@ pub fn mine(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MyPledge {
     pub pledge: PledgeRow,
+    /// The class code of a compute pledge.
+    pub accelerator: Option<String>,
     pub project_slug: String,
     pub project_name: String,
 }

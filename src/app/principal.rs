@@ -3,7 +3,7 @@
 //! and in `domain::policy`.
 
 use crate::domain::auth::Scopes;
-use crate::domain::ids::{ApiTokenId, SessionId, UserId};
+use crate::domain::ids::{ApiTokenId, PledgeId, SessionId, UserId};
 use crate::domain::policy::Standing;
 use crate::store::users::UserRow;
 
@@ -15,6 +15,13 @@ pub enum Credential {
     ApiToken {
         token_id: ApiTokenId,
         scopes: Scopes,
+    },
+    /// An API token scoped to one compute pledge: its only power is reporting that
+    /// pledge's deliveries (`POST /api/v1/pledges/{id}/deliveries`). It reads nothing,
+    /// changes nothing else, and the `Caller` extractor refuses it everywhere else.
+    PledgeToken {
+        token_id: ApiTokenId,
+        pledge_id: PledgeId,
     },
 }
 
@@ -75,11 +82,36 @@ impl Principal {
         }
     }
 
+    /// A pledge-scoped token's principal: never an admin, never a writer.
+    pub fn for_pledge_token(user: &UserRow, token_id: ApiTokenId, pledge_id: PledgeId) -> Self {
+        Principal {
+            user_id: user.id,
+            standing: Standing {
+                is_admin: false,
+                email_verified: user.email_verified_at.is_some(),
+            },
+            credential: Credential::PledgeToken {
+                token_id,
+                pledge_id,
+            },
+        }
+    }
+
+    /// The pledge a pledge-scoped token may report on, if this is one.
+    pub fn pledge_scope(&self) -> Option<PledgeId> {
+        match self.credential {
+            Credential::PledgeToken { pledge_id, .. } => Some(pledge_id),
+            _ => None,
+        }
+    }
+
     /// The session, or [`Denied::SessionRequired`] for an API token.
     pub fn session(&self) -> Result<SessionId, Denied> {
         match self.credential {
             Credential::Session { session_id } => Ok(session_id),
-            Credential::ApiToken { .. } => Err(Denied::SessionRequired),
+            Credential::ApiToken { .. } | Credential::PledgeToken { .. } => {
+                Err(Denied::SessionRequired)
+            }
         }
     }
 
@@ -87,6 +119,7 @@ impl Principal {
     pub fn require_write(&self) -> Result<(), Denied> {
         match self.credential {
             Credential::ApiToken { scopes, .. } if !scopes.write => Err(Denied::InsufficientScope),
+            Credential::PledgeToken { .. } => Err(Denied::InsufficientScope),
             _ => Ok(()),
         }
     }

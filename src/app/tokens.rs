@@ -85,11 +85,69 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<(api_tokens::ApiTokenRow, String), TokenError> {
     who.session()?;
-    // Two concurrent creates must not both pass the count below.
-    tx.lock(RowLock::User(who.user_id))?;
     if new.scopes.admin && !who.standing.is_admin {
         return Err(Denied::NotAdmin.into());
     }
+    issue(
+        tx,
+        who,
+        &new.name,
+        &new.scopes.to_db(),
+        new.expires_in_days,
+        None,
+        now,
+    )
+}
+
+/// The stored scopes of a pledge-scoped token: none of `read`, `write`, `admin` (see
+/// [`Scopes::from_db`]), so even read as a personal token it could not write.
+pub const PLEDGE_TOKEN_SCOPES: &str = "deliveries";
+
+/// Creates a token owned by the caller whose only power is reporting deliveries for
+/// compute pledge `pledge` (the caller's right to do that is checked by the caller of
+/// this function). It counts toward the caller's [`MAX_TOKENS`] and is listed and
+/// revoked with the others. Needs a signed-in session.
+pub fn create_for_pledge(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    pledge: crate::domain::ids::PledgeId,
+    name: &str,
+    expires_in_days: Option<u32>,
+    now: NaiveDateTime,
+) -> Result<(api_tokens::ApiTokenRow, String), TokenError> {
+    who.session()?;
+    let mut problems = Vec::new();
+    let name = parse_label("name", name, TOKEN_NAME_MAX)
+        .map_err(|v| problems.push(v))
+        .ok();
+    if let Err(v) = auth::token_expiry(expires_in_days, now) {
+        problems.push(v);
+    }
+    let Some(name) = name.filter(|_| problems.is_empty()) else {
+        return Err(TokenError::Invalid(problems));
+    };
+    issue(
+        tx,
+        who,
+        &name,
+        PLEDGE_TOKEN_SCOPES,
+        expires_in_days,
+        Some(pledge),
+        now,
+    )
+}
+
+fn issue(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    name: &str,
+    scopes: &str,
+    expires_in_days: Option<u32>,
+    pledge_id: Option<crate::domain::ids::PledgeId>,
+    now: NaiveDateTime,
+) -> Result<(api_tokens::ApiTokenRow, String), TokenError> {
+    // Two concurrent creates must not both pass the count below.
+    tx.lock(RowLock::User(who.user_id))?;
     if api_tokens::count(tx, who.user_id)? >= MAX_TOKENS {
         return Err(TokenError::TooMany);
     }
@@ -97,19 +155,26 @@ pub fn create(
         secrets::generate(PAT_PREFIX).map_err(|e| TokenError::Secret(e.to_string()))?;
     let prefix: String = secret.chars().take(PAT_PREFIX.len() + 5).collect();
     let expires_at =
-        auth::token_expiry(new.expires_in_days, now).map_err(|v| TokenError::Invalid(vec![v]))?;
+        auth::token_expiry(expires_in_days, now).map_err(|v| TokenError::Invalid(vec![v]))?;
     let row = api_tokens::insert(
         tx,
         &api_tokens::NewApiToken {
             user_id: who.user_id,
-            name: &new.name,
+            name,
             token_hash: &hash,
             prefix: &prefix,
-            scopes: &new.scopes.to_db(),
+            scopes,
             created_at: now,
             expires_at,
         },
     )?;
+    let row = match pledge_id {
+        Some(pledge) => {
+            api_tokens::scope_to_pledge(tx, row.id, pledge)?;
+            api_tokens::find(tx, row.id)?
+        }
+        None => row,
+    };
     Ok((row, secret))
 }
 
@@ -145,6 +210,9 @@ pub async fn authenticate(services: &Services, secret: &str) -> Result<Principal
             .db
             .write(move |tx| Ok::<_, TokenError>(api_tokens::touch(tx, id, now)?))
             .await?;
+    }
+    if let Some(pledge_id) = row.pledge_id {
+        return Ok(Principal::for_pledge_token(&user, row.id, pledge_id));
     }
     Ok(Principal::for_token(
         &user,

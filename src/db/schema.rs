@@ -353,7 +353,15 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::table! {
+    pledge_tokens (token_id) {
+        token_id -> BigInt,
+        pledge_id -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(pledge_tokens -> api_tokens (token_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(project_members -> users (user_id));
 diesel::joinable!(project_members -> projects (project_id));
@@ -375,6 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     api_tokens,
+    pledge_tokens,
     email_tokens,
     oauth_states,
     project_members,

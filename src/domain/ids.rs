@@ -60,3 +60,8 @@ crate::id_type! {
     /// A project's funding goal (`goals.id`).
     pub struct GoalId;
 }
+
+crate::id_type! {
+    /// A report of compute delivered against a pledge (`deliveries.id`).
+    pub struct DeliveryId;
+}

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod compute;
 pub mod cursor;
 pub mod decimal;
+pub mod delivery;
 pub mod email;
 pub mod goal;
 pub mod ids;

@@ -282,6 +282,59 @@ impl Job for Notify {
     }
 }
 
+/// Expires compute pledges whose delivery window has ended (see
+/// [`app::compute::expire`]): each becomes `expired` and its undelivered rest lapses in
+/// the ledger, each pledge in its own unit of work. Idempotent (an expired pledge is
+/// never expired again); runs every hour.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExpireCompute;
+
+impl Job for ExpireCompute {
+    const NAME: &'static str = "expire_compute";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        const BATCH: i64 = 500;
+        let now = db::now();
+        let mut after = None;
+        let mut expired = 0;
+        loop {
+            let ids = ctx
+                .db
+                .read(move |conn| app::compute::lapsing(conn, now, after, BATCH))
+                .await?;
+            for &id in &ids {
+                let lapsed = ctx
+                    .db
+                    .write(move |tx| app::compute::expire(tx, id, now))
+                    .await
+                    .map_err(|e| match e {
+                        app::compute::ComputeError::Db(d) => JobError::Db(d),
+                        other => JobError::Retry(other.to_string()),
+                    })?;
+                if lapsed.is_some() {
+                    expired += 1;
+                }
+            }
+            match ids.last() {
+                Some(&last) if ids.len() as i64 == BATCH => after = Some(last),
+                _ => break,
+            }
+        }
+        if expired > 0 {
+            tracing::info!(expired, "compute pledges expired");
+        }
+        Ok(())
+    }
+}
+
 /// One of the app's "mail a link" use cases, for a stored address, in one unit of
 /// work. The address was checked when queued; one that no longer parses is dropped.
 /// Database failures are retried.

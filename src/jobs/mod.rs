@@ -240,6 +240,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         Purge,
         CreateInstalments,
         ExpireGoals,
+        ExpireCompute,
         Notify,
     );
     Outcome {

@@ -17,7 +17,7 @@ use diesel::{Connection, PgConnection};
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use super::kinds::{CreateInstalments, DeliverPendingMail, ExpireGoals, Purge};
+use super::kinds::{CreateInstalments, DeliverPendingMail, ExpireCompute, ExpireGoals, Purge};
 use super::{Backoff, JobContext, Outcome, registry};
 use crate::db::{self, DatabaseUrl, DbError, tx::JOBS_CHANNEL};
 use crate::store::jobs as store;
@@ -117,6 +117,7 @@ impl Worker {
                 super::enqueue(tx, &Purge, now)?;
                 super::enqueue(tx, &CreateInstalments, now)?;
                 super::enqueue(tx, &ExpireGoals, now)?;
+                super::enqueue(tx, &ExpireCompute, now)?;
                 if smtp {
                     // Mail queued while no SMTP server was configured goes out now, even
                     // if an earlier worker left the next run of this job minutes away.

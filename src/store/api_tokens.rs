@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{api_tokens, users};
-use crate::domain::ids::{ApiTokenId, UserId};
+use crate::db::schema::{api_tokens, pledge_tokens, users};
+use crate::domain::ids::{ApiTokenId, PledgeId, UserId};
 use crate::store::users::UserRow;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,6 +21,12 @@ pub struct ApiTokenRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
+    /// Set for a token scoped to one compute pledge (a `pledge_tokens` row): it may
+    /// only report that pledge's deliveries. Every query of this row left-joins
+    /// `pledge_tokens`.
+    #[diesel(select_expression = pledge_tokens::pledge_id.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<pledge_tokens::pledge_id>)]
+    pub pledge_id: Option<PledgeId>,
 }
 
 #[derive(Debug, Insertable)]
@@ -40,14 +46,35 @@ pub fn insert(conn: &mut AnyConnection, token: &NewApiToken<'_>) -> QueryResult<
         .values(token)
         .returning(api_tokens::id)
         .get_result(conn)?;
+    find(conn, id)
+}
+
+pub fn find(conn: &mut AnyConnection, id: ApiTokenId) -> QueryResult<ApiTokenRow> {
     api_tokens::table
-        .find(id)
+        .left_join(pledge_tokens::table)
+        .filter(api_tokens::id.eq(id))
         .select(ApiTokenRow::as_select())
         .first(conn)
 }
 
+/// Scopes token `token` to compute pledge `pledge` (see [`ApiTokenRow::pledge_id`]).
+pub fn scope_to_pledge(
+    conn: &mut AnyConnection,
+    token: ApiTokenId,
+    pledge: PledgeId,
+) -> QueryResult<()> {
+    diesel::insert_into(pledge_tokens::table)
+        .values((
+            pledge_tokens::token_id.eq(token),
+            pledge_tokens::pledge_id.eq(pledge),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn list(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<Vec<ApiTokenRow>> {
     api_tokens::table
+        .left_join(pledge_tokens::table)
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::id.desc())
         .select(ApiTokenRow::as_select())
@@ -83,6 +110,7 @@ pub fn find_by_hash(
 ) -> QueryResult<Option<(ApiTokenRow, UserRow)>> {
     api_tokens::table
         .inner_join(users::table)
+        .left_join(pledge_tokens::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .select((ApiTokenRow::as_select(), UserRow::as_select()))
         .first(conn)

@@ -9,7 +9,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
 use crate::db::{AnyConnection, DbError};
 use crate::domain::ids::{
-    ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId,
+    DeliveryId, ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId,
+    UserId,
 };
 use crate::domain::ledger::{AccountKind, Commodity, Entry, LedgerAccount, TransactionKind};
 use crate::per_backend;
@@ -42,6 +43,7 @@ pub struct NewTransactionRow<'a> {
     pub reverses_id: Option<TransactionId>,
     pub pledge_id: Option<PledgeId>,
     pub instalment_id: Option<InstalmentId>,
+    pub delivery_id: Option<DeliveryId>,
     pub expense_id: Option<ExpenseId>,
 }
 
@@ -56,6 +58,7 @@ struct TransactionInsert<'a> {
     reverses_id: Option<TransactionId>,
     pledge_id: Option<PledgeId>,
     instalment_id: Option<InstalmentId>,
+    delivery_id: Option<DeliveryId>,
     expense_id: Option<ExpenseId>,
     created_at: NaiveDateTime,
 }
@@ -122,6 +125,7 @@ pub fn insert_transaction(
             reverses_id: row.reverses_id,
             pledge_id: row.pledge_id,
             instalment_id: row.instalment_id,
+            delivery_id: row.delivery_id,
             expense_id: row.expense_id,
             created_at: crate::db::truncate_micros(now),
         })

@@ -27,6 +27,14 @@ pub struct PledgeRow {
     pub recurrence: Option<Recurrence>,
     /// How many monthly instalments the instalment job has created (the next `seq`).
     pub instalments_created: i32,
+    /// The accelerator class of a compute pledge (`accelerators.id`).
+    pub accelerator_id: Option<i64>,
+    /// GPU-minutes pledged (compute).
+    pub gpu_minutes: Option<i64>,
+    pub provider: Option<String>,
+    pub window_start: Option<NaiveDateTime>,
+    /// What is not delivered by then lapses (compute).
+    pub window_end: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -190,6 +198,58 @@ pub fn advance_instalments(conn: &mut AnyConnection, id: PledgeId, next: i32) ->
     .set(pledges::instalments_created.eq(next))
     .execute(conn)?;
     Ok(())
+}
+
+/// A new compute pledge.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = pledges)]
+pub struct NewComputePledgeRow<'a> {
+    pub project_id: ProjectId,
+    pub sponsor_id: UserId,
+    pub goal_id: Option<GoalId>,
+    pub kind: PledgeKind,
+    pub state: PledgeState,
+    pub anonymous: bool,
+    pub message: Option<&'a str>,
+    pub accelerator_id: Option<i64>,
+    pub gpu_minutes: Option<i64>,
+    pub provider: Option<&'a str>,
+    pub window_start: Option<NaiveDateTime>,
+    pub window_end: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_compute(
+    conn: &mut AnyConnection,
+    row: &NewComputePledgeRow<'_>,
+) -> Result<PledgeRow, DbError> {
+    Ok(per_backend!(conn, |c| diesel::insert_into(pledges::table)
+        .values(row)
+        .returning(PledgeRow::as_returning())
+        .get_result(c))?)
+}
+
+/// Up to `limit` compute pledges still `pledged` whose window ended at or before `now`,
+/// by id after `after`: what the expiry job walks.
+pub fn compute_lapsing(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    after: Option<PledgeId>,
+    limit: i64,
+) -> QueryResult<Vec<PledgeId>> {
+    let mut query = pledges::table
+        .filter(pledges::kind.eq(PledgeKind::Compute))
+        .filter(pledges::state.eq(PledgeState::Pledged))
+        .filter(pledges::window_end.le(now))
+        .select(pledges::id)
+        .order(pledges::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(pledges::id.gt(after));
+    }
+    query.load(conn)
 }
 
 /// How many pledges project `project` has had, in any state.

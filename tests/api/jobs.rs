@@ -114,7 +114,8 @@ pub fn outbox_row(conn: &mut AnyConnection, id: OutboxId) -> OutboxRow {
         .expect("outbox row")
 }
 
-/// The jobs a worker queues when it starts have run (the purge, the instalment job; with
+/// The jobs a worker queues when it starts have run (the purge, the instalment and
+/// compute-expiry jobs; with
 /// SMTP, the sweep for pending mail), and their next runs are not due.
 pub fn startup_jobs_done(conn: &mut AnyConnection) -> bool {
     // Every job a worker queues when it starts (`Worker::schedule_recurring`).
@@ -123,6 +124,7 @@ pub fn startup_jobs_done(conn: &mut AnyConnection) -> bool {
         .chain(jobs_of(conn, "deliver_pending_mail"))
         .chain(jobs_of(conn, "create_instalments"))
         .chain(jobs_of(conn, "expire_goals"))
+        .chain(jobs_of(conn, "expire_compute"))
         .collect();
     let purged = jobs
         .iter()

@@ -3,6 +3,7 @@
 
 mod accelerators;
 mod accounts;
+mod compute;
 mod concurrency;
 mod demo;
 mod errors;

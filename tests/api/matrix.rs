@@ -695,6 +695,164 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/pledges",
+            writer(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/pledges", w.project_slug)),
+                body: Some(json!({
+                    "kind": "compute",
+                    "compute": {"accelerator": w.plant_accelerator(), "gpu_minutes": 600},
+                    "provider": "Matrix cluster",
+                    "window_end": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+                })),
+                cookie: None,
+            },
+        )
+        .variant("kind=compute"),
+        // Compute deliveries.
+        row(
+            "POST",
+            "/api/v1/pledges/{id}/deliveries",
+            writer(201),
+            |w, c| {
+                // The caller's own compute pledge: its sponsor may report.
+                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                Call {
+                    path: Some(format!(
+                        "/api/v1/pledges/{}/deliveries",
+                        w.plant_compute_pledge(sponsor).0
+                    )),
+                    body: Some(json!({"gpu_minutes": 60, "evidence": "matrix run"})),
+                    cookie: None,
+                }
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/pledges/{id}/deliveries",
+            signed_in(200),
+            |w, c| {
+                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                Call::at(format!(
+                    "/api/v1/pledges/{}/deliveries",
+                    w.plant_compute_pledge(sponsor).0
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/pledges/{id}/tokens",
+            session_only(201),
+            |w, c| {
+                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                Call {
+                    path: Some(format!(
+                        "/api/v1/pledges/{}/tokens",
+                        w.plant_compute_pledge(sponsor).0
+                    )),
+                    body: Some(json!({"name": "matrix cluster"})),
+                    cookie: None,
+                }
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/deliveries",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/deliveries?state=reported",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/deliveries/{id}/confirm",
+            project_editor(200),
+            |w, _| Call::at(format!("/api/v1/deliveries/{}/confirm", w.plant_delivery())),
+        ),
+        row(
+            "POST",
+            "/api/v1/deliveries/{id}/reject",
+            project_editor(200),
+            |w, _| Call::at(format!("/api/v1/deliveries/{}/reject", w.plant_delivery())),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/slurm-gpu-types",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/slurm-gpu-types",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "PUT",
+            "/api/v1/projects/{slug}/slurm-gpu-types/{slurm_type}",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!(
+                    "/api/v1/projects/{}/slurm-gpu-types/matrix_gpu",
+                    w.project_slug
+                )),
+                body: Some(json!({"accelerator": w.plant_accelerator()})),
+                cookie: None,
+            },
+        ),
+        row(
+            "DELETE",
+            "/api/v1/projects/{slug}/slurm-gpu-types/{slurm_type}",
+            project_editor(204),
+            |w, _| {
+                let (_, class) = w.plant_compute_pledge(w.owner_id());
+                Call::at(format!(
+                    "/api/v1/projects/{}/slurm-gpu-types/{}",
+                    w.project_slug,
+                    w.plant_slurm_type(&class)
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/deliveries/slurm",
+            project_editor(200),
+            |w, _| Call {
+                path: Some(format!(
+                    "/api/v1/projects/{}/deliveries/slurm",
+                    w.project_slug
+                )),
+                body: Some(json!({
+                    "pledge_id": w.plant_compute_pledge(w.owner_id()).0,
+                    "sacct": "",
+                })),
+                cookie: None,
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/deliveries/slurm/confirm",
+            project_editor(201),
+            |w, _| {
+                let (pledge, class) = w.plant_compute_pledge(w.owner_id());
+                let gpu = w.plant_slurm_type(&class);
+                let sacct = format!(
+                    "7|2024-05-01T10:00:00|2024-05-01T11:00:00|600|gres/gpu:{gpu}=1,gres/gpu=1|COMPLETED\n"
+                );
+                Call {
+                    path: Some(format!(
+                        "/api/v1/projects/{}/deliveries/slurm/confirm",
+                        w.project_slug
+                    )),
+                    body: Some(json!({"pledge_id": pledge, "sacct": sacct})),
+                    cookie: None,
+                }
+            },
+        ),
         row("GET", "/api/v1/me/pledges", signed_in(200), |_, _| {
             Call::plain()
         }),
@@ -1019,6 +1177,84 @@ impl World {
             .returning(instalments::id)
             .get_result(&mut self.app.conn())
             .unwrap()
+    }
+
+    /// A compute pledge of 6000 GPU-minutes of a new class to the project by `sponsor`,
+    /// still pledged, its window ending in 30 days; returns its id and class code.
+    fn plant_compute_pledge(&self, sponsor: i64) -> (i64, String) {
+        use openfund::domain::pledge::{PledgeKind, PledgeState};
+        use openfund::store::pledges::{NewComputePledgeRow, insert_compute};
+        let class = self.plant_accelerator();
+        let mut conn = self.app.conn();
+        let accelerator = openfund::store::deliveries::accelerator_id(&mut conn, &class)
+            .unwrap()
+            .unwrap();
+        let now = openfund::db::now();
+        let id = insert_compute(
+            &mut conn,
+            &NewComputePledgeRow {
+                project_id: ProjectId(self.project_id),
+                sponsor_id: UserId(sponsor),
+                goal_id: None,
+                kind: PledgeKind::Compute,
+                state: PledgeState::Pledged,
+                anonymous: false,
+                message: None,
+                accelerator_id: Some(accelerator),
+                gpu_minutes: Some(6000),
+                provider: None,
+                window_start: Some(now),
+                window_end: Some(now + chrono::Duration::days(30)),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap()
+        .id
+        .get();
+        (id, class)
+    }
+
+    /// A reported delivery of 60 GPU-minutes on a new compute pledge; returns its id.
+    fn plant_delivery(&self) -> i64 {
+        use openfund::domain::delivery::{DeliverySource, DeliveryState};
+        use openfund::store::deliveries::{NewDeliveryRow, insert};
+        let (pledge, _) = self.plant_compute_pledge(self.owner_id());
+        insert(
+            &mut self.app.conn(),
+            &NewDeliveryRow {
+                pledge_id: openfund::domain::ids::PledgeId(pledge),
+                gpu_minutes: 60,
+                evidence: "planted",
+                source: DeliverySource::Report,
+                state: DeliveryState::Reported,
+                reported_by: Some(UserId(self.owner_id())),
+                reported_token_id: None,
+                decided_by: None,
+                decided_at: None,
+                created_at: openfund::db::now(),
+            },
+        )
+        .unwrap()
+        .id
+        .get()
+    }
+
+    /// Maps a new Slurm GPU type to `class`; returns the type's name.
+    fn plant_slurm_type(&self, class: &str) -> String {
+        let name = format!("g{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let mut conn = self.app.conn();
+        let accelerator = openfund::store::deliveries::accelerator_id(&mut conn, class)
+            .unwrap()
+            .unwrap();
+        openfund::store::deliveries::put_slurm_type(
+            &mut conn,
+            ProjectId(self.project_id),
+            &name,
+            accelerator,
+        )
+        .unwrap();
+        name
     }
 
     /// A job that gave up; returns its id.

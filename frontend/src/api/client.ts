@@ -95,6 +95,8 @@ export type Pledge = components["schemas"]["Pledge"];
 export type ProjectPledge = components["schemas"]["ProjectPledge"];
 export type PledgeState = Pledge["state"];
 export type CreatePledge = RequestJson<paths["/api/v1/projects/{slug}/pledges"]["post"]>;
+/** The money variant of a pledge request (`kind: "money"`). */
+export type CreateMoneyPledge = Extract<CreatePledge, { kind: "money" }>;
 export type LedgerTransaction = components["schemas"]["LedgerTransaction"];
 export type LedgerEntry = components["schemas"]["LedgerEntry"];
 export type LedgerKind = LedgerTransaction["kind"];

@@ -309,6 +309,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deliveries/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A maintainer confirms a reported delivery: it becomes `confirmed` and the public
+         *     ledger records the compute used, in one unit of work. Owners, maintainers and site
+         *     admins. 422 `exceeds_pledge` if it would take the confirmed total past the pledge
+         *     (also when two confirmations race); 409 `invalid_state` unless the delivery is
+         *     `reported` and the pledge `pledged` (an expired pledge's reports cannot be
+         *     confirmed).
+         */
+        post: operations["confirm_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A maintainer rejects a reported delivery; nothing enters the ledger. Owners,
+         *     maintainers and site admins; 409 `invalid_state` unless `reported`.
+         */
+        post: operations["reject_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/goals/{id}": {
         parameters: {
             query?: never;
@@ -580,6 +624,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pledges/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A compute pledge's deliveries, newest first, with its confirmed and pending totals.
+         *     The sponsor, and the project's owners, maintainers and site admins.
+         */
+        get: operations["pledge_deliveries"];
+        put?: never;
+        /**
+         * Report compute delivered against a compute pledge. The sponsor, the project's
+         *     owners, maintainers and site admins (an API token needs `write`), or an API token
+         *     scoped to this pledge (`POST /api/v1/pledges/{id}/tokens`). A maintainer then
+         *     confirms it; the project's people are mailed. 422 `exceeds_pledge` when the minutes
+         *     plus what is confirmed exceed the pledge; 409 `invalid_state` unless `pledged`.
+         */
+        post: operations["report_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pledges/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an API token whose only power is reporting deliveries for this compute
+         *     pledge (for a cluster that reports automatically). The sponsor, or the project's
+         *     owners, maintainers and site admins, from a signed-in session. The secret is shown
+         *     once; the token is listed and revoked with the creator's personal tokens
+         *     (`/api/v1/me/tokens`). With it, every other operation answers 403
+         *     `insufficient_scope`.
+         */
+        post: operations["create_pledge_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -702,6 +797,73 @@ export interface paths {
         get: operations["project_balances"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's compute deliveries, e.g. `state=reported` for those waiting for
+         *     confirmation. Owners, maintainers and site admins.
+         */
+        get: operations["project_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/deliveries/slurm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a Slurm accounting upload for a compute pledge of this project: GPU-minutes
+         *     per Slurm GPU type (ended job allocations only, never steps, never the untyped
+         *     `gres/gpu=N` on top of typed entries), the class each maps to, which minutes go to
+         *     the pledge, and the digest to confirm with. Stores nothing. 422 `invalid_sacct` with
+         *     every bad line in `errors` (`field` is `sacct:<line number>`). Owners, maintainers
+         *     and site admins; the body may be up to 5 MiB.
+         */
+        post: operations["preview_slurm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/deliveries/slurm/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a Slurm accounting upload as the preview showed it: one confirmed delivery
+         *     and its ledger entries, in one unit of work (nothing partial). Owners, maintainers
+         *     and site admins. 422: `invalid_sacct`, `unmapped_gpu_types` (map them first),
+         *     `nothing_to_record`, `exceeds_pledge`, `digest_mismatch`; 409 `invalid_state` unless
+         *     the pledge is `pledged`.
+         */
+        post: operations["confirm_slurm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -864,13 +1026,57 @@ export interface paths {
         get: operations["project_pledges"];
         put?: never;
         /**
-         * Pledge money to a project. Needs a verified email address (an API token needs
+         * Pledge money or compute to a project (`kind`). A compute pledge's class must be in
+         *     the catalogue; its grant enters the public ledger at once, and what is not delivered
+         *     by `window_end` expires. Needs a verified email address (an API token needs
          *     `write`) and an `Idempotency-Key` header: a retry with the same key and body gets
          *     the first response again (same status and body, `Idempotent-Replayed: true`); the
          *     same key with another body is 409 `idempotency_key_reused`.
          */
         post: operations["create_pledge"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/slurm-gpu-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's Slurm GPU type map, by Slurm type. Owners, maintainers and site admins. */
+        get: operations["list_slurm_gpu_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/slurm-gpu-types/{slurm_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Map a Slurm GPU type to a catalogue class (replacing an earlier mapping). Owners,
+         *     maintainers and site admins. 422 if the type name breaks the rule or the class is
+         *     not in the catalogue.
+         */
+        put: operations["put_slurm_gpu_type"];
+        post?: never;
+        /**
+         * Remove a Slurm GPU type's mapping. Owners, maintainers and site admins; 404 if the
+         *     type is not mapped.
+         */
+        delete: operations["delete_slurm_gpu_type"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1003,6 +1209,7 @@ export interface components {
             /** Format: date-time */
             last_used_at: string | null;
             name: string;
+            pledge_id: components["schemas"]["PledgeId"] | null;
             /** @description The first characters of the secret, to recognise it. */
             prefix: string;
             scopes: components["schemas"]["TokenScope"][];
@@ -1055,6 +1262,26 @@ export interface components {
             received_basis_points: number;
             target: components["schemas"]["MoneyView"];
         };
+        /**
+         * @description A quantity of compute on one accelerator class.
+         *
+         *     JSON shape: `{"accelerator": "H100-80GB", "gpu_minutes": 60000}`. Deserialising
+         *     applies [`ComputeAmount::from_json`]; API handlers that want the structured
+         *     [`Violation`]s call it (or [`ComputeAmount::parse`]) themselves.
+         */
+        ComputeAmount: {
+            /**
+             * @description Accelerator class code, e.g. `H100-80GB`.
+             * @example H100-80GB
+             */
+            accelerator: string;
+            /**
+             * Format: int64
+             * @description Whole GPU-minutes, `1..=10^12`.
+             * @example 60000
+             */
+            gpu_minutes: number;
+        };
         /** @description GPU-minutes of one accelerator class, as sent. */
         ComputeInput: {
             /** @example H100-80GB */
@@ -1066,6 +1293,11 @@ export interface components {
              */
             gpu_minutes: number;
         };
+        /**
+         * @description A compute pledge's `kind`.
+         * @enum {string}
+         */
+        ComputeKindInput: "compute";
         /** @description Progress toward one compute target, in GPU-minutes. */
         ComputeProgress: {
             /** @example H100-80GB */
@@ -1088,7 +1320,7 @@ export interface components {
             /** Format: int64 */
             target_gpu_minutes: number;
         };
-        /** @description GPU-minutes of one accelerator class. */
+        /** @description A quantity of compute: whole GPU-minutes of one accelerator class. */
         ComputeView: {
             /** @example H100-80GB */
             accelerator: string;
@@ -1097,6 +1329,14 @@ export interface components {
              * @example 60000
              */
             gpu_minutes: number;
+        };
+        /**
+         * @description A confirmed delivery and its pledge as it is now (`delivered` once the confirmed
+         *     total reaches the pledge).
+         */
+        ConfirmedDelivery: {
+            delivery: components["schemas"]["Delivery"];
+            pledge: components["schemas"]["Pledge"];
         };
         /** @description A new class for the catalogue. */
         CreateAccelerator: {
@@ -1118,6 +1358,36 @@ export interface components {
              *     use the admin's powers; without it an admin's token acts as a plain user).
              */
             scopes: components["schemas"]["TokenScope"][];
+        };
+        /** @description A compute pledge: GPU-minutes of a catalogue class, delivered within a window. */
+        CreateComputePledge: {
+            /** @description Hide the sponsor from every public view. */
+            anonymous?: boolean;
+            /**
+             * @description `{"accelerator": "H100-80GB", "gpu_minutes": 60000}`: a class of the catalogue
+             *     and whole GPU-minutes, `1..=10^12` (the web form's hours × 60).
+             */
+            compute: components["schemas"]["ComputeAmount"];
+            /**
+             * Format: int64
+             * @description A goal of the project the pledge counts toward.
+             */
+            goal_id?: number | null;
+            kind: components["schemas"]["ComputeKindInput"];
+            message?: string | null;
+            /** @description Who provides the compute (a cloud, a cluster). */
+            provider?: string | null;
+            /**
+             * Format: date-time
+             * @description When the window ends: after `window_start`, in the future, at most ten years
+             *     ahead. What is not delivered by then expires.
+             */
+            window_end: string;
+            /**
+             * Format: date-time
+             * @description When delivery may start; the moment of pledging if absent.
+             */
+            window_start?: string | null;
         };
         /** @description A request to record an expense. */
         CreateExpense: {
@@ -1171,6 +1441,18 @@ export interface components {
              * @enum {string}
              */
             recurrence?: "one_time" | "monthly";
+        };
+        /** @description A money or a compute pledge, told apart by `kind`. */
+        CreatePledgeRequest: components["schemas"]["CreatePledge"] | components["schemas"]["CreateComputePledge"];
+        /** @description A request for a pledge-scoped API token. */
+        CreatePledgeToken: {
+            /**
+             * Format: int32
+             * @description Days until it stops working (1 to 365); none: never.
+             */
+            expires_in_days?: number | null;
+            /** @example cluster reporter */
+            name: string;
         };
         /** @description A request to create a project. */
         CreateProject: {
@@ -1230,6 +1512,50 @@ export interface components {
         DeleteAccount: {
             /** @description Required when the account has a password. */
             password?: string | null;
+        };
+        /** @description One report of compute delivered against a pledge. */
+        Delivery: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a maintainer confirmed or rejected it.
+             */
+            decided_at: string | null;
+            /**
+             * @description A note, or an http(s) link to a log or invoice (Slurm uploads: a summary and
+             *     the SHA-256 of the accounting text).
+             */
+            evidence: string;
+            /**
+             * Format: int64
+             * @description Whole GPU-minutes of the pledge's class.
+             */
+            gpu_minutes: number;
+            id: components["schemas"]["DeliveryId"];
+            pledge_id: components["schemas"]["PledgeId"];
+            /** @description Whether a pledge-scoped API token reported it. */
+            reported_by_token: boolean;
+            /**
+             * @description How a delivery was recorded (`deliveries.source`): a `report` (minutes and
+             *     evidence), or a `slurm` accounting upload a maintainer confirmed at once.
+             * @enum {string}
+             */
+            source: "report" | "slurm";
+            /**
+             * @description Where a delivery report stands (`deliveries.state`): `reported` until a
+             *     maintainer `confirmed` it (ledger entries written) or `rejected` it.
+             * @enum {string}
+             */
+            state: "reported" | "confirmed" | "rejected";
+        };
+        /** Format: int64 */
+        DeliveryId: number;
+        /** @description One page of a project's deliveries, newest first. */
+        DeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
         EmailRequest: {
             email: string;
@@ -1547,6 +1873,7 @@ export interface components {
             amount: components["schemas"]["MoneyView"] | null;
             /** @description Whether the sponsor is hidden from every public view. */
             anonymous: boolean;
+            compute: components["schemas"]["ComputeView"] | null;
             /** Format: date-time */
             created_at: string;
             goal_id: components["schemas"]["GoalId"] | null;
@@ -1558,6 +1885,8 @@ export interface components {
             kind: "money" | "compute";
             message: string | null;
             project_id: components["schemas"]["ProjectId"];
+            /** @description Who provides the compute, if said (compute pledges). */
+            provider: string | null;
             recurrence: ("one_time" | "monthly") | null;
             /**
              * @description Where a pledge stands (`pledges.state`):
@@ -1566,11 +1895,40 @@ export interface components {
              * @enum {string}
              */
             state: "pledged" | "received" | "cancelled" | "delivered" | "expired";
+            /** Format: date-time */
+            window_end: string | null;
+            /**
+             * Format: date-time
+             * @description The delivery window (compute pledges): what is not delivered by `window_end`
+             *     expires.
+             */
+            window_start: string | null;
+        };
+        /** @description A compute pledge's deliveries and where it stands. */
+        PledgeDeliveryList: {
+            /**
+             * Format: int64
+             * @description GPU-minutes confirmed so far (never more than pledged).
+             */
+            confirmed_gpu_minutes: number;
+            /** @description Newest first. */
+            items: components["schemas"]["Delivery"][];
+            /**
+             * Format: int64
+             * @description GPU-minutes reported and not yet confirmed or rejected.
+             */
+            pending_gpu_minutes: number;
+            pledge: components["schemas"]["Pledge"];
+            /**
+             * Format: int64
+             * @description GPU-minutes the pledge still has room for.
+             */
+            remaining_gpu_minutes: number;
         };
         /** Format: int64 */
         PledgeId: number;
         /**
-         * @description What this operation pledges: money (compute pledges are a kind of their own).
+         * @description A money pledge's `kind`.
          * @enum {string}
          */
         PledgeKindInput: "money";
@@ -1715,6 +2073,14 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
+        /** @description The class a Slurm GPU type counts as. */
+        PutSlurmGpuType: {
+            /**
+             * @description A class of the catalogue.
+             * @example H100-80GB
+             */
+            accelerator: string;
+        };
         /** @description The answer to recording an expense. */
         RecordedExpense: {
             expense: components["schemas"]["Expense"];
@@ -1735,6 +2101,21 @@ export interface components {
         /** @description A new display name. */
         RenameAccelerator: {
             display_name: string;
+        };
+        /** @description A delivery report. */
+        ReportDelivery: {
+            /**
+             * @description A note, or an http(s) link (1 to 2000 characters).
+             * @example https://cluster.example/reports/2026-11
+             */
+            evidence: string;
+            /**
+             * Format: int64
+             * @description Whole GPU-minutes delivered, `1..=10^12`; with what is confirmed already, at
+             *     most the pledge.
+             * @example 600
+             */
+            gpu_minutes: number;
         };
         ResetConfirmRequest: {
             /**
@@ -1775,6 +2156,96 @@ export interface components {
         SetAcceleratorValue: {
             /** @description In the project's currency. */
             value_per_gpu_hour: components["schemas"]["MoneyInput"];
+        };
+        /** @description How one Slurm GPU type name maps to a catalogue class. */
+        SlurmGpuType: {
+            /** @description A class of the catalogue, e.g. `A100-40GB`. */
+            accelerator: string;
+            /** @description As Slurm writes it in `gres/gpu:<type>=N`, e.g. `a100`. */
+            slurm_type: string;
+        };
+        /** @description What an upload adds up to (nothing is stored by a preview). */
+        SlurmPreviewView: {
+            /** @description The pledge's class. */
+            accelerator: string;
+            /**
+             * Format: int64
+             * @description Job allocations that ended and were added up.
+             */
+            allocations_counted: number;
+            /**
+             * Format: int64
+             * @description Job allocations still pending or running: left for a later upload.
+             */
+            allocations_skipped: number;
+            /** Format: int64 */
+            confirmed_gpu_minutes: number;
+            /** @description SHA-256 of `sacct`, hex; pass it to confirm. */
+            digest: string;
+            /** @description Whether confirming would stay within the pledge (and records something). */
+            fits: boolean;
+            /**
+             * Format: int64
+             * @description GPU-minutes that confirming records against the pledge.
+             */
+            gpu_minutes: number;
+            pledge_id: components["schemas"]["PledgeId"];
+            /** Format: int64 */
+            pledged_gpu_minutes: number;
+            /**
+             * Format: int64
+             * @description Job step lines (`123.batch`, `123.0`): never counted.
+             */
+            steps_ignored: number;
+            types: components["schemas"]["SlurmTypeLine"][];
+            /** @description Typed GPU types the project has not mapped: map them before confirming. */
+            unmapped: string[];
+            /**
+             * Format: int64
+             * @description GPU-minutes of GPUs allocated without a type (`gres/gpu=N` beyond the typed
+             *     entries): shown, never recorded.
+             */
+            untyped_gpu_minutes: number;
+        };
+        /**
+         * @description A recorded Slurm upload: its delivery (source `slurm`, confirmed) and what it
+         *     added up to.
+         */
+        SlurmRecorded: {
+            delivery: components["schemas"]["Delivery"];
+            preview: components["schemas"]["SlurmPreviewView"];
+        };
+        /** @description One GPU type of an upload. */
+        SlurmTypeLine: {
+            /** @description The class it maps to; null when unmapped. */
+            accelerator: string | null;
+            /**
+             * Format: int64
+             * @description Whole GPU-minutes (seconds summed over every counted allocation, then rounded
+             *     down).
+             */
+            gpu_minutes: number;
+            pledge_id: components["schemas"]["PledgeId"] | null;
+            slurm_type: string;
+        };
+        /** @description Slurm accounting output to add up for one compute pledge. */
+        SlurmUpload: {
+            /**
+             * @description Confirm only: the preview's `digest`, so that exactly what was previewed is
+             *     recorded (422 `digest_mismatch` otherwise).
+             */
+            digest?: string | null;
+            /**
+             * Format: int64
+             * @description The compute pledge (of this project) the usage is delivered against.
+             */
+            pledge_id: number;
+            /**
+             * @description The output of `sacct --parsable2 --noheader
+             *     --format=JobID,Start,End,ElapsedRaw,AllocTRES,State`; the whole request body is
+             *     at most 5 MiB.
+             */
+            sacct: string;
         };
         StatusResponse: {
             /**
@@ -2940,6 +3411,133 @@ export interface operations {
             };
         };
     };
+    confirm_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmedDelivery"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Decided already, or the pledge is delivered or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Would exceed the pledge (`exceeds_pledge`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Decided already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_goal: {
         parameters: {
             query?: never;
@@ -3990,6 +4588,254 @@ export interface operations {
             };
         };
     };
+    pledge_deliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The compute pledge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pledge's deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgeDeliveryList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the sponsor or one of the project's people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such compute pledge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The compute pledge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportDelivery"];
+            };
+        };
+        responses: {
+            /** @description Reported, waiting for a maintainer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the sponsor or one of the project's people, a read-only token, or a token of another pledge */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such compute pledge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The pledge is delivered or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or more than the pledge has room for (`exceeds_pledge`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_pledge_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The compute pledge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePledgeToken"];
+            };
+        };
+        responses: {
+            /** @description Created; the secret is in the body, once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiToken"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs a session; not the sponsor or one of the project's people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such compute pledge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many tokens, or the pledge is delivered or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body does not fit the schema (`invalid_body`) or breaks a rule (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -4546,6 +5392,261 @@ export interface operations {
             };
             /** @description No such project */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    project_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state (`reported`: waiting for confirmation). */
+                state?: "reported" | "confirmed" | "rejected";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Invalid parameters (`invalid_query`, `invalid_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_slurm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlurmUpload"];
+            };
+        };
+        responses: {
+            /** @description What the upload adds up to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlurmPreviewView"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or no such compute pledge of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad lines (`invalid_sacct`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_slurm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlurmUpload"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlurmRecorded"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or no such compute pledge of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The pledge is delivered or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused; see the code */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5311,7 +6412,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreatePledge"];
+                "application/json": components["schemas"]["CreatePledgeRequest"];
             };
         };
         responses: {
@@ -5389,6 +6490,198 @@ export interface operations {
             };
             /** @description Invalid fields, another currency than the project's, or a goal that is not an open one of this project */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_slurm_gpu_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The map */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlurmGpuType"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_slurm_gpu_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The Slurm GPU type, as in gres/gpu:<type> */
+                slurm_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutSlurmGpuType"];
+            };
+        };
+        responses: {
+            /** @description Mapped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlurmGpuType"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid type name or unknown class */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_slurm_gpu_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The Slurm GPU type */
+                slurm_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the project's people, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project or mapping */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -33,6 +33,7 @@ export function apiToken(overrides: Partial<ApiToken> = {}): ApiToken {
     created_at: "2025-11-21T10:00:00Z",
     last_used_at: null,
     expires_at: null,
+    pledge_id: null,
     ...overrides,
   };
 }

@@ -8,7 +8,7 @@
  * throws the key away: the next review gets a new one.
  */
 import { useEffect, useId, useState, type FormEvent } from "react";
-import { api, isApiError, type CreatePledge, type Pledge, type Project } from "../../api/client";
+import { api, isApiError, type CreateMoneyPledge, type Pledge, type Project } from "../../api/client";
 import { useSession } from "../../auth/useSession";
 import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
 import { LoadingBlock } from "../../components/States";
@@ -28,7 +28,7 @@ import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
 export const MESSAGE_MAX = 2000;
 
-type Recurrence = NonNullable<CreatePledge["recurrence"]>;
+type Recurrence = NonNullable<CreateMoneyPledge["recurrence"]>;
 
 interface Draft {
   amount: string;
@@ -39,7 +39,7 @@ interface Draft {
 
 /** A pledge checked and ready to send, with the key every try of it is sent with. */
 interface Reviewed {
-  body: CreatePledge;
+  body: CreateMoneyPledge;
   idempotencyKey: string;
 }
 

@@ -45,6 +45,10 @@ function pledge(overrides: Partial<Pledge> = {}): Pledge {
     anonymous: false,
     message: null,
     goal_id: null,
+    compute: null,
+    provider: null,
+    window_start: null,
+    window_end: null,
     created_at: "2025-11-28T09:00:00Z",
     ...overrides,
   };
