@@ -74,6 +74,12 @@ impl ApiError {
         self
     }
 
+    /// Field-level details for a problem other than `validation_failed`.
+    pub fn with_errors(mut self, errors: Vec<Violation>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code).with_detail(detail)
     }

@@ -9,6 +9,7 @@ use crate::app::accelerators::AcceleratorError;
 use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
 use crate::app::expenses::ExpenseError;
+use crate::app::exports::ExportError;
 use crate::app::github::GithubSignInError;
 use crate::app::hasher::HashError;
 use crate::app::ledger::LedgerFault;
@@ -16,6 +17,7 @@ use crate::app::limits::LimitError;
 use crate::app::pledges::PledgeError;
 use crate::app::projects::ProjectError;
 use crate::app::sessions::SessionError;
+use crate::app::sponsors::SponsorError;
 use crate::app::tokens::TokenError;
 use crate::app::users::UserError;
 use crate::domain::cursor::PageError;
@@ -235,6 +237,37 @@ impl From<AcceleratorError> for ApiError {
             AcceleratorError::Exists(_) => ApiError::conflict("accelerator_exists", e.to_string()),
             AcceleratorError::NotFound(_) => ApiError::not_found(e.to_string()),
             AcceleratorError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::ProjectNotFound(_) => ApiError::not_found(e.to_string()),
+            ExportError::Incomplete(ref fields) => {
+                let errors = fields
+                    .iter()
+                    .map(|f| crate::domain::Violation::new(f, "required", "set it in the project's settings"))
+                    .collect();
+                ApiError::conflict("funding_manifest_incomplete", e.to_string()).with_errors(errors)
+            }
+            ExportError::Write(_) => ApiError::internal(anyhow::anyhow!(e.to_string())),
+            ExportError::Ledger(l) => l.into(),
+            ExportError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<SponsorError> for ApiError {
+    fn from(e: SponsorError) -> Self {
+        match e {
+            SponsorError::Denied(d) => d.into(),
+            SponsorError::ProjectNotFound(_) | SponsorError::SponsorNotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            SponsorError::Invalid(v) => ApiError::validation(v),
+            SponsorError::Db(d) => d.into(),
         }
     }
 }

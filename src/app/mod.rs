@@ -8,6 +8,7 @@ pub mod accelerators;
 pub mod admin;
 pub mod auth;
 pub mod expenses;
+pub mod exports;
 pub mod github;
 pub mod hasher;
 pub mod instalments;
@@ -17,6 +18,7 @@ pub mod pledges;
 pub mod principal;
 pub mod projects;
 pub mod sessions;
+pub mod sponsors;
 pub mod tokens;
 pub mod users;
 

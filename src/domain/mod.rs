@@ -6,6 +6,8 @@ pub mod compute;
 pub mod cursor;
 pub mod decimal;
 pub mod email;
+pub mod exports;
+pub mod funding;
 pub mod ids;
 pub mod ledger;
 pub mod money;
@@ -18,6 +20,7 @@ pub mod project;
 pub mod schedule;
 pub mod slug;
 pub mod slurm;
+pub mod sponsors;
 pub mod user;
 
 pub use compute::{AcceleratorClass, AcceleratorName, ComputeAmount, GpuMinutes};
