@@ -3,9 +3,11 @@
 
 mod accelerators;
 mod accounts;
+mod anonymity;
 mod concurrency;
 mod demo;
 mod errors;
+mod exports;
 mod github;
 mod github_double;
 mod health;
