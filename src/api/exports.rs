@@ -24,7 +24,10 @@ pub struct ExportQuery {
     /// Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
     /// and an accelerator class (`GPU:H100-80GB`). The CSV then lists only that
     /// commodity's entries.
-    #[param(pattern = "^([A-Z]{3}|GPU:[A-Za-z0-9][A-Za-z0-9._-]{0,31})$", example = "USD")]
+    #[param(
+        pattern = "^([A-Z]{3}|GPU:[A-Za-z0-9][A-Za-z0-9._-]{0,31})$",
+        example = "USD"
+    )]
     pub commodity: Option<String>,
     /// Only transactions on or after this day (UTC).
     pub from: Option<NaiveDate>,
@@ -183,7 +186,12 @@ pub async fn funding_json(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let public_url = state.services.mail.public_url.trim_end_matches('/').to_owned();
+    let public_url = state
+        .services
+        .mail
+        .public_url
+        .trim_end_matches('/')
+        .to_owned();
     let manifest = state
         .services
         .db

@@ -101,7 +101,10 @@ pub struct LedgerQuery {
     pub kind: Option<TransactionKind>,
     /// Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
     /// and an accelerator class (`GPU:H100-80GB`).
-    #[param(pattern = "^([A-Z]{3}|GPU:[A-Za-z0-9][A-Za-z0-9._-]{0,31})$", example = "USD")]
+    #[param(
+        pattern = "^([A-Z]{3}|GPU:[A-Za-z0-9][A-Za-z0-9._-]{0,31})$",
+        example = "USD"
+    )]
     pub commodity: Option<String>,
     /// Only transactions on or after this day (UTC).
     pub from: Option<chrono::NaiveDate>,

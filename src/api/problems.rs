@@ -248,7 +248,13 @@ impl From<ExportError> for ApiError {
             ExportError::Incomplete(ref fields) => {
                 let errors = fields
                     .iter()
-                    .map(|f| crate::domain::Violation::new(f, "required", "set it in the project's settings"))
+                    .map(|f| {
+                        crate::domain::Violation::new(
+                            f,
+                            "required",
+                            "set it in the project's settings",
+                        )
+                    })
                     .collect();
                 ApiError::conflict("funding_manifest_incomplete", e.to_string()).with_errors(errors)
             }

@@ -55,7 +55,11 @@ pub struct UpdateSponsorProfile {
     pub display_name: String,
     #[schema(format = "uri", max_length = 2000, example = "https://acme.example")]
     pub url: Option<String>,
-    #[schema(format = "uri", max_length = 2000, example = "https://acme.example/logo.png")]
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        example = "https://acme.example/logo.png"
+    )]
     pub logo_url: Option<String>,
 }
 

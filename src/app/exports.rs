@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::ledger::{self, LedgerFault, Posted};
 use crate::db::{AnyConnection, DbError};
+use crate::domain::ProjectKind;
 use crate::domain::email::Email;
 use crate::domain::exports::{self, ExportEntry, ExportTransaction, Journal, LedgerFilter};
 use crate::domain::funding::{
@@ -20,7 +21,6 @@ use crate::domain::funding::{
 use crate::domain::ids::{ProjectId, TransactionId};
 use crate::domain::ledger::{AccountRoot, Commodity, LedgerAccount};
 use crate::domain::money::Currency;
-use crate::domain::ProjectKind;
 use crate::store::exports::{self as store, ManifestProjectRow};
 use crate::store::ledger as ledger_store;
 
@@ -48,7 +48,10 @@ impl From<diesel::result::Error> for ExportError {
     }
 }
 
-fn project_id(conn: &mut AnyConnection, slug: &str) -> Result<(ProjectId, String, String), ExportError> {
+fn project_id(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<(ProjectId, String, String), ExportError> {
     match ledger::project(conn, slug) {
         Ok(p) => Ok((p.id, p.name, p.currency)),
         Err(LedgerFault::ProjectNotFound(s)) => Err(ExportError::ProjectNotFound(s)),
@@ -69,9 +72,8 @@ fn walk(
     };
     let mut after: Option<TransactionId> = None;
     loop {
-        let rows = ledger_store::project_transactions_ascending(
-            conn, project, filter, after, last, PAGE,
-        )?;
+        let rows =
+            ledger_store::project_transactions_ascending(conn, project, filter, after, last, PAGE)?;
         let Some(tail) = rows.last() else {
             return Ok(());
         };
@@ -230,7 +232,10 @@ pub fn funding_manifest(
         role: "steward",
         name: name.to_owned(),
         email: email.as_str().to_owned(),
-        description: funding::cut(&format!("The maintainers of {}. {description}", p.name), 2000),
+        description: funding::cut(
+            &format!("The maintainers of {}. {description}", p.name),
+            2000,
+        ),
         webpage_url: WebUrl {
             url: webpage.clone(),
         },
@@ -268,8 +273,7 @@ pub fn funding_manifest(
 
 /// The validator's URL rule: http(s), a host, 10–250 characters (the schema's limit).
 fn is_manifest_url(url: &str) -> bool {
-    (10..=250).contains(&url.len())
-        && crate::domain::project::parse_web_link("url", url).is_ok()
+    (10..=250).contains(&url.len()) && crate::domain::project::parse_web_link("url", url).is_ok()
 }
 
 fn project_description(p: &ManifestProjectRow) -> String {

@@ -17,8 +17,8 @@ use crate::db::{AnyConnection, DbError, Tx};
 use crate::domain::Violation;
 use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::ledger::Commodity;
-use crate::domain::sponsors::{ApprovalState, SponsorProfile, is_shown};
 use crate::domain::policy;
+use crate::domain::sponsors::{ApprovalState, SponsorProfile, is_shown};
 use crate::store::sponsors::{self as store, PublicSponsorRow};
 use crate::store::{members, projects, users};
 
@@ -97,10 +97,7 @@ pub struct ListedSponsor {
     pub totals: BTreeMap<Commodity, i64>,
 }
 
-fn project(
-    conn: &mut AnyConnection,
-    slug: &str,
-) -> Result<projects::ProjectRow, SponsorError> {
+fn project(conn: &mut AnyConnection, slug: &str) -> Result<projects::ProjectRow, SponsorError> {
     projects::find_by_slug(conn, slug)?.ok_or_else(|| SponsorError::ProjectNotFound(slug.into()))
 }
 
@@ -114,13 +111,19 @@ fn auto_approves(conn: &mut AnyConnection, project: ProjectId) -> Result<bool, S
 }
 
 /// Every sponsor with a public pledge to `project`, with the effective decision.
-fn listed(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<ListedSponsor>, SponsorError> {
+fn listed(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+) -> Result<Vec<ListedSponsor>, SponsorError> {
     let auto = auto_approves(conn, project)?;
     let mut totals: BTreeMap<i64, BTreeMap<Commodity, i64>> = BTreeMap::new();
     for t in store::public_totals(conn, project)? {
         let commodity = Commodity::parse("commodity", &t.commodity)
             .map_err(|_| DbError::Corrupt("ledger entry: commodity".into()))?;
-        totals.entry(t.user_id).or_default().insert(commodity, t.total);
+        totals
+            .entry(t.user_id)
+            .or_default()
+            .insert(commodity, t.total);
     }
     let rows = store::public_sponsors(conn, project)?;
     Ok(rows
@@ -149,7 +152,10 @@ fn listed(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<ListedSpon
 
 /// The public sponsor wall of project `slug`: approved sponsors, largest contribution
 /// in the project's currency first, then most GPU-minutes, then by name.
-pub fn wall(conn: &mut AnyConnection, slug: &str) -> Result<(String, Vec<ListedSponsor>), SponsorError> {
+pub fn wall(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<(String, Vec<ListedSponsor>), SponsorError> {
     let project = project(conn, slug)?;
     let currency = Commodity::parse("currency", &project.currency)
         .map_err(|_| DbError::Corrupt("project currency".into()))?;

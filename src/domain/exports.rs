@@ -90,7 +90,11 @@ pub const CSV_HEADER: [&str; 10] = [
 /// The CSV rows of one transaction, one per entry (only the entries of `only`, when
 /// given), as fields in [`CSV_HEADER`] order.
 pub fn csv_rows(t: &ExportTransaction, only: Option<&Commodity>) -> Vec<[String; 10]> {
-    let occurred_at = t.occurred_at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let occurred_at = t
+        .occurred_at
+        .and_utc()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     t.entries
         .iter()
@@ -319,7 +323,9 @@ mod tests {
         assert!(text.contains("option \"title\" \"Tiny \\\"LM\\\"\""));
         assert!(text.contains("2026-03-02 open Assets:Projects:P1:Held"));
         assert!(text.contains("2026-03-02 commodity USD"));
-        assert!(text.contains("2026-04-01 * \"Gift \\\"x\\\" \\\\ y\" ^openfund-tx-2 ^openfund-tx-1"));
+        assert!(
+            text.contains("2026-04-01 * \"Gift \\\"x\\\" \\\\ y\" ^openfund-tx-2 ^openfund-tx-1")
+        );
         assert!(text.contains("  Income:Sponsors  15.00 USD"));
         assert!(text.contains("  openfund-reverses: 1"));
     }

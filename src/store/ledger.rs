@@ -8,10 +8,10 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
 use crate::db::{AnyConnection, DbError};
+use crate::domain::exports::LedgerFilter;
 use crate::domain::ids::{
     ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId, UserId,
 };
-use crate::domain::exports::LedgerFilter;
 use crate::domain::ledger::{AccountKind, Commodity, Entry, LedgerAccount, TransactionKind};
 use crate::per_backend;
 
@@ -310,7 +310,13 @@ pub fn project_transactions_ascending(
     last: TransactionId,
     limit: i64,
 ) -> QueryResult<Vec<TransactionRow>> {
-    transactions(conn, project, filter, Walk::OldestFirst { after, last }, limit)
+    transactions(
+        conn,
+        project,
+        filter,
+        Walk::OldestFirst { after, last },
+        limit,
+    )
 }
 
 /// The newest transaction id of a project, if it has any.

@@ -194,6 +194,9 @@ async fn an_anonymous_pledge_never_reveals_its_sponsor_on_any_public_response() 
         .text()
         .await
         .unwrap();
-    assert!(journal.contains("123.45 USD"), "the anonymous money is in the ledger");
+    assert!(
+        journal.contains("123.45 USD"),
+        "the anonymous money is in the ledger"
+    );
     crate::exports::bean_check(&journal);
 }

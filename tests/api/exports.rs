@@ -96,7 +96,13 @@ impl Fixture {
     }
 
     /// `amount` of `commodity` from `sponsor` into what the project holds.
-    pub fn receive(&self, project: &Project, commodity: &Commodity, amount: i64, description: &str) {
+    pub fn receive(
+        &self,
+        project: &Project,
+        commodity: &Commodity,
+        amount: i64,
+        description: &str,
+    ) {
         self.post(
             project,
             TransactionKind::Gift,
@@ -239,7 +245,12 @@ async fn journals_in_every_currency_pass_bean_check_with_exact_amounts() {
     ];
     for (code, received, received_text, spent, spent_text) in cases {
         let p = f.project(code).await;
-        f.receive(&p, &money(code), received, "Gift \"with quotes\" and \\ backslash");
+        f.receive(
+            &p,
+            &money(code),
+            received,
+            "Gift \"with quotes\" and \\ backslash",
+        );
         f.compute(&p, "H100-80GB", 6_000, 61);
         f.compute(&p, "a100_", 120, 120);
         let expense = f.expense_and_reversal(&p, code, spent).await;
@@ -247,13 +258,23 @@ async fn journals_in_every_currency_pass_bean_check_with_exact_amounts() {
         let (headers, journal) = f
             .text(&format!("/api/v1/projects/{}/ledger.beancount", p.slug))
             .await;
-        assert!(headers["content-type"].to_str().unwrap().starts_with("text/plain"));
-        assert!(headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment"));
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain")
+        );
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
         assert!(journal.contains(&format!("option \"operating_currency\" \"{code}\"")));
-        assert!(journal.contains(&format!("  Assets:Projects:P{}:Held  {received_text} {code}", p.id)));
+        assert!(journal.contains(&format!(
+            "  Assets:Projects:P{}:Held  {received_text} {code}",
+            p.id
+        )));
         assert!(journal.contains(&format!("  Expenses:Spending  {spent_text} {code}")));
         assert!(journal.contains(&format!("  Expenses:Spending  -{spent_text} {code}")));
         assert!(journal.contains("  Expenses:Compute:Used  61 GPU.H100-80GB"));
@@ -269,10 +290,12 @@ async fn journals_in_every_currency_pass_bean_check_with_exact_amounts() {
             .text(&format!("/api/v1/projects/{}/ledger.csv", p.slug))
             .await;
         assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
-        assert!(headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment"));
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(
             reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -299,7 +322,10 @@ async fn journals_in_every_currency_pass_bean_check_with_exact_amounts() {
             .unwrap();
         assert_eq!(&held[8], received_text);
         assert_eq!(held[9].parse::<i64>().unwrap(), received);
-        assert!(rows.iter().any(|r| r[3].starts_with("GPU rental \"March\"")));
+        assert!(
+            rows.iter()
+                .any(|r| r[3].starts_with("GPU rental \"March\""))
+        );
         assert!(!text.contains(&format!("U{}", f.sponsor.id)));
     }
 }
@@ -312,7 +338,13 @@ async fn the_ledger_filters_by_kind_commodity_and_day() {
     f.compute(&p, "H100-80GB", 600, 60);
     let base = format!("/api/v1/projects/{}", p.slug);
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    let all: Value = f.app.get(&format!("{base}/ledger")).await.json().await.unwrap();
+    let all: Value = f
+        .app
+        .get(&format!("{base}/ledger"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(count(&all), 3);
     let usd: Value = f
         .app
@@ -324,7 +356,9 @@ async fn the_ledger_filters_by_kind_commodity_and_day() {
     assert_eq!(count(&usd), 1);
     let gpu: Value = f
         .app
-        .get(&format!("{base}/ledger?commodity=GPU:H100-80GB&kind=delivery"))
+        .get(&format!(
+            "{base}/ledger?commodity=GPU:H100-80GB&kind=delivery"
+        ))
         .await
         .json()
         .await
@@ -372,7 +406,9 @@ async fn the_ledger_filters_by_kind_commodity_and_day() {
     }
     for what in ["ledger.csv", "ledger.beancount", "funding.json", "sponsors"] {
         assert_problem(
-            f.app.get(&format!("/api/v1/projects/no-such-project/{what}")).await,
+            f.app
+                .get(&format!("/api/v1/projects/no-such-project/{what}"))
+                .await,
             404,
             "not_found",
         )
@@ -383,16 +419,17 @@ async fn the_ledger_filters_by_kind_commodity_and_day() {
 /// The checks of funding.json v1.0.0 a JSON schema cannot express: plan channels name
 /// declared channels, guids are unique, `spdx:` licences are on the SPDX list.
 pub fn assert_funding_rules(manifest: &Value) {
-    let schema: Value = serde_json::from_str(include_str!(
-        "../../docs/funding-json/rules.schema.json"
-    ))
-    .unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("../../docs/funding-json/rules.schema.json")).unwrap();
     let validator = jsonschema::draft7::new(&schema).expect("a valid schema");
     let errors: Vec<String> = validator
         .iter_errors(manifest)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
-    assert!(errors.is_empty(), "funding.json breaks the rules: {errors:#?}\n{manifest:#}");
+    assert!(
+        errors.is_empty(),
+        "funding.json breaks the rules: {errors:#?}\n{manifest:#}"
+    );
     let guids = |items: &Value| -> Vec<String> {
         items
             .as_array()
@@ -401,7 +438,9 @@ pub fn assert_funding_rules(manifest: &Value) {
             .map(|i| i["guid"].as_str().unwrap().to_owned())
             .collect()
     };
-    let channels: BTreeSet<String> = guids(&manifest["funding"]["channels"]).into_iter().collect();
+    let channels: BTreeSet<String> = guids(&manifest["funding"]["channels"])
+        .into_iter()
+        .collect();
     for list in [
         &manifest["projects"],
         &manifest["funding"]["channels"],
@@ -413,7 +452,10 @@ pub fn assert_funding_rules(manifest: &Value) {
     }
     for plan in manifest["funding"]["plans"].as_array().unwrap() {
         for c in plan["channels"].as_array().unwrap() {
-            assert!(channels.contains(c.as_str().unwrap()), "unknown channel {c}");
+            assert!(
+                channels.contains(c.as_str().unwrap()),
+                "unknown channel {c}"
+            );
         }
     }
     for project in manifest["projects"].as_array().unwrap() {
@@ -467,9 +509,18 @@ async fn funding_json_follows_the_v1_rules_with_exact_amounts() {
         );
         // The amounts are written as exact decimal text with the currency's decimals
         // (a KWD target of 1500 fils is 1.500, not 1.5).
-        assert!(text.contains(&format!("\"amount\":{target_text}")), "{text}");
-        assert!(text.contains(&format!("\"income\":{received_text}")), "{text}");
-        assert!(text.contains("\"expenses\":0"), "a reversed expense counts nothing: {text}");
+        assert!(
+            text.contains(&format!("\"amount\":{target_text}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("\"income\":{received_text}")),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"expenses\":0"),
+            "a reversed expense counts nothing: {text}"
+        );
         assert!(!text.contains("Sponsors:U"));
     }
     // Without a public contact the manifest cannot be made.
@@ -527,7 +578,11 @@ async fn the_sponsor_wall_shows_approved_public_sponsors_only() {
                 .await
         }
     };
-    for bad in ["javascript:alert(1)", "data:text/html,hi", "ftp://acme.example"] {
+    for bad in [
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "ftp://acme.example",
+    ] {
         let res = put(
             f.sponsor.token.clone(),
             json!({"display_name": "Acme", "url": bad}),
@@ -608,7 +663,10 @@ async fn the_sponsor_wall_shows_approved_public_sponsors_only() {
     assert_problem(decide("approve", hidden.id).await, 404, "not_found").await;
     assert_eq!(decide("approve", f.sponsor.id).await.status().as_u16(), 200);
     let shown = wall().await;
-    assert_eq!(shown["sponsors"][0]["totals"]["money"][0]["amount_minor"], 9000);
+    assert_eq!(
+        shown["sponsors"][0]["totals"]["money"][0]["amount_minor"],
+        9000
+    );
     assert_eq!(shown["sponsors"][1]["display_name"], "Acme Compute");
     let text = f.app.get(&wall_path).await.text().await.unwrap();
     assert!(!text.contains(&hidden.email) && !text.contains("90000"));

@@ -483,13 +483,23 @@ fn table() -> Vec<Row> {
             "GET",
             "/api/v1/projects/{slug}/ledger.csv",
             public(200),
-            |w, _| Call::at(format!("/api/v1/projects/{}/ledger.csv?commodity=USD", w.project_slug)),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/ledger.csv?commodity=USD",
+                    w.project_slug
+                ))
+            },
         ),
         row(
             "GET",
             "/api/v1/projects/{slug}/ledger.beancount",
             public(200),
-            |w, _| Call::at(format!("/api/v1/projects/{}/ledger.beancount", w.project_slug)),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/ledger.beancount",
+                    w.project_slug
+                ))
+            },
         ),
         row(
             "GET",
@@ -501,9 +511,12 @@ fn table() -> Vec<Row> {
             },
         ),
         // Sponsors in public.
-        row("GET", "/api/v1/me/sponsor-profile", signed_in(200), |_, _| {
-            Call::plain()
-        }),
+        row(
+            "GET",
+            "/api/v1/me/sponsor-profile",
+            signed_in(200),
+            |_, _| Call::plain(),
+        ),
         row("PUT", "/api/v1/me/sponsor-profile", writer(200), |_, _| {
             Call::json(json!({"display_name": "Matrix sponsor", "url": "https://example.org"}))
         }),
@@ -517,7 +530,12 @@ fn table() -> Vec<Row> {
             "GET",
             "/api/v1/projects/{slug}/sponsors/pending",
             project_reader(200),
-            |w, _| Call::at(format!("/api/v1/projects/{}/sponsors/pending", w.project_slug)),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/sponsors/pending",
+                    w.project_slug
+                ))
+            },
         ),
         row(
             "POST",
