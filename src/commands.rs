@@ -107,11 +107,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let inserted = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = db::establish(&url)?;
                 db::run_migrations(&mut conn)?;
-                Ok(demo::load(&mut conn)?)
+                let inserted = demo::load(&mut conn)?;
+                let pledges = crate::demo_funding::load(&mut conn, db::now().date())?;
+                Ok((inserted, pledges))
             })
             .await??;
+            let (inserted, pledges) = inserted;
             println!(
-                "demo data: {inserted} project(s) added, {} already present, in {}",
+                "demo data: {inserted} project(s) added, {} already present, {pledges} pledge(s) made, in {}",
                 demo::count() - inserted,
                 config.database_url
             );

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_funding;
 pub mod domain;
 pub mod github;
 pub mod jobs;

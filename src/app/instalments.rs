@@ -49,6 +49,11 @@ pub fn create_due(
         let due_at = date.and_hms_opt(0, 0, 0).unwrap_or_default();
         if store::insert_if_absent(tx, id, seq, due_at, amount, now)? {
             created += 1;
+            super::notify::announce(
+                tx,
+                super::notify::FundingEvent::InstalmentDue { pledge: id, seq },
+                now,
+            )?;
         }
         next = next.max(seq + 1);
     }
@@ -144,4 +149,9 @@ pub fn page_of_project(
         rows,
         next_cursor,
     })
+}
+
+/// Every instalment of pledge `id`, in order (for the demo and the sponsor's view).
+pub fn of_pledge(conn: &mut AnyConnection, id: PledgeId) -> Result<Vec<InstalmentRow>, DbError> {
+    Ok(store::of_pledge(conn, id)?)
 }

@@ -14,6 +14,7 @@ pub mod hasher;
 pub mod instalments;
 pub mod ledger;
 pub mod limits;
+pub mod notify;
 pub mod pledges;
 pub mod principal;
 pub mod projects;

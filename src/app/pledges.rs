@@ -135,6 +135,11 @@ pub fn create_money(
             updated_at: now,
         },
     )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeCreated { pledge: row.id },
+        now,
+    )?;
     let body = render(&row);
     idempotency::complete(tx, who.user_id, &scope, key, 201, &body)?;
     Ok(Stored {
@@ -232,6 +237,14 @@ pub(super) fn post_receipt(
             ..Links::default()
         },
         Some(who.user_id),
+        now,
+    )?;
+    super::notify::announce(
+        tx,
+        super::notify::FundingEvent::PledgeReceived {
+            pledge: pledge.id,
+            instalment,
+        },
         now,
     )?;
     Ok(())

@@ -227,6 +227,33 @@ impl Job for CreateInstalments {
     }
 }
 
+/// Mails the people concerned by a funding event (see [`app::notify`]): composes the
+/// messages and writes them to the outbox in one unit of work. Queued in the unit of
+/// work of the change itself; one job per event (its key), so an event is mailed once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Notify {
+    pub event: app::notify::FundingEvent,
+}
+
+impl Job for Notify {
+    const NAME: &'static str = "notify";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.event.key())
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let event = self.event;
+        let mail = ctx.mail.clone();
+        let queued = ctx
+            .db
+            .write(move |tx| app::notify::deliver(tx, &mail, event, db::now()))
+            .await?;
+        tracing::debug!(queued, key = %event.key(), "funding event mailed");
+        Ok(())
+    }
+}
+
 /// One of the app's "mail a link" use cases, for a stored address, in one unit of
 /// work. The address was checked when queued; one that no longer parses is dropped.
 /// Database failures are retried.

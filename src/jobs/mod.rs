@@ -239,6 +239,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         ResendVerification,
         Purge,
         CreateInstalments,
+        Notify,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(

@@ -29,6 +29,22 @@ pub enum Template {
         name: String,
         new_email: String,
     },
+    /// A funding event (a pledge made or received, an instalment due, a delivery, a goal
+    /// met): composed by `app::notify`, which owns the wording of each event.
+    Notice(Notice),
+}
+
+/// A notification about funding: greeting, paragraphs and an optional link, under a
+/// stable template name such as `pledge_received`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable name kept with the message in the outbox (`[a-z_]+`).
+    pub template: &'static str,
+    pub name: String,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    /// A button: label and absolute URL.
+    pub action: Option<(String, String)>,
 }
 
 pub struct Rendered {
@@ -47,6 +63,7 @@ impl Template {
             Template::AccountExists { .. } => "account_exists",
             Template::AddressInUse { .. } => "address_in_use",
             Template::EmailChanged { .. } => "email_changed",
+            Template::Notice(notice) => notice.template,
         }
     }
 
@@ -60,7 +77,8 @@ impl Template {
             Template::ResetPassword { .. } => Some(RESET_TTL),
             Template::AccountExists { .. }
             | Template::AddressInUse { .. }
-            | Template::EmailChanged { .. } => None,
+            | Template::EmailChanged { .. }
+            | Template::Notice(_) => None,
         }
     }
 
@@ -114,6 +132,15 @@ impl Template {
                     format!("If you did not make this change, reset your password at {base}/forgot-password with your new address, or contact the site's operator."),
                 ],
                 None,
+            ),
+            Template::Notice(notice) => (
+                notice.subject.clone(),
+                &notice.name,
+                notice.paragraphs.clone(),
+                notice
+                    .action
+                    .as_ref()
+                    .map(|(label, url)| (label.as_str(), url.clone())),
             ),
         };
 

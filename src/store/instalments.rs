@@ -24,6 +24,20 @@ pub struct InstalmentRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Instalment `seq` of a pledge.
+pub fn find_by_seq(
+    conn: &mut AnyConnection,
+    pledge: PledgeId,
+    seq: i32,
+) -> QueryResult<Option<InstalmentRow>> {
+    instalments::table
+        .filter(instalments::pledge_id.eq(pledge))
+        .filter(instalments::seq.eq(seq))
+        .select(InstalmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Inserts instalment `seq` of a pledge unless it exists; returns whether it was new.
 pub fn insert_if_absent(
     conn: &mut AnyConnection,
@@ -98,4 +112,13 @@ pub fn page_of_project(
         query = query.filter(instalments::id.lt(before));
     }
     query.load(conn)
+}
+
+/// Every instalment of a pledge, in order.
+pub fn of_pledge(conn: &mut AnyConnection, pledge: PledgeId) -> QueryResult<Vec<InstalmentRow>> {
+    instalments::table
+        .filter(instalments::pledge_id.eq(pledge))
+        .order(instalments::seq)
+        .select(InstalmentRow::as_select())
+        .load(conn)
 }

@@ -43,3 +43,19 @@ pub fn remove_all(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<usiz
     diesel::delete(project_members::table.filter(project_members::user_id.eq(user_id)))
         .execute(conn)
 }
+
+/// Where to reach a project's owners and maintainers: `(email, display name)` of each
+/// member whose account is not deleted, owners first, then by user id.
+pub fn contacts(
+    conn: &mut AnyConnection,
+    project_id: ProjectId,
+) -> QueryResult<Vec<(String, String)>> {
+    use crate::db::schema::users;
+    project_members::table
+        .inner_join(users::table.on(users::id.eq(project_members::user_id)))
+        .filter(project_members::project_id.eq(project_id))
+        .filter(users::deleted_at.is_null())
+        .order((project_members::role.desc(), users::id.asc()))
+        .select((users::email, users::display_name))
+        .load(conn)
+}

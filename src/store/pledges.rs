@@ -135,3 +135,11 @@ pub fn advance_instalments(conn: &mut AnyConnection, id: PledgeId, next: i32) ->
     .execute(conn)?;
     Ok(())
 }
+
+/// How many pledges project `project` has had, in any state.
+pub fn count_of_project(conn: &mut AnyConnection, project: ProjectId) -> QueryResult<i64> {
+    pledges::table
+        .filter(pledges::project_id.eq(project))
+        .count()
+        .get_result(conn)
+}

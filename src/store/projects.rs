@@ -83,6 +83,15 @@ pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// The project with this id.
+pub fn find_by_id(conn: &mut AnyConnection, id: ProjectId) -> QueryResult<Option<ProjectRow>> {
+    projects::table
+        .select(ProjectRow::as_select())
+        .find(id)
+        .first(conn)
+        .optional()
+}
+
 /// Inserts a project unless its slug is taken; `None` when it was. Safe against a
 /// concurrent insert of the same slug on both backends (the second waits for the
 /// first to commit, then inserts nothing).

@@ -38,7 +38,31 @@ async fn demo_twice_yields_the_same_rows() {
         assert!(!p["summary"].as_str().unwrap().is_empty());
     }
 
+    // A living site: pledges received, instalments, expenses and a reversal.
+    let first_ledger = ledger(&app).await;
+    let kinds: std::collections::BTreeSet<&str> = first_ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["receipt", "expense", "reversal"] {
+        assert!(kinds.contains(kind), "no {kind} in {first_ledger}");
+    }
+    let balances: serde_json::Value = app
+        .get("/api/v1/projects/tinystories-lm/balances")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(balances.to_string().contains("Held"), "{balances}");
+
     run_demo(&url);
+    assert_eq!(
+        first_ledger,
+        ledger(&app).await,
+        "a second demo run adds nothing"
+    );
     let second: serde_json::Value = app
         .get("/api/v1/projects?per_page=100")
         .await
@@ -46,4 +70,12 @@ async fn demo_twice_yields_the_same_rows() {
         .await
         .unwrap();
     assert_eq!(first, second, "a second demo run must change nothing");
+}
+
+async fn ledger(app: &crate::helpers::TestApp) -> serde_json::Value {
+    app.get("/api/v1/projects/tinystories-lm/ledger?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap()
 }

@@ -15,6 +15,7 @@ mod helpers;
 mod instalments;
 mod jobs;
 mod ledger;
+mod ledger_properties;
 mod mail_sink;
 mod matrix;
 mod openapi;

@@ -332,3 +332,62 @@ async fn an_anonymous_sponsor_is_never_named_in_public() {
         .unwrap();
     assert!(!project.contains(&s.sponsor.email));
 }
+
+/// Each funding event reaches the outbox once, addressed to whom it concerns: the
+/// sponsor's confirmation and the maintainers' "new pledge" when pledged (an anonymous
+/// pledge names no sponsor to them), the sponsor's receipt when received.
+#[tokio::test]
+async fn pledge_events_are_mailed_once_to_whom_they_concern() {
+    use openfund::db::schema::outbox;
+    let s = setup().await;
+    let mut body = money(2_500);
+    body["anonymous"] = json!(true);
+    let res = s.pledge("mail-1", &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // A replay announces nothing new.
+    assert_eq!(s.pledge("mail-1", &body).await.status().as_u16(), 201);
+    let res = s
+        .post_as(&s.owner.token, &format!("/api/v1/pledges/{id}/confirm"))
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+
+    let sent = |app: &TestApp| -> Vec<(String, String, String)> {
+        outbox::table
+            .select((outbox::template, outbox::to_address, outbox::text_body))
+            .order(outbox::id)
+            .load::<(String, String, Option<String>)>(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .map(|(t, to, body)| (t, to, body.unwrap_or_default()))
+            .filter(|(t, ..)| t.starts_with("pledge"))
+            .collect()
+    };
+    crate::helpers::wait_until(
+        "three pledge mails",
+        std::time::Duration::from_secs(20),
+        || {
+            let n = sent(&s.app).len();
+            async move { n >= 3 }
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mails = sent(&s.app);
+    let find = |template: &str| -> Vec<&(String, String, String)> {
+        mails.iter().filter(|m| m.0 == template).collect()
+    };
+    let created = find("pledge_created");
+    assert_eq!(created.len(), 1, "{mails:?}");
+    assert_eq!(created[0].1, s.sponsor.email);
+    assert!(created[0].2.contains("25.00 USD"), "{}", created[0].2);
+    let new = find("pledge_new");
+    assert_eq!(new.len(), 1, "{mails:?}");
+    assert_eq!(new[0].1, s.owner.email);
+    assert!(new[0].2.contains("An anonymous sponsor"), "{}", new[0].2);
+    assert!(!new[0].2.contains(&s.sponsor.email));
+    let received = find("pledge_received");
+    assert_eq!(received.len(), 1, "{mails:?}");
+    assert_eq!(received[0].1, s.sponsor.email);
+    assert_eq!(mails.len(), 3, "{mails:?}");
+}
