@@ -56,7 +56,9 @@ pub fn ledger_filter(
             "must not be after `to`",
         )]));
     }
-    let until = match to {
+    // A day past 9999-12-31 has five-digit years, which SQLite's text timestamps would
+    // compare wrongly: from there on, no upper bound.
+    let until = match to.filter(|d| *d < last_day()) {
         Some(to) => Some(
             to.succ_opt()
                 .ok_or_else(|| {
@@ -77,6 +79,10 @@ pub fn ledger_filter(
         from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
         until,
     })
+}
+
+fn last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 impl ExportQuery {

@@ -27,9 +27,10 @@ pub const MAX_PLANS: usize = 30;
 /// At most this many history years (the validator's limit).
 pub const MAX_HISTORY: usize = 50;
 
-/// An exact decimal written as a JSON number (`1500.25`, `1500`, `1.500`). Serialise it
-/// only through [`to_json`]: a plain `serde_json` serialiser would write it as an array
-/// of bytes.
+/// An amount in the currency's major unit, written as an exact decimal JSON number with
+/// the currency's decimals (`1500.25` USD, `1500` JPY, `1.500` KWD).
+// Serialise it only through `to_json`: a plain `serde_json` serialiser would write it
+// as an array of bytes.
 #[derive(Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(value_type = f64)]
 pub struct DecimalNumber(String);

@@ -374,6 +374,14 @@ async fn the_ledger_filters_by_kind_commodity_and_day() {
         .await
         .unwrap();
     assert_eq!(count(&on_day), 3);
+    let far: Value = f
+        .app
+        .get(&format!("{base}/ledger?from=0001-01-01&to=9999-12-31"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count(&far), 3);
     let later: Value = f
         .app
         .get(&format!("{base}/ledger?from={tomorrow}"))

@@ -1056,9 +1056,8 @@ export interface components {
         };
         /**
          * Format: double
-         * @description An exact decimal written as a JSON number (`1500.25`, `1500`, `1.500`). Serialise it
-         *     only through [`to_json`]: a plain `serde_json` serialiser would write it as an array
-         *     of bytes.
+         * @description An amount in the currency's major unit, written as an exact decimal JSON number with
+         *     the currency's decimals (`1500.25` USD, `1500` JPY, `1.500` KWD).
          */
         DecimalNumber: number;
         DeleteAccount: {
