@@ -36,26 +36,27 @@ pub struct ExportQuery {
 }
 
 /// The ledger filter the query asks for. Errors (400 `invalid_parameter`): a commodity
-/// that is neither a currency nor `GPU:` and a class, or `from` after `to`.
+/// that is neither three capital letters nor `GPU:` and a class.
 pub fn ledger_filter(
     kind: Option<TransactionKind>,
     commodity: Option<&str>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<LedgerFilter, ApiError> {
-    let commodity = commodity
-        .map(|c| Commodity::parse("commodity", c))
-        .transpose()
-        .map_err(|v| ApiError::invalid_parameters(vec![v]))?;
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        return Err(ApiError::invalid_parameters(vec![Violation::new(
-            "from",
-            "range",
-            "must not be after `to`",
-        )]));
-    }
+    // A well-formed currency code that ISO 4217 lacks (`ZYJ`) names a commodity no
+    // ledger holds: it selects nothing rather than being an error.
+    let commodity = match commodity {
+        None => None,
+        Some(c) => match Commodity::parse("commodity", c) {
+            Ok(parsed) => Some(parsed.to_string()),
+            Err(_) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Some(c.to_owned())
+            }
+            Err(v) => return Err(ApiError::invalid_parameters(vec![v])),
+        },
+    };
+    // `from` after `to` is an empty range, not an error (no schema can say which is
+    // later).
     // A day past 9999-12-31 has five-digit years, which SQLite's text timestamps would
     // compare wrongly: from there on, no upper bound.
     let until = match to.filter(|d| *d < last_day()) {

@@ -48,16 +48,27 @@ impl From<Profile> for SponsorProfileView {
 }
 
 /// A new sponsor profile. Links are absolute http(s) URLs (`javascript:`, `data:` and
-/// relative links → 422); an empty string or null removes one.
+/// relative links → 422); null (or leaving one out) removes it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateSponsorProfile {
-    #[schema(min_length = 1, max_length = 120, example = "Acme Compute")]
+    /// Surrounding spaces are trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Acme Compute"
+    )]
     pub display_name: String,
-    #[schema(format = "uri", max_length = 2000, example = "https://acme.example")]
+    /// An absolute http(s) URL of a named host (the pattern is the whole rule).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$",
+        example = "https://acme.example"
+    )]
     pub url: Option<String>,
     #[schema(
-        format = "uri",
         max_length = 2000,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$",
         example = "https://acme.example/logo.png"
     )]
     pub logo_url: Option<String>,

@@ -117,7 +117,7 @@ pub fn ledger_csv(
     let write = |e: csv::Error| ExportError::Write(e.to_string());
     out.write_record(exports::CSV_HEADER).map_err(write)?;
     walk(conn, project, filter, |t| {
-        for row in exports::csv_rows(&t, filter.commodity.as_ref()) {
+        for row in exports::csv_rows(&t, filter.commodity.as_deref()) {
             out.write_record(&row).map_err(write)?;
         }
         Ok(())
@@ -359,7 +359,7 @@ fn history(
     let held = LedgerAccount::ProjectHeld(p.id).public_path();
     let receivable = LedgerAccount::ProjectPledgesReceivable(p.id).public_path();
     let filter = LedgerFilter {
-        commodity: Some(money.clone()),
+        commodity: Some(money.to_string()),
         ..LedgerFilter::default()
     };
     let mut items = Vec::new();

@@ -20,7 +20,7 @@ pub struct SponsorProfile {
 }
 
 impl SponsorProfile {
-    /// Checks every field and reports every violation. Empty links count as absent.
+    /// Checks every field and reports every violation.
     pub fn parse(
         display_name: &str,
         url: Option<&str>,
@@ -30,7 +30,7 @@ impl SponsorProfile {
         let name = parse_label("display_name", display_name, NAME_MAX)
             .map_err(|v| errors.push(v))
             .ok();
-        let mut link = |field: &str, raw: Option<&str>| match raw.filter(|r| !r.is_empty()) {
+        let mut link = |field: &str, raw: Option<&str>| match raw {
             None => None,
             Some(raw) => parse_web_link(field, raw).map_err(|v| errors.push(v)).ok(),
         };
@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn links_are_http_only() {
-        let ok = SponsorProfile::parse("Acme", Some("https://acme.example/"), Some("")).unwrap();
+        let ok = SponsorProfile::parse("Acme", Some("https://acme.example/"), None).unwrap();
         assert_eq!(ok.url.as_deref(), Some("https://acme.example/"));
         assert_eq!(ok.logo_url, None);
         for bad in [
@@ -83,6 +83,7 @@ mod tests {
             "//acme.example",
             "ftp://acme.example",
             "/relative",
+            "",
         ] {
             let errors = SponsorProfile::parse("Acme", Some(bad), Some(bad)).unwrap_err();
             assert_eq!(errors.len(), 2, "{bad}");

@@ -359,7 +359,7 @@ fn transactions(
         query = query.filter(
             ledger_transactions::id.eq_any(
                 ledger_entries::table
-                    .filter(ledger_entries::commodity.eq(commodity.to_string()))
+                    .filter(ledger_entries::commodity.eq(commodity.clone()))
                     .select(ledger_entries::transaction_id),
             ),
         );

@@ -1571,18 +1571,18 @@ export interface components {
         };
         /**
          * @description A new sponsor profile. Links are absolute http(s) URLs (`javascript:`, `data:` and
-         *     relative links → 422); an empty string or null removes one.
+         *     relative links → 422); null (or leaving one out) removes it.
          */
         UpdateSponsorProfile: {
-            /** @example Acme Compute */
-            display_name: string;
             /**
-             * Format: uri
-             * @example https://acme.example/logo.png
+             * @description Surrounding spaces are trimmed.
+             * @example Acme Compute
              */
+            display_name: string;
+            /** @example https://acme.example/logo.png */
             logo_url?: string | null;
             /**
-             * Format: uri
+             * @description An absolute http(s) URL of a named host (the pattern is the whole rule).
              * @example https://acme.example
              */
             url?: string | null;
