@@ -98,7 +98,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{email} is now a site admin");
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo { scale } => {
             anyhow::ensure!(
                 config.env != Environment::Production,
                 "demo data has well-known passwords; it is refused when OPENFUND_ENV=production"
@@ -108,7 +108,36 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 let mut conn = db::establish(&url)?;
                 db::run_migrations(&mut conn)?;
                 let inserted = demo::load(&mut conn)?;
-                let pledges = crate::demo_funding::load(&mut conn, db::now().date())?;
+                let mut pledges = crate::demo_funding::load(&mut conn, db::now().date())?;
+                if scale == crate::config::DemoScale::Large {
+                    let bar =
+                        indicatif::ProgressBar::new(crate::demo_funding::LARGE_PROJECTS as u64)
+                            .with_style(
+                            indicatif::ProgressStyle::with_template(
+                                "large demo {bar:40} {pos}/{len} projects, {elapsed} (eta {eta})",
+                            )
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                        );
+                    let started = std::time::Instant::now();
+                    let made = crate::demo_funding::load_large(&mut conn, &|done, total| {
+                        bar.set_position(done as u64);
+                        // Plain lines when not on a terminal (the bar hides itself then).
+                        if bar.is_hidden() && (done % 50 == 0 || done == total) {
+                            println!("large demo: {done}/{total} projects");
+                        }
+                    })?;
+                    bar.finish_and_clear();
+                    println!(
+                        "large demo: {made} pledge(s) in {} project(s) made in {:.1?}",
+                        if made == 0 {
+                            0
+                        } else {
+                            crate::demo_funding::LARGE_PROJECTS
+                        },
+                        started.elapsed()
+                    );
+                    pledges += made;
+                }
                 Ok((inserted, pledges))
             })
             .await??;

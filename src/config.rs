@@ -23,6 +23,15 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// How much demo data `openfund demo` loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoScale {
+    /// A handful of projects with funding of every kind: what a new user looks at.
+    Normal,
+    /// The normal demo plus 500 generated projects and 50,000 pledges.
+    Large,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Run the web server and, unless OPENFUND_WORKER=false, the job worker (the default).
@@ -32,7 +41,12 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo projects and accounts (idempotent) and exit.
-    Demo,
+    Demo {
+        /// `large` adds 500 generated projects with 50,000 pledges and the ledger
+        /// entries they imply (for benchmarks; takes a minute or two).
+        #[arg(long, value_enum, default_value_t = DemoScale::Normal)]
+        scale: DemoScale,
+    },
     /// List mail in the outbox (unsent only, unless --all), or print one message.
     Outbox {
         /// Include sent messages.
@@ -535,7 +549,12 @@ mod tests {
             "demo",
         ])
         .unwrap();
-        assert_eq!(cli.command, Some(Command::Demo));
+        assert_eq!(
+            cli.command,
+            Some(Command::Demo {
+                scale: DemoScale::Normal
+            })
+        );
         assert_eq!(cli.config.bind.port(), 9000);
         assert_eq!(
             cli.config.database_url,

@@ -365,3 +365,195 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
     }
     Ok(made)
 }
+
+/// How many projects, sponsors and pledges `openfund demo --scale large` generates.
+pub const LARGE_PROJECTS: usize = 500;
+pub const LARGE_SPONSORS: usize = 2_000;
+pub const LARGE_PLEDGES_PER_PROJECT: usize = 100;
+
+/// A small deterministic generator (SplitMix64), so the large demo is the same on every
+/// machine and backend without a dependency for it.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0; the tiny modulo bias does not matter for demo data).
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// `openfund demo --scale large`: [`LARGE_PROJECTS`] generated projects (`bench-000` …),
+/// each with [`LARGE_PLEDGES_PER_PROJECT`] money pledges by [`LARGE_SPONSORS`]
+/// sponsors — about 70 % received (a receipt in the ledger), 10 % cancelled, the rest
+/// open; a tenth monthly — and a few expenses, all through the use cases, one unit of
+/// work per project. Bulk data announces nothing: the notification jobs it queued are
+/// dropped at the end. Skipped when `bench-000` exists. `progress(done, total)` is
+/// called after each project. Returns how many pledges it made.
+pub fn load_large(
+    conn: &mut AnyConnection,
+    progress: &dyn Fn(usize, usize),
+) -> Result<usize, DbError> {
+    use crate::domain::{NewProject, ProjectKind};
+    if projects::find_by_slug(conn, "bench-000")?.is_some() {
+        return Ok(0);
+    }
+    let joined = at("2025-01-01 00:00:00")?;
+    let emails: Vec<String> = (0..LARGE_SPONSORS)
+        .map(|n| format!("sponsor{n:04}@bench.openfund.test"))
+        .collect();
+    run_write(conn, |tx| {
+        for (n, email) in emails.iter().enumerate() {
+            users::insert_if_absent(
+                tx,
+                &users::NewUser {
+                    email,
+                    display_name: &format!("Bench Sponsor {n:04}"),
+                    password_hash: None,
+                    email_verified_at: Some(joined),
+                    is_admin: false,
+                    github_id: None,
+                    github_login: None,
+                    created_at: joined,
+                    updated_at: joined,
+                },
+            )?;
+        }
+        Ok::<_, DbError>(())
+    })?;
+    let mut sponsors = Vec::with_capacity(LARGE_SPONSORS);
+    for email in &emails {
+        if let Some(p) = act_as(conn, email)? {
+            sponsors.push(p);
+        }
+    }
+    let Some(owner) = act_as(conn, "maintainer@openfund.test")? else {
+        return Ok(0);
+    };
+    let kinds = [
+        ProjectKind::Model,
+        ProjectKind::Dataset,
+        ProjectKind::Library,
+        ProjectKind::Tool,
+        ProjectKind::Other,
+    ];
+    let mut rng = SplitMix(0x0F3E_F00D_2026_1130);
+    let mut made = 0;
+    for p in 0..LARGE_PROJECTS {
+        let slug = format!("bench-{p:03}");
+        let created = joined + chrono::Duration::hours(p as i64 * 7);
+        let plan: Vec<(usize, i64, bool, u64)> = (0..LARGE_PLEDGES_PER_PROJECT)
+            .map(|_| {
+                (
+                    rng.below(sponsors.len() as u64) as usize,
+                    (1 + rng.below(5_000) as i64) * 100,
+                    rng.below(10) == 0,
+                    rng.below(10),
+                )
+            })
+            .collect();
+        let expenses = 1 + rng.below(4);
+        let (n, _) = run_write(conn, |tx| {
+            let project = NewProject::parse(
+                &slug,
+                &format!("Bench Project {p:03}"),
+                "A generated project for benchmarks: pledges, receipts and expenses.",
+                kinds[p % kinds.len()],
+                None,
+            )
+            .map_err(|v| DbError::Corrupt(format!("{v:?}")))?;
+            let Some(row) = projects::insert_if_absent(tx, project, created)? else {
+                return Ok(0);
+            };
+            crate::store::members::add(
+                tx,
+                row.id,
+                owner.user_id,
+                crate::domain::policy::ProjectRole::Owner,
+                created,
+            )?;
+            let currency = Currency::parse("currency", &row.currency)
+                .map_err(|v| DbError::Corrupt(v.message))?;
+            let mut n = 0;
+            let mut received = 0i64;
+            for (i, &(sponsor, amount, monthly, fate)) in plan.iter().enumerate() {
+                let who = sponsors[sponsor];
+                let when = created + chrono::Duration::minutes(i as i64 * 37);
+                let key = format!("bench-{p}-{i}");
+                let mut id = None;
+                app::pledges::create_money(
+                    tx,
+                    &who,
+                    &slug,
+                    Idempotent {
+                        key: &key,
+                        request_hash: "bench",
+                    },
+                    NewMoneyPledge {
+                        amount: Money::new(currency, amount)
+                            .map_err(|v| DbError::Corrupt(v.message))?,
+                        recurrence: if monthly {
+                            Recurrence::Monthly
+                        } else {
+                            Recurrence::OneTime
+                        },
+                        anonymous: fate == 9,
+                        message: None,
+                    },
+                    |r| {
+                        id = Some(r.id);
+                        String::new()
+                    },
+                    when,
+                )
+                .map_err(|e| DbError::Corrupt(format!("bench pledge: {e}")))?;
+                let Some(id) = id else { continue };
+                n += 1;
+                let later = when + chrono::Duration::days(3);
+                if fate < 7 && !monthly {
+                    app::pledges::confirm_received(tx, &owner, id, later)
+                        .map_err(|e| DbError::Corrupt(format!("bench receipt: {e}")))?;
+                    received += amount;
+                } else if fate == 7 {
+                    app::pledges::cancel(tx, &who, id, later)
+                        .map_err(|e| DbError::Corrupt(format!("bench cancel: {e}")))?;
+                }
+            }
+            for e in 0..expenses {
+                let amount = received / 10;
+                if amount <= 0 {
+                    break;
+                }
+                app::expenses::record(
+                    tx,
+                    &owner,
+                    &slug,
+                    app::expenses::NewExpense {
+                        description: format!("Compute and hosting, batch {}", e + 1),
+                        amount: Money::new(currency, amount)
+                            .map_err(|v| DbError::Corrupt(v.message))?,
+                        receipt_url: None,
+                    },
+                    created + chrono::Duration::days(90 + e as i64),
+                )
+                .map_err(|e| DbError::Corrupt(format!("bench expense: {e}")))?;
+            }
+            Ok::<_, DbError>(n)
+        })?;
+        made += n;
+        progress(p + 1, LARGE_PROJECTS);
+    }
+    run_write(conn, |tx| {
+        use crate::jobs::Job;
+        crate::store::jobs::drop_queued_of_kind(tx, crate::jobs::kinds::Notify::NAME)
+            .map_err(DbError::from)
+    })?;
+    Ok(made)
+}

@@ -6,7 +6,7 @@ import { watchPage } from "./checks.mjs";
 import { ensureDirFor, launchBrowser, SCREENSHOT_PATH, startServer } from "./harness.mjs";
 
 const PROJECT_KINDS = ["model", "dataset", "library", "tool", "other"];
-const PROJECT_FIELDS = ["created_at", "homepage", "id", "kind", "name", "slug", "summary"];
+const PROJECT_FIELDS = ["created_at", "currency", "homepage", "id", "kind", "name", "slug", "summary"];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Checks one Project against the contract; returns a list of differences. */
@@ -24,6 +24,9 @@ function projectShapeErrors(p, where) {
   if (!PROJECT_KINDS.includes(p.kind)) errors.push(`${where}.kind: ${JSON.stringify(p.kind)}`);
   if (p.homepage !== null && typeof p.homepage !== "string") {
     errors.push(`${where}.homepage: ${JSON.stringify(p.homepage)} is not string|null`);
+  }
+  if (typeof p.currency !== "string" || !/^[A-Z]{3}$/.test(p.currency)) {
+    errors.push(`${where}.currency: ${JSON.stringify(p.currency)} is not an ISO 4217 code`);
   }
   if (typeof p.created_at !== "string" || !RFC3339.test(p.created_at)) {
     errors.push(`${where}.created_at: ${JSON.stringify(p.created_at)} is not RFC 3339`);

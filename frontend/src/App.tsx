@@ -14,6 +14,10 @@ import { VerifyEmailPage } from "./pages/account/VerifyEmailPage";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectPage } from "./pages/ProjectPage";
+import { LedgerPage } from "./pages/funding/LedgerPage";
+import { ManagePage } from "./pages/funding/ManagePage";
+import { MyPledgesPage } from "./pages/funding/MyPledgesPage";
+import { PledgePage } from "./pages/funding/PledgePage";
 import { matchPath, useLocation } from "./router";
 import routes from "./routes.json";
 
@@ -24,6 +28,10 @@ import routes from "./routes.json";
 export const PAGES: Record<string, ComponentType<{ params: Record<string, string> }>> = {
   "/": HomePage,
   "/projects/:slug": ({ params }) => <ProjectPage key={params.slug} slug={params.slug ?? ""} />,
+  "/projects/:slug/ledger": ({ params }) => <LedgerPage key={params.slug} slug={params.slug ?? ""} />,
+  "/projects/:slug/pledge": ({ params }) => <PledgePage key={params.slug} slug={params.slug ?? ""} />,
+  "/projects/:slug/manage": ({ params }) => <ManagePage key={params.slug} slug={params.slug ?? ""} />,
+  "/me/pledges": MyPledgesPage,
   "/signup": SignupPage,
   "/verify-email": VerifyEmailPage,
   "/login": LoginPage,

@@ -105,6 +105,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(pledges::confirm_pledge)
         .service(pledges::cancel_pledge)
         .service(pledges::my_pledges)
+        .service(pledges::project_pledges)
         .service(pledges::project_instalments)
         .service(pledges::confirm_instalment)
         .service(accounts::register)

@@ -1,6 +1,6 @@
 //! Pledges: `POST /api/v1/projects/{slug}/pledges` (with an `Idempotency-Key`),
-//! `POST /api/v1/pledges/{id}/confirm`, `…/cancel`, `GET /api/v1/me/pledges`. Parse,
-//! call `app::pledges`, answer.
+//! `GET /api/v1/projects/{slug}/pledges`, `POST /api/v1/pledges/{id}/confirm`, `…/cancel`,
+//! `GET /api/v1/me/pledges`. Parse, call `app::pledges`, answer.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -94,7 +94,9 @@ pub struct CreatePledge {
     pub kind: PledgeKindInput,
     /// In the project's currency: once, or each month.
     pub amount: MoneyInput,
-    /// `one_time` (the default) or `monthly`.
+    // `one_time` (the default) or `monthly`. No doc comment nor other schema attribute:
+    // on an inlined enum utoipa would wrap them as `allOf: [enum, {"type": "object", …}]`,
+    // which no value satisfies (and which the front end's generated types mangle).
     #[serde(default = "one_time")]
     #[schema(inline)]
     pub recurrence: Recurrence,
@@ -269,16 +271,28 @@ pub async fn cancel_pledge(
     Ok(web::Json(Pledge::from(&row)))
 }
 
+/// One of the caller's pledges, with the project it went to (slug and name, for links).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MyPledge {
+    #[serde(flatten)]
+    pub pledge: Pledge,
+    #[schema(example = "bloom")]
+    pub project_slug: String,
+    #[schema(example = "BLOOM")]
+    pub project_name: String,
+}
+
 /// One page of the caller's pledges, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PledgePage {
-    pub items: Vec<Pledge>,
+    pub items: Vec<MyPledge>,
     /// Pass as `cursor` for the next page; null on the last one.
     #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
-/// The caller's own pledges, anonymous ones included.
+/// The caller's own pledges, anonymous ones included, each with its project's slug and
+/// name.
 #[utoipa::path(
     tag = "pledges",
     security(("bearer" = [])),
@@ -303,7 +317,91 @@ pub async fn my_pledges(
         .read(move |conn| pledges::mine(conn, &who, page))
         .await?;
     Ok(web::Json(PledgePage {
-        items: rows.iter().map(Pledge::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|p| MyPledge {
+                pledge: Pledge::from(&p.pledge),
+                project_slug: p.project_slug,
+                project_name: p.project_name,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// A pledge in a project's list for its maintainers: the pledge and, unless it is
+/// anonymous, its sponsor's display name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProjectPledge {
+    #[serde(flatten)]
+    pub pledge: Pledge,
+    /// The sponsor's display name; null for an anonymous pledge (maintainers tell it by
+    /// its `id` only) and for a sponsor whose account was deleted.
+    #[schema(required = true)]
+    pub sponsor_name: Option<String>,
+}
+
+/// One page of a project's pledges, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProjectPledgePage {
+    pub items: Vec<ProjectPledge>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectPledgeQuery {
+    /// Only pledges in this state (`pledged`: waiting for a maintainer to confirm).
+    #[param(inline)]
+    pub state: Option<PledgeState>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-z]{1,12}$")]
+    pub cursor: Option<String>,
+}
+
+/// A project's pledges, e.g. `state=pledged` for those whose money a maintainer has to
+/// confirm. Owners, maintainers and site admins. Anonymous pledges come without their
+/// sponsor's name (`sponsor_name` null), to maintainers too.
+#[utoipa::path(
+    tag = "pledges",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The project's slug"), ProjectPledgeQuery),
+    responses(
+        (status = 200, description = "One page of pledges", body = ProjectPledgePage),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a maintainer of the project", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/projects/{slug}/pledges")]
+pub async fn project_pledges(
+    caller: Caller,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ProjectPledgeQuery>,
+) -> Result<web::Json<ProjectPledgePage>, ApiError> {
+    let query = query.into_inner();
+    let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
+    let (slug, who) = (slug.into_inner(), caller.0);
+    let (items, next_cursor) = state
+        .services
+        .db
+        .read(move |conn| pledges::page_of_project(conn, &who, &slug, query.state, page))
+        .await?;
+    Ok(web::Json(ProjectPledgePage {
+        items: items
+            .into_iter()
+            .map(|p| ProjectPledge {
+                pledge: Pledge::from(&p.pledge),
+                sponsor_name: p.sponsor_name,
+            })
+            .collect(),
         next_cursor,
     }))
 }

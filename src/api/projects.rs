@@ -28,6 +28,10 @@ pub struct Project {
     /// Absolute http(s) URL, or null.
     #[schema(format = "uri", required = true)]
     pub homepage: Option<String>,
+    /// The ISO 4217 code of the currency the project takes money pledges and records
+    /// expenses in.
+    #[schema(example = "USD")]
+    pub currency: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -40,6 +44,7 @@ impl From<ProjectRow> for Project {
             summary: row.summary,
             kind: row.kind,
             homepage: row.homepage,
+            currency: row.currency,
             created_at: row.created_at.and_utc(),
         }
     }

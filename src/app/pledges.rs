@@ -279,12 +279,101 @@ pub fn mine(
     conn: &mut AnyConnection,
     who: &Principal,
     page: KeysetPage,
-) -> Result<(Vec<PledgeRow>, Option<String>), PledgeError> {
+) -> Result<(Vec<MyPledge>, Option<String>), PledgeError> {
     let rows = store::page_of_sponsor(
         conn,
         who.user_id,
         page.before_id().map(PledgeId),
         page.fetch(),
     )?;
-    Ok(page.finish(rows, |r| r.id.get()))
+    let (rows, next_cursor) = page.finish(rows, |r| r.id.get());
+    let mut ids: Vec<_> = rows.iter().map(|r| r.project_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let handles: std::collections::HashMap<_, _> = store::project_handles(conn, &ids)?
+        .into_iter()
+        .map(|(id, slug, name)| (id, (slug, name)))
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|pledge| {
+            let (project_slug, project_name) = handles
+                .get(&pledge.project_id)
+                .cloned()
+                .ok_or_else(|| DbError::Corrupt(format!("pledge {}: no project", pledge.id)))?;
+            Ok(MyPledge {
+                pledge,
+                project_slug,
+                project_name,
+            })
+        })
+        .collect::<Result<Vec<_>, PledgeError>>()?;
+    Ok((items, next_cursor))
+}
+
+/// One of the caller's pledges, with the project it went to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyPledge {
+    pub pledge: PledgeRow,
+    pub project_slug: String,
+    pub project_name: String,
+}
+
+/// A pledge as a project's maintainers see it in their list: the pledge, and its
+/// sponsor's display name unless the pledge is anonymous.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPledge {
+    pub pledge: PledgeRow,
+    /// `None` for an anonymous pledge (maintainers tell it by the pledge's id only) and
+    /// for a sponsor whose account is gone.
+    pub sponsor_name: Option<String>,
+}
+
+/// One page of project `slug`'s pledges, newest first, optionally in one state
+/// (`pledged`: what waits for a maintainer to confirm the money arrived). Owners,
+/// maintainers and site admins (a `read` token is enough).
+///
+/// Anonymity: an anonymous pledge is shown without its sponsor, to maintainers too; they
+/// match the money that arrives to the pledge by the pledge's id (the reference a
+/// sponsor gives with a transfer), never by the sponsor's name or account.
+pub fn page_of_project(
+    conn: &mut AnyConnection,
+    who: &Principal,
+    slug: &str,
+    state: Option<PledgeState>,
+    page: KeysetPage,
+) -> Result<(Vec<ProjectPledge>, Option<String>), PledgeError> {
+    let project = projects::find_by_slug(conn, slug)?
+        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let role = crate::store::members::role_of(conn, project.id, who.user_id)?;
+    if !policy::can_edit_project(who.standing, role) {
+        return Err(Denied::Forbidden.into());
+    }
+    let rows = store::page_of_project(
+        conn,
+        project.id,
+        state,
+        page.before_id().map(PledgeId),
+        page.fetch(),
+    )?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id.get());
+    let named: Vec<_> = rows
+        .iter()
+        .filter(|r| !r.anonymous)
+        .map(|r| r.sponsor_id)
+        .collect();
+    let names: std::collections::HashMap<_, _> =
+        store::display_names(conn, &named)?.into_iter().collect();
+    let items = rows
+        .into_iter()
+        .map(|pledge| ProjectPledge {
+            sponsor_name: if pledge.anonymous {
+                None
+            } else {
+                names.get(&pledge.sponsor_id).cloned()
+            },
+            pledge,
+        })
+        .collect();
+    Ok((items, next_cursor))
 }

@@ -359,3 +359,13 @@ pub fn purge(
     .execute(conn)?;
     Ok(done + failed)
 }
+
+/// Deletes every queued (not yet running) job of `kind`; returns how many.
+pub fn drop_queued_of_kind(conn: &mut AnyConnection, kind: &str) -> QueryResult<usize> {
+    diesel::delete(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::state.eq(JobState::Queued)),
+    )
+    .execute(conn)
+}

@@ -104,6 +104,61 @@ pub fn page_of_sponsor(
     query.load(conn)
 }
 
+/// One page of project `project`'s pledges, newest first, optionally in one state,
+/// below the keyset cursor `before`.
+pub fn page_of_project(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    state: Option<PledgeState>,
+    before: Option<PledgeId>,
+    limit: i64,
+) -> QueryResult<Vec<PledgeRow>> {
+    let mut query = pledges::table
+        .filter(pledges::project_id.eq(project))
+        .select(PledgeRow::as_select())
+        .order(pledges::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(pledges::state.eq(state));
+    }
+    if let Some(before) = before {
+        query = query.filter(pledges::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// The display names of users `ids` (for the named sponsors of a page of pledges).
+pub fn display_names(
+    conn: &mut AnyConnection,
+    ids: &[UserId],
+) -> QueryResult<Vec<(UserId, String)>> {
+    use crate::db::schema::users;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::deleted_at.is_null())
+        .select((users::id, users::display_name))
+        .load(conn)
+}
+
+/// The slugs and names of projects `ids` (for a sponsor's list of pledges).
+pub fn project_handles(
+    conn: &mut AnyConnection,
+    ids: &[ProjectId],
+) -> QueryResult<Vec<(ProjectId, String, String)>> {
+    use crate::db::schema::projects;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    projects::table
+        .filter(projects::id.eq_any(ids))
+        .select((projects::id, projects::slug, projects::name))
+        .load(conn)
+}
+
 /// Up to `limit` monthly money pledges still running (`pledged`), by id after `after`.
 pub fn monthly_running(
     conn: &mut AnyConnection,

@@ -636,6 +636,17 @@ fn table() -> Vec<Row> {
             },
         ),
         row(
+            "GET",
+            "/api/v1/projects/{slug}/pledges",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/pledges?state=pledged",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
             "POST",
             "/api/v1/instalments/{id}/confirm",
             project_editor(200),

@@ -106,6 +106,8 @@ async fn a_pledge_is_received_into_the_ledger_once() {
     // The sponsor sees it; nothing is in the ledger until the money arrives.
     let mine = s.app.json_as("/api/v1/me/pledges", &s.sponsor.token).await;
     assert_eq!(mine["items"][0]["id"], id);
+    assert_eq!(mine["items"][0]["project_slug"], s.slug.as_str());
+    assert_eq!(mine["items"][0]["project_name"], "Pledged");
     let ledger: Value = serde_json::from_str(&s.public("ledger").await).unwrap();
     assert_eq!(ledger["items"].as_array().unwrap().len(), 0);
 
@@ -331,6 +333,97 @@ async fn an_anonymous_sponsor_is_never_named_in_public() {
         .await
         .unwrap();
     assert!(!project.contains(&s.sponsor.email));
+}
+
+#[tokio::test]
+async fn maintainers_list_pledges_to_confirm_without_naming_anonymous_sponsors() {
+    let s = setup().await;
+    let named: Value = s.pledge("named", &money(1_000)).await.json().await.unwrap();
+    let mut body = money(2_000);
+    body["anonymous"] = json!(true);
+    let anon: Value = s.pledge("anon", &body).await.json().await.unwrap();
+    let received: Value = s.pledge("third", &money(3_000)).await.json().await.unwrap();
+    let res = s
+        .post_as(
+            &s.owner.token,
+            &format!("/api/v1/pledges/{}/confirm", received["id"]),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+
+    let list = format!("/api/v1/projects/{}/pledges", s.slug);
+    // Everyone else is refused: other users, and anonymous callers.
+    let stranger = s.app.user().await;
+    assert_problem(s.app.get_as(&list, &stranger.token).await, 403, "forbidden").await;
+    assert_problem(
+        s.app.get_as(&list, &s.sponsor.token).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(s.app.get(&list).await, 401, "unauthenticated").await;
+    assert_problem(
+        s.app
+            .get_as("/api/v1/projects/no-such-project/pledges", &s.owner.token)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Waiting for confirmation: the two still pledged, newest first, one page at a time.
+    let first = s
+        .app
+        .json_as(&format!("{list}?state=pledged&limit=1"), &s.owner.token)
+        .await;
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], anon["id"]);
+    assert_eq!(items[0]["anonymous"], true);
+    assert_eq!(items[0]["sponsor_name"], Value::Null);
+    assert_eq!(items[0]["amount"]["amount_minor"], 2_000);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = s
+        .app
+        .json_as(
+            &format!("{list}?state=pledged&limit=1&cursor={cursor}"),
+            &s.owner.token,
+        )
+        .await;
+    let items = second["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], named["id"]);
+    let me = s.app.json_as("/api/v1/me", &s.sponsor.token).await;
+    assert_eq!(items[0]["sponsor_name"], me["display_name"]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    // Without a state: all three. The anonymous sponsor appears nowhere in the page.
+    let all = s
+        .app
+        .get_as(&list, &s.owner.token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let all: Value = serde_json::from_str(&all).unwrap();
+    assert_eq!(all["items"].as_array().unwrap().len(), 3);
+    let anon_item = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == anon["id"])
+        .unwrap()
+        .to_string();
+    assert!(!anon_item.contains(me["display_name"].as_str().unwrap()));
+    assert!(!anon_item.contains(&s.sponsor.email));
+    assert_problem(
+        s.app
+            .get_as(&format!("{list}?state=bogus"), &s.owner.token)
+            .await,
+        400,
+        "invalid_query",
+    )
+    .await;
 }
 
 /// Each funding event reaches the outbox once, addressed to whom it concerns: the

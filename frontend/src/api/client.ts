@@ -84,6 +84,31 @@ export type ListOutboxQuery = NonNullable<
   paths["/api/v1/admin/outbox"]["get"]["parameters"]["query"]
 >;
 
+// Funding: pledges, the public ledger, balances, expenses, instalments.
+export type Pledge = components["schemas"]["Pledge"];
+export type ProjectPledge = components["schemas"]["ProjectPledge"];
+export type PledgeState = Pledge["state"];
+export type CreatePledge = RequestJson<paths["/api/v1/projects/{slug}/pledges"]["post"]>;
+export type LedgerTransaction = components["schemas"]["LedgerTransaction"];
+export type LedgerEntry = components["schemas"]["LedgerEntry"];
+export type LedgerKind = LedgerTransaction["kind"];
+export type Balance = components["schemas"]["Balance"];
+export type Expense = components["schemas"]["Expense"];
+export type CreateExpense = RequestJson<paths["/api/v1/projects/{slug}/expenses"]["post"]>;
+export type RecordedExpense = components["schemas"]["RecordedExpense"];
+export type Instalment = components["schemas"]["Instalment"];
+export type InstalmentState = Instalment["state"];
+export type Accelerator = components["schemas"]["Accelerator"];
+export type LedgerQuery = NonNullable<paths["/api/v1/projects/{slug}/ledger"]["get"]["parameters"]["query"]>;
+type ProjectBalances = components["schemas"]["ProjectBalances"];
+type LedgerPage = components["schemas"]["LedgerPage"];
+type ExpensePage = components["schemas"]["ExpensePage"];
+type PledgePage = components["schemas"]["PledgePage"];
+export type MyPledge = components["schemas"]["MyPledge"];
+type ProjectPledgePage = components["schemas"]["ProjectPledgePage"];
+type InstalmentPage = components["schemas"]["InstalmentPage"];
+type AcceleratorList = components["schemas"]["AcceleratorList"];
+
 /** One page of a list read with keyset cursors; `next_cursor` is null on the last page. */
 export interface CursorPage<T> {
   items: T[];
@@ -233,6 +258,8 @@ interface Call {
   body?: unknown;
   auth?: Auth;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `Idempotency-Key`). */
+  headers?: Record<string, string>;
 }
 
 const ACCEPT = "application/json, application/problem+json";
@@ -245,7 +272,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
   /** One fetch; a network failure becomes ApiError `network_error`. */
   async function send(call: Call): Promise<Response> {
-    const headers: Record<string, string> = { Accept: ACCEPT };
+    const headers: Record<string, string> = { ...call.headers, Accept: ACCEPT };
     if (call.body !== undefined) headers["Content-Type"] = "application/json";
     const token = call.auth && call.auth !== "none" ? session?.accessToken() : null;
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -550,6 +577,152 @@ export function createApiClient(options: ApiClientOptions = {}) {
         path: `/api/v1/me/tokens/${encodeURIComponent(String(id))}`,
         auth: "required",
       });
+    },
+
+    // ---- funding: ledger, balances, pledges, expenses, instalments ----
+
+    /** `GET /projects/{slug}/balances` — public; derived from the ledger. */
+    getBalances(slug: string, opts: RequestOptions = {}) {
+      return json<ProjectBalances>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/balances`,
+        signal: opts.signal,
+      });
+    },
+
+    /**
+     * `GET /projects/{slug}/ledger` — public, newest first. Filters the server does not
+     * know (yet) are sent as they are; it answers 400 `invalid_query` for bad values.
+     */
+    listLedger(
+      slug: string,
+      q: Record<string, string | number | null | undefined> & { cursor?: string | null } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<LedgerTransaction>> {
+      return json<LedgerPage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/ledger${query(q)}`,
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/ledger/{id}/reverse` — maintainers; posts the negated entries. */
+    reverseTransaction(slug: string, id: number) {
+      return json<LedgerTransaction>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/ledger/${encodeURIComponent(String(id))}/reverse`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/expenses` — public, newest first. */
+    listExpenses(
+      slug: string,
+      q: { cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Expense>> {
+      return json<ExpensePage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/expenses${query(q)}`,
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/expenses` — maintainers; recorded in the ledger. */
+    createExpense(slug: string, body: CreateExpense) {
+      return json<RecordedExpense>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/expenses`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /**
+     * `POST /projects/{slug}/pledges` with an `Idempotency-Key`: the same key and body
+     * sent again (a retry after a lost answer) gets the first pledge back, never a second.
+     */
+    createPledge(slug: string, body: CreatePledge, idempotencyKey: string) {
+      return json<Pledge>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/pledges`,
+        body,
+        auth: "required",
+        headers: { "Idempotency-Key": idempotencyKey },
+      });
+    },
+
+    /** `GET /projects/{slug}/pledges` — maintainers; `state: "pledged"` for those to confirm. */
+    listProjectPledges(
+      slug: string,
+      q: { state?: PledgeState; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<ProjectPledge>> {
+      return json<ProjectPledgePage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/pledges${query(q)}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /pledges/{id}/confirm` — maintainers: the money arrived. */
+    confirmPledge(id: number) {
+      return json<Pledge>({
+        method: "POST",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/confirm`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /pledges/{id}/cancel` — the sponsor, while it is still pledged. */
+    cancelPledge(id: number) {
+      return json<Pledge>({
+        method: "POST",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/cancel`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /me/pledges` — the caller's pledges, newest first. */
+    myPledges(
+      q: { cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<MyPledge>> {
+      return json<PledgePage>({
+        method: "GET",
+        path: `/api/v1/me/pledges${query(q)}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `GET /projects/{slug}/instalments` — maintainers; `state: "due"` for those to confirm. */
+    listInstalments(
+      slug: string,
+      q: { state?: InstalmentState; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Instalment>> {
+      return json<InstalmentPage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/instalments${query(q)}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /instalments/{id}/confirm` — maintainers: this month's money arrived. */
+    confirmInstalment(id: number) {
+      return json<Instalment>({
+        method: "POST",
+        path: `/api/v1/instalments/${encodeURIComponent(String(id))}/confirm`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /accelerators` — the catalogue of compute classes. */
+    listAccelerators(opts: RequestOptions = {}) {
+      return getJson<AcceleratorList>("/api/v1/accelerators", opts);
     },
 
     // ---- site admins ----

@@ -436,7 +436,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's own pledges, anonymous ones included. */
+        /**
+         * The caller's own pledges, anonymous ones included, each with its project's slug and
+         *     name.
+         */
         get: operations["my_pledges"];
         put?: never;
         post?: never;
@@ -762,7 +765,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A project's pledges, e.g. `state=pledged` for those whose money a maintainer has to
+         *     confirm. Owners, maintainers and site admins. Anonymous pledges come without their
+         *     sponsor's name (`sponsor_name` null), to maintainers too.
+         */
+        get: operations["project_pledges"];
         put?: never;
         /**
          * Pledge money to a project. Needs a verified email address (an API token needs
@@ -1029,7 +1037,11 @@ export interface components {
             anonymous?: boolean;
             kind: components["schemas"]["PledgeKindInput"];
             message?: string | null;
-            recurrence?: ("one_time" | "monthly") & Record<string, never>;
+            /**
+             * @description How often a money pledge is paid (`pledges.recurrence`).
+             * @enum {string}
+             */
+            recurrence?: "one_time" | "monthly";
         };
         /** @description A request to create a project. */
         CreateProject: {
@@ -1315,6 +1327,13 @@ export interface components {
             /** @example USD */
             currency: string;
         };
+        /** @description One of the caller's pledges, with the project it went to (slug and name, for links). */
+        MyPledge: components["schemas"]["Pledge"] & {
+            /** @example BLOOM */
+            project_name: string;
+            /** @example bloom */
+            project_slug: string;
+        };
         /**
          * @description Why a GitHub OAuth flow was started (`oauth_states.mode`).
          * @enum {string}
@@ -1379,7 +1398,7 @@ export interface components {
         PledgeKindInput: "money";
         /** @description One page of the caller's pledges, newest first. */
         PledgePage: {
-            items: components["schemas"]["Pledge"][];
+            items: components["schemas"]["MyPledge"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
@@ -1405,6 +1424,12 @@ export interface components {
         Project: {
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The ISO 4217 code of the currency the project takes money pledges and records
+             *     expenses in.
+             * @example USD
+             */
+            currency: string;
             /**
              * Format: uri
              * @description Absolute http(s) URL, or null.
@@ -1447,6 +1472,23 @@ export interface components {
              * @description Projects in all pages.
              */
             total: number;
+        };
+        /**
+         * @description A pledge in a project's list for its maintainers: the pledge and, unless it is
+         *     anonymous, its sponsor's display name.
+         */
+        ProjectPledge: components["schemas"]["Pledge"] & {
+            /**
+             * @description The sponsor's display name; null for an anonymous pledge (maintainers tell it by
+             *     its `id` only) and for a sponsor whose account was deleted.
+             */
+            sponsor_name: string | null;
+        };
+        /** @description One page of a project's pledges, newest first. */
+        ProjectPledgePage: {
+            items: components["schemas"]["ProjectPledge"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
         };
         /** @description A sponsor as the project's maintainers see them. */
         ProjectSponsor: {
@@ -4296,6 +4338,72 @@ export interface operations {
             };
             /** @description Undoing it would overdraw the project */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    project_pledges: {
+        parameters: {
+            query?: {
+                /** @description Only pledges in this state (`pledged`: waiting for a maintainer to confirm). */
+                state?: "pledged" | "received" | "cancelled" | "delivered" | "expired";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of pledges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPledgePage"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

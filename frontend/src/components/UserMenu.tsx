@@ -109,6 +109,11 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
         </p>
         <ul>
           <li>
+            <Link to="/me/pledges" data-testid="menu-my-pledges">
+              My pledges
+            </Link>
+          </li>
+          <li>
             <Link to="/settings" data-testid="menu-settings">
               Settings
             </Link>

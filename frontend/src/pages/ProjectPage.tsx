@@ -3,6 +3,7 @@ import { KindBadge } from "../components/KindBadge";
 import { EmptyState, ErrorState, LoadingBlock } from "../components/States";
 import { displayUrl, formatDate, kindLabel, safeHttpUrl } from "../lib/format";
 import { useAsync, useDocumentTitle } from "../lib/useAsync";
+import { FundingSection } from "./funding/FundingSection";
 import { Link } from "../router";
 
 function BackLink() {
@@ -86,6 +87,7 @@ export function ProjectPage({ slug }: { slug: string }) {
               here.
             </p>
           </EmptyState>
+          <FundingSection project={p} />
         </section>
 
         <aside className="project-aside" aria-labelledby="details-title">

@@ -8,6 +8,7 @@ export function project(overrides: Partial<Project> = {}): Project {
     summary: "A 1.1B parameter open language model trained in public.",
     kind: "model",
     homepage: "https://example.org/tiny-llama",
+    currency: "USD",
     created_at: "2025-11-28T09:30:00Z",
     ...overrides,
   };
