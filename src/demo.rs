@@ -175,9 +175,40 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, DemoError> {
                 }
             }
         }
+        public_contacts(conn)?;
         Ok::<_, DemoError>(inserted)
     })?;
     Ok(inserted)
+}
+
+/// Gives each demo project what its funding manifest (`funding.json`) needs: a public
+/// contact, a licence and a repository. Only where no contact is set yet, so a
+/// maintainer's own settings survive a second `openfund demo`.
+fn public_contacts(conn: &mut AnyConnection) -> Result<(), DemoError> {
+    use crate::db::schema::projects as p;
+    use diesel::prelude::*;
+    for demo in PROJECTS {
+        let license = match demo.kind {
+            ProjectKind::Model => "Apache-2.0",
+            ProjectKind::Dataset => "CC-BY-4.0",
+            ProjectKind::Library => "MIT OR Apache-2.0",
+            ProjectKind::Tool => "MIT",
+            ProjectKind::Other => "CC-BY-SA-4.0",
+        };
+        diesel::update(
+            p::table
+                .filter(p::slug.eq(demo.slug))
+                .filter(p::contact_name.is_null()),
+        )
+        .set((
+            p::contact_name.eq(format!("The {} maintainers", demo.name)),
+            p::contact_email.eq(format!("{}@openfund.test", demo.slug)),
+            p::license.eq(license),
+            p::repository_url.eq(format!("https://github.com/openfund-demo/{}", demo.slug)),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn count() -> usize {

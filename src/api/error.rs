@@ -74,6 +74,13 @@ impl ApiError {
         self
     }
 
+    /// Field-level details for a problem other than `validation_failed` (e.g. a refused
+    /// upload's bad lines, a manifest's missing settings).
+    pub fn with_errors(mut self, errors: Vec<Violation>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code).with_detail(detail)
     }
@@ -116,12 +123,6 @@ impl ApiError {
             .with_detail("the request has invalid fields; see `errors`");
         e.errors = errors;
         e
-    }
-
-    /// Adds field-level details (e.g. a refused upload's bad lines).
-    pub fn with_errors(mut self, errors: Vec<Violation>) -> Self {
-        self.errors = errors;
-        self
     }
 
     /// Parameters outside their allowed range: a bad request, with the fields named.

@@ -49,10 +49,7 @@ impl From<&Entry> for LedgerEntry {
 /// An account's public name: its path, except that a sponsor's account never says whose
 /// it is (whether a sponsor may be named is decided where pledges are shown).
 fn public_account(account: &LedgerAccount) -> String {
-    match account {
-        LedgerAccount::SponsorContributions(_) => "Income:Sponsors".to_owned(),
-        other => other.path(),
-    }
+    account.public_path()
 }
 
 /// A ledger transaction: entries that sum to zero per commodity. Never edited; undone
@@ -102,6 +99,17 @@ pub struct LedgerQuery {
     /// Only transactions of this kind.
     #[param(inline)]
     pub kind: Option<TransactionKind>,
+    /// Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
+    /// and an accelerator class (`GPU:H100-80GB`).
+    #[param(
+        pattern = "^([A-Z]{3}|GPU:[A-Za-z0-9][A-Za-z0-9._-]{0,31})$",
+        example = "USD"
+    )]
+    pub commodity: Option<String>,
+    /// Only transactions on or after this day (UTC).
+    pub from: Option<chrono::NaiveDate>,
+    /// Only transactions on or before this day (UTC).
+    pub to: Option<chrono::NaiveDate>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -110,7 +118,8 @@ pub struct LedgerQuery {
     pub cursor: Option<String>,
 }
 
-/// A project's public ledger, newest first, by keyset cursor.
+/// A project's public ledger, newest first, by keyset cursor, filtered by kind,
+/// commodity and day range (the same filters as the CSV and Beancount exports).
 #[utoipa::path(
     tag = "ledger",
     params(("slug" = String, Path, description = "The project's slug"), LedgerQuery),
@@ -127,12 +136,18 @@ pub async fn list_ledger(
     query: web::Query<LedgerQuery>,
 ) -> Result<web::Json<LedgerPage>, ApiError> {
     let query = query.into_inner();
+    let filter = super::exports::ledger_filter(
+        query.kind,
+        query.commodity.as_deref(),
+        query.from,
+        query.to,
+    )?;
     let page = KeysetPage::parse(query.limit, query.cursor.as_deref())?;
     let slug = slug.into_inner();
     let (items, next_cursor) = state
         .services
         .db
-        .read(move |conn| ledger::page(conn, &slug, query.kind, page))
+        .read(move |conn| ledger::page(conn, &slug, &filter, page))
         .await?;
     Ok(web::Json(LedgerPage {
         items: items.into_iter().map(LedgerTransaction::from).collect(),

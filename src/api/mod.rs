@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod compute;
 pub mod error;
+pub mod exports;
 pub mod frontend;
 pub mod github;
 pub mod goals;
@@ -20,6 +21,7 @@ pub mod pledges;
 pub mod problems;
 pub mod projects;
 pub mod routes;
+pub mod sponsors;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -59,7 +61,8 @@ pub struct AppState {
         (name = "goals", description = "Funding goals with their progress, and each project's fair-market value of compute"),
         (name = "pledges", description = "Money and compute pledged to projects, received and cancelled"),
         (name = "compute", description = "Compute deliveries against pledges, Slurm accounting uploads and their GPU type map"),
-        (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses"),
+        (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses, and its CSV and Beancount exports"),
+        (name = "sponsors", description = "Sponsor profiles, the maintainers' approval and each project's public sponsor wall"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
         (name = "admin", description = "Operator views: jobs and the mail outbox"),
@@ -98,6 +101,13 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(projects::remove_project_member)
         .service(projects::my_projects)
         .service(ledger::list_ledger)
+        .service(exports::ledger_csv)
+        .service(exports::ledger_beancount)
+        .service(exports::funding_json)
+        .service(sponsors::sponsor_wall)
+        .service(sponsors::pending_sponsors)
+        .service(sponsors::approve_sponsor)
+        .service(sponsors::reject_sponsor)
         .service(ledger::reverse_transaction)
         .service(ledger::project_balances)
         .service(ledger::create_expense)
@@ -147,6 +157,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(me::list_tokens)
         .service(me::create_token)
         .service(me::revoke_token)
+        .service(sponsors::my_sponsor_profile)
+        .service(sponsors::update_sponsor_profile)
         .service(admin::list_jobs)
         .service(admin::retry_job)
         .service(admin::retry_jobs)

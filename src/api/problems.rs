@@ -10,6 +10,7 @@ use crate::app::admin::AdminError;
 use crate::app::auth::AuthError;
 use crate::app::compute::ComputeError;
 use crate::app::expenses::ExpenseError;
+use crate::app::exports::ExportError;
 use crate::app::github::GithubSignInError;
 use crate::app::goals::GoalError;
 use crate::app::hasher::HashError;
@@ -18,6 +19,7 @@ use crate::app::limits::LimitError;
 use crate::app::pledges::PledgeError;
 use crate::app::projects::ProjectError;
 use crate::app::sessions::SessionError;
+use crate::app::sponsors::SponsorError;
 use crate::app::tokens::TokenError;
 use crate::app::users::UserError;
 use crate::domain::cursor::PageError;
@@ -322,6 +324,43 @@ impl From<ComputeError> for ApiError {
             ComputeError::Token(t) => t.into(),
             ComputeError::Ledger(l) => l.into(),
             ComputeError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::ProjectNotFound(_) => ApiError::not_found(e.to_string()),
+            ExportError::Incomplete(ref fields) => {
+                let errors = fields
+                    .iter()
+                    .map(|f| {
+                        crate::domain::Violation::new(
+                            f,
+                            "required",
+                            "set it in the project's settings",
+                        )
+                    })
+                    .collect();
+                ApiError::conflict("funding_manifest_incomplete", e.to_string()).with_errors(errors)
+            }
+            ExportError::Write(_) => ApiError::internal(anyhow::anyhow!(e.to_string())),
+            ExportError::Ledger(l) => l.into(),
+            ExportError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<SponsorError> for ApiError {
+    fn from(e: SponsorError) -> Self {
+        match e {
+            SponsorError::Denied(d) => d.into(),
+            SponsorError::ProjectNotFound(_) | SponsorError::SponsorNotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            SponsorError::Invalid(v) => ApiError::validation(v),
+            SponsorError::Db(d) => d.into(),
         }
     }
 }

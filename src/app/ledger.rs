@@ -15,6 +15,7 @@ use chrono::NaiveDateTime;
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, DbError, RowLock, Tx};
 use crate::domain::cursor::KeysetPage;
+use crate::domain::exports::LedgerFilter;
 use crate::domain::ids::{ProjectId, TransactionId};
 use crate::domain::ledger::{
     self, Balances, Entry, LedgerError, NewTransaction, ReversalState, TransactionKind,
@@ -134,39 +135,55 @@ pub struct Posted {
 }
 
 /// A project by slug, or [`LedgerFault::ProjectNotFound`].
-fn project(conn: &mut AnyConnection, slug: &str) -> Result<projects::ProjectRow, LedgerFault> {
+pub(crate) fn project(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<projects::ProjectRow, LedgerFault> {
     projects::find_by_slug(conn, slug)?.ok_or_else(|| LedgerFault::ProjectNotFound(slug.into()))
 }
 
-/// One page of a project's public ledger, newest first, optionally of one kind.
+/// One page of a project's public ledger, newest first, filtered by `filter`.
 pub fn page(
     conn: &mut AnyConnection,
     slug: &str,
-    kind: Option<TransactionKind>,
+    filter: &LedgerFilter,
     page: KeysetPage,
 ) -> Result<(Vec<Posted>, Option<String>), LedgerFault> {
     let project = project(conn, slug)?;
     let rows = store::project_transactions(
         conn,
         project.id,
-        kind,
+        filter,
         page.before_id().map(TransactionId),
         page.fetch(),
     )?;
     let (rows, next) = page.finish(rows, |r| r.id.get());
+    Ok((with_entries(conn, rows)?, next))
+}
+
+/// The transactions `rows` with their entries.
+pub(crate) fn with_entries(
+    conn: &mut AnyConnection,
+    rows: Vec<TransactionRow>,
+) -> Result<Vec<Posted>, LedgerFault> {
     let ids: Vec<TransactionId> = rows.iter().map(|r| r.id).collect();
-    let mut entries = store::entries_of(conn, &ids)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mine: Vec<Entry> = entries
-            .iter()
-            .filter(|e| e.transaction_id == row.id.get())
-            .map(store::StoredEntry::to_entry)
-            .collect::<Result<_, _>>()?;
-        entries.retain(|e| e.transaction_id != row.id.get());
-        out.push(Posted { row, entries: mine });
+    let stored = store::entries_of(conn, &ids)?;
+    // Entries come ordered by transaction, so each transaction's are one run.
+    let mut by_transaction: std::collections::HashMap<i64, Vec<Entry>> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for e in &stored {
+        by_transaction
+            .entry(e.transaction_id)
+            .or_default()
+            .push(e.to_entry()?);
     }
-    Ok((out, next))
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let entries = by_transaction.remove(&row.id.get()).unwrap_or_default();
+            Posted { row, entries }
+        })
+        .collect())
 }
 
 /// A project's balances by slug (public).

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod auth;
 pub mod compute;
 pub mod expenses;
+pub mod exports;
 pub mod github;
 pub mod goals;
 pub mod hasher;
@@ -20,6 +21,7 @@ pub mod pledges;
 pub mod principal;
 pub mod projects;
 pub mod sessions;
+pub mod sponsors;
 pub mod tokens;
 pub mod users;
 

@@ -403,6 +403,23 @@ impl LedgerAccount {
     }
 }
 
+impl LedgerAccount {
+    /// The account's name on anything public (the JSON ledger, balances, the CSV and
+    /// Beancount exports, the funding manifest): its path, except that a sponsor's
+    /// account is `Income:Sponsors` without saying whose, so no public response ties
+    /// money to a sponsor (whether a sponsor may be named is decided by the sponsor
+    /// wall, and never for an anonymous pledge).
+    pub fn public_path(&self) -> String {
+        match self {
+            LedgerAccount::SponsorContributions(_) => PUBLIC_SPONSORS_ACCOUNT.to_owned(),
+            other => other.path(),
+        }
+    }
+}
+
+/// What every sponsor's account is called in public.
+pub const PUBLIC_SPONSORS_ACCOUNT: &str = "Income:Sponsors";
+
 impl fmt::Display for LedgerAccount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.path())

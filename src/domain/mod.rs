@@ -7,6 +7,8 @@ pub mod cursor;
 pub mod decimal;
 pub mod delivery;
 pub mod email;
+pub mod exports;
+pub mod funding;
 pub mod goal;
 pub mod ids;
 pub mod ledger;
@@ -20,6 +22,7 @@ pub mod project;
 pub mod schedule;
 pub mod slug;
 pub mod slurm;
+pub mod sponsors;
 pub mod user;
 
 pub use compute::{AcceleratorClass, AcceleratorName, ComputeAmount, GpuMinutes};

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
 use crate::db::{AnyConnection, DbError};
+use crate::domain::exports::LedgerFilter;
 use crate::domain::ids::{
     DeliveryId, ExpenseId, InstalmentId, LedgerAccountId, PledgeId, ProjectId, TransactionId,
     UserId,
@@ -291,25 +292,103 @@ pub fn project_balances(
 }
 
 /// One page of a project's transactions, newest first, after the keyset cursor `before`
-/// (a transaction id), optionally only of `kind`.
+/// (a transaction id), filtered by `filter`.
 pub fn project_transactions(
     conn: &mut AnyConnection,
     project: ProjectId,
-    kind: Option<TransactionKind>,
+    filter: &LedgerFilter,
     before: Option<TransactionId>,
+    limit: i64,
+) -> QueryResult<Vec<TransactionRow>> {
+    transactions(conn, project, filter, Walk::NewestFirst { before }, limit)
+}
+
+/// Up to `limit` of a project's transactions in ascending id order, after `after` and
+/// up to `last` inclusive (the exports page through a fixed range, so rows posted while
+/// they run are left out), filtered by `filter`.
+pub fn project_transactions_ascending(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    filter: &LedgerFilter,
+    after: Option<TransactionId>,
+    last: TransactionId,
+    limit: i64,
+) -> QueryResult<Vec<TransactionRow>> {
+    transactions(
+        conn,
+        project,
+        filter,
+        Walk::OldestFirst { after, last },
+        limit,
+    )
+}
+
+/// The newest transaction id of a project, if it has any.
+pub fn last_transaction_id(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+) -> QueryResult<Option<TransactionId>> {
+    ledger_transactions::table
+        .filter(ledger_transactions::project_id.eq(project))
+        .select(diesel::dsl::max(ledger_transactions::id))
+        .first(conn)
+}
+
+enum Walk {
+    NewestFirst {
+        before: Option<TransactionId>,
+    },
+    OldestFirst {
+        after: Option<TransactionId>,
+        last: TransactionId,
+    },
+}
+
+fn transactions(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    filter: &LedgerFilter,
+    walk: Walk,
     limit: i64,
 ) -> QueryResult<Vec<TransactionRow>> {
     let mut query = ledger_transactions::table
         .filter(ledger_transactions::project_id.eq(project))
         .select(TransactionRow::as_select())
-        .order(ledger_transactions::id.desc())
         .limit(limit)
         .into_boxed();
-    if let Some(kind) = kind {
+    if let Some(kind) = filter.kind {
         query = query.filter(ledger_transactions::kind.eq(kind));
     }
-    if let Some(before) = before {
-        query = query.filter(ledger_transactions::id.lt(before));
+    if let Some(commodity) = &filter.commodity {
+        query = query.filter(
+            ledger_transactions::id.eq_any(
+                ledger_entries::table
+                    .filter(ledger_entries::commodity.eq(commodity.clone()))
+                    .select(ledger_entries::transaction_id),
+            ),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(ledger_transactions::occurred_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(ledger_transactions::occurred_at.lt(until));
+    }
+    match walk {
+        Walk::NewestFirst { before } => {
+            query = query.order(ledger_transactions::id.desc());
+            if let Some(before) = before {
+                query = query.filter(ledger_transactions::id.lt(before));
+            }
+        }
+        Walk::OldestFirst { after, last } => {
+            query = query
+                .order(ledger_transactions::id.asc())
+                .filter(ledger_transactions::id.le(last));
+            if let Some(after) = after {
+                query = query.filter(ledger_transactions::id.gt(after));
+            }
+        }
     }
     query.load(conn)
 }

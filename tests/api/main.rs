@@ -3,10 +3,12 @@
 
 mod accelerators;
 mod accounts;
+mod anonymity;
 mod compute;
 mod concurrency;
 mod demo;
 mod errors;
+mod exports;
 mod github;
 mod github_double;
 mod goals;

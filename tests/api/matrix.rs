@@ -561,6 +561,91 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // The ledger's exports and the funding manifest.
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/ledger.csv",
+            public(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/ledger.csv?commodity=USD",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/ledger.beancount",
+            public(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/ledger.beancount",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/funding.json",
+            public(200),
+            |w, _| {
+                w.complete_manifest_settings();
+                Call::at(format!("/api/v1/projects/{}/funding.json", w.project_slug))
+            },
+        ),
+        // Sponsors in public.
+        row(
+            "GET",
+            "/api/v1/me/sponsor-profile",
+            signed_in(200),
+            |_, _| Call::plain(),
+        ),
+        row("PUT", "/api/v1/me/sponsor-profile", writer(200), |_, _| {
+            Call::json(json!({"display_name": "Matrix sponsor", "url": "https://example.org"}))
+        }),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/sponsors",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/sponsors", w.project_slug)),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/sponsors/pending",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/sponsors/pending",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/sponsors/{user_id}/approve",
+            project_editor(200),
+            |w, _| {
+                w.plant_pledge(w.owner_id());
+                Call::at(format!(
+                    "/api/v1/projects/{}/sponsors/{}/approve",
+                    w.project_slug,
+                    w.owner_id()
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/sponsors/{user_id}/reject",
+            project_editor(200),
+            |w, _| {
+                w.plant_pledge(w.owner_id());
+                Call::at(format!(
+                    "/api/v1/projects/{}/sponsors/{}/reject",
+                    w.project_slug,
+                    w.owner_id()
+                ))
+            },
+        ),
         // The accelerator catalogue.
         row("GET", "/api/v1/accelerators", public(200), |_, _| {
             Call::plain()
@@ -1119,6 +1204,20 @@ impl World {
         let id = openfund::store::goals::accelerator_ids(&mut conn, &[code.as_str()]).unwrap()[0].1;
         openfund::store::goals::set_value(&mut conn, ProjectId(self.project_id), id, 100).unwrap();
         code
+    }
+
+    /// The public contact, licence and repository the funding manifest needs.
+    fn complete_manifest_settings(&self) {
+        use openfund::db::schema::projects;
+        diesel::update(projects::table.find(self.project_id))
+            .set((
+                projects::contact_name.eq("Matrix Maintainer"),
+                projects::contact_email.eq("matrix@example.org"),
+                projects::license.eq("MIT"),
+                projects::repository_url.eq("https://example.org/matrix.git"),
+            ))
+            .execute(&mut self.app.conn())
+            .unwrap();
     }
 
     /// The project owner's user id.

@@ -551,6 +551,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sponsor-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's sponsor profile. */
+        get: operations["my_sponsor_profile"];
+        /**
+         * Saves the caller's sponsor profile: what sponsor walls show once a project's
+         *     maintainers approve the sponsor.
+         */
+        put: operations["update_sponsor_profile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -892,6 +913,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/funding.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's funding manifest in the FLOSS/fund `funding.json` v1.0.0 format
+         *     (<https://fundingjson.org>): the public contact as entity, the project with its
+         *     repository, licences and tags, a channel to pledge here, plans for one-time and
+         *     monthly pledges of any amount and one per goal with a money target, and income and
+         *     expenses per year from the ledger. Amounts are JSON numbers in the currency's major
+         *     unit, written exactly from integer minor units. 409 `funding_manifest_incomplete`
+         *     while the project lacks a public contact name or email, a licence or a repository
+         *     URL (the problem's `errors` name them).
+         */
+        get: operations["funding_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/goals": {
         parameters: {
             query?: never;
@@ -940,8 +987,60 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A project's public ledger, newest first, by keyset cursor. */
+        /**
+         * A project's public ledger, newest first, by keyset cursor, filtered by kind,
+         *     commodity and day range (the same filters as the CSV and Beancount exports).
+         */
         get: operations["list_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/ledger.beancount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's public ledger as a Beancount journal that `bean-check` accepts: the
+         *     project's currency as operating currency, a `commodity` directive per commodity
+         *     (compute classes named `GPU.<class>`, counted in GPU-minutes), an `open` per
+         *     account on its first use, and one transaction per ledger transaction with exact
+         *     decimal amounts (JPY 0, USD 2, KWD 3 decimals), linked `^openfund-tx-<id>` (a
+         *     reversal also to its original). Sponsors' accounts are `Income:Sponsors`. Takes
+         *     the JSON ledger's filters.
+         */
+        get: operations["ledger_beancount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/ledger.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's public ledger as CSV, oldest first, one row per entry, with the header
+         *     `transaction_id,occurred_at,kind,description,reverses_id,expense_id,account,commodity,amount,amount_minor`:
+         *     `amount` is the exact decimal in the currency's major unit (`-15.00` USD, `1500`
+         *     JPY, `1.500` KWD; compute in GPU-minutes), `amount_minor` the signed integer as
+         *     stored (minor units or GPU-minutes). Sponsors' accounts are `Income:Sponsors`, as
+         *     in the JSON ledger. Takes the JSON ledger's filters.
+         */
+        get: operations["ledger_csv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1077,6 +1176,89 @@ export interface paths {
          *     type is not mapped.
          */
         delete: operations["delete_slurm_gpu_type"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/sponsors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's public sponsor wall: sponsors with a public pledge whom a maintainer
+         *     approved (or, while auto-approval is on, whom nobody rejected), largest
+         *     contribution in the project's currency first, then most GPU-minutes. Anonymous
+         *     pledges never put their sponsor here, and totals count public pledges only.
+         */
+        get: operations["sponsor_wall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/sponsors/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sponsors with a public pledge whom no maintainer has approved or rejected yet (empty
+         *     while the project approves sponsors automatically). Owners, maintainers and site
+         *     admins.
+         */
+        get: operations["pending_sponsors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/sponsors/{user_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show a sponsor on the project's wall. Owners, maintainers and site admins; a
+         *     decision can be changed later.
+         */
+        post: operations["approve_sponsor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/sponsors/{user_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a sponsor off the project's wall (also while auto-approval is on). Owners,
+         *     maintainers and site admins.
+         */
+        post: operations["reject_sponsor"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1320,6 +1502,16 @@ export interface components {
             /** Format: int64 */
             target_gpu_minutes: number;
         };
+        /** @description Compute as the API shows it. */
+        ComputeTotal: {
+            /** @example H100-80GB */
+            accelerator: string;
+            /**
+             * Format: int64
+             * @example 60000
+             */
+            gpu_minutes: number;
+        };
         /** @description A quantity of compute: whole GPU-minutes of one accelerator class. */
         ComputeView: {
             /** @example H100-80GB */
@@ -1509,6 +1701,12 @@ export interface components {
             secret: string;
             token: components["schemas"]["ApiToken"];
         };
+        /**
+         * Format: double
+         * @description An amount in the currency's major unit, written as an exact decimal JSON number with
+         *     the currency's decimals (`1500.25` USD, `1500` JPY, `1.500` KWD).
+         */
+        DecimalNumber: number;
         DeleteAccount: {
             /** @description Required when the account has a password. */
             password?: string | null;
@@ -1576,6 +1774,67 @@ export interface components {
             items: components["schemas"]["Expense"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
+        };
+        FundingChannel: {
+            address: string;
+            description: string;
+            guid: string;
+            type: string;
+        };
+        FundingDetails: {
+            channels: components["schemas"]["FundingChannel"][];
+            history: components["schemas"]["FundingHistoryYear"][];
+            plans: components["schemas"]["FundingPlan"][];
+        };
+        FundingEntity: {
+            description: string;
+            email: string;
+            name: string;
+            /** @description `owner`, `steward`, `maintainer`, `contributor` or `other`. */
+            role: string;
+            /** @description `individual`, `group`, `organisation` or `other`. */
+            type: string;
+            webpageUrl: components["schemas"]["FundingUrl"];
+        };
+        FundingHistoryYear: {
+            currency: string;
+            description: string;
+            expenses: components["schemas"]["DecimalNumber"];
+            income: components["schemas"]["DecimalNumber"];
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description `funding.json` v1.0.0. */
+        FundingManifest: {
+            entity: components["schemas"]["FundingEntity"];
+            funding: components["schemas"]["FundingDetails"];
+            projects: components["schemas"]["FundingProject"][];
+            version: string;
+        };
+        FundingPlan: {
+            /** @description In major units; 0 means "any amount". */
+            amount: components["schemas"]["DecimalNumber"];
+            channels: string[];
+            currency: string;
+            description: string;
+            /** @description `one-time`, `weekly`, `fortnightly`, `monthly`, `yearly` or `other`. */
+            frequency: string;
+            guid: string;
+            name: string;
+            /** @description `active` or `inactive`. */
+            status: string;
+        };
+        FundingProject: {
+            description: string;
+            guid: string;
+            licenses: string[];
+            name: string;
+            repositoryUrl: components["schemas"]["FundingUrl"];
+            tags: string[];
+            webpageUrl: components["schemas"]["FundingUrl"];
+        };
+        FundingUrl: {
+            url: string;
         };
         GithubStart: {
             /** @description Send the browser here. */
@@ -1868,6 +2127,10 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
+        /** @description Sponsors waiting for a decision. */
+        PendingSponsors: {
+            items: components["schemas"]["ProjectSponsor"][];
+        };
         /** @description A pledge as its sponsor (and the project's maintainers) see it. */
         Pledge: {
             amount: components["schemas"]["MoneyView"] | null;
@@ -2073,6 +2336,19 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
+        /** @description A sponsor as the project's maintainers see them. */
+        ProjectSponsor: {
+            display_name: string;
+            logo_url: string | null;
+            /**
+             * @description A maintainer's decision on showing a sponsor (`sponsor_approvals.state`).
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "rejected";
+            totals: components["schemas"]["SponsorTotals"];
+            url: string | null;
+            user_id: components["schemas"]["UserId"];
+        };
         /** @description The class a Slurm GPU type counts as. */
         PutSlurmGpuType: {
             /**
@@ -2247,6 +2523,37 @@ export interface components {
              */
             sacct: string;
         };
+        /** @description The signed-in user's public face as a sponsor. */
+        SponsorProfileView: {
+            /**
+             * @description The name shown on sponsor walls (the account's display name until a profile is
+             *     saved).
+             */
+            display_name: string;
+            /** @description An http(s) link to the sponsor's logo, or null. */
+            logo_url: string | null;
+            /**
+             * Format: date-time
+             * @description When the profile was last saved; null if it never was.
+             */
+            updated_at: string | null;
+            /** @description An http(s) link to the sponsor's site, or null. */
+            url: string | null;
+        };
+        /**
+         * @description What a sponsor gave through public pledges: money per currency (minor units) and
+         *     compute per accelerator class (GPU-minutes).
+         */
+        SponsorTotals: {
+            compute: components["schemas"]["ComputeTotal"][];
+            money: components["schemas"]["MoneyView"][];
+        };
+        /** @description A project's sponsor wall. */
+        SponsorWall: {
+            /** @description The project's currency, which orders the wall. */
+            currency: string;
+            sponsors: components["schemas"]["WallSponsor"][];
+        };
         StatusResponse: {
             /**
              * @description What happened, e.g. `verification_sent`, `verified`, `already_verified`,
@@ -2325,6 +2632,24 @@ export interface components {
             repository_url?: string | null;
             summary?: string;
         };
+        /**
+         * @description A new sponsor profile. Links are absolute http(s) URLs (`javascript:`, `data:` and
+         *     relative links → 422); null (or leaving one out) removes it.
+         */
+        UpdateSponsorProfile: {
+            /**
+             * @description Surrounding spaces are trimmed.
+             * @example Acme Compute
+             */
+            display_name: string;
+            /** @example https://acme.example/logo.png */
+            logo_url?: string | null;
+            /**
+             * @description An absolute http(s) URL of a named host (the pattern is the whole rule).
+             * @example https://acme.example
+             */
+            url?: string | null;
+        };
         /** Format: int64 */
         UserId: number;
         /** @description A rule a value broke, named by the field it came from and a stable reason code. */
@@ -2335,6 +2660,14 @@ export interface components {
             field: string;
             /** @description Human-readable explanation. */
             message: string;
+        };
+        /** @description A sponsor on a project's public wall. */
+        WallSponsor: {
+            display_name: string;
+            logo_url: string | null;
+            totals: components["schemas"]["SponsorTotals"];
+            /** @description An http(s) link; render it with `rel="sponsored nofollow noopener"`. */
+            url: string | null;
         };
     };
     responses: never;
@@ -4297,6 +4630,113 @@ export interface operations {
             };
         };
     };
+    my_sponsor_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SponsorProfileView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_sponsor_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSponsorProfile"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SponsorProfileView"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name or a link that is not http(s) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -5792,6 +6232,47 @@ export interface operations {
             };
         };
     };
+    funding_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manifest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundingManifest"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project lacks settings the manifest requires */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_goals: {
         parameters: {
             query?: {
@@ -6001,6 +6482,16 @@ export interface operations {
             query?: {
                 /** @description Only transactions of this kind. */
                 kind?: "pledge" | "receipt" | "gift" | "delivery" | "expiry" | "expense" | "payout" | "reversal";
+                /**
+                 * @description Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
+                 *     and an accelerator class (`GPU:H100-80GB`).
+                 * @example USD
+                 */
+                commodity?: string;
+                /** @description Only transactions on or after this day (UTC). */
+                from?: string;
+                /** @description Only transactions on or before this day (UTC). */
+                to?: string;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page. */
@@ -6025,6 +6516,116 @@ export interface operations {
                 };
             };
             /** @description Invalid query or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ledger_beancount: {
+        parameters: {
+            query?: {
+                /** @description Only transactions of this kind. */
+                kind?: "pledge" | "receipt" | "gift" | "delivery" | "expiry" | "expense" | "payout" | "reversal";
+                /**
+                 * @description Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
+                 *     and an accelerator class (`GPU:H100-80GB`). The CSV then lists only that
+                 *     commodity's entries.
+                 * @example USD
+                 */
+                commodity?: string;
+                /** @description Only transactions on or after this day (UTC). */
+                from?: string;
+                /** @description Only transactions on or before this day (UTC). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Beancount journal (UTF-8 text), an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Invalid filters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ledger_csv: {
+        parameters: {
+            query?: {
+                /** @description Only transactions of this kind. */
+                kind?: "pledge" | "receipt" | "gift" | "delivery" | "expiry" | "expense" | "payout" | "reversal";
+                /**
+                 * @description Only transactions that move this commodity: an ISO 4217 code (`USD`) or `GPU:`
+                 *     and an accelerator class (`GPU:H100-80GB`). The CSV then lists only that
+                 *     commodity's entries.
+                 * @example USD
+                 */
+                commodity?: string;
+                /** @description Only transactions on or after this day (UTC). */
+                from?: string;
+                /** @description Only transactions on or before this day (UTC). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ledger as CSV (RFC 4180, UTF-8), an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid filters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6681,6 +7282,192 @@ export interface operations {
                 };
             };
             /** @description No such project or mapping */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sponsor_wall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The wall */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SponsorWall"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pending_sponsors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Waiting sponsors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingSponsors"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_sponsor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The sponsor's user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSponsor"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or no public pledge by this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_sponsor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The sponsor's user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSponsor"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or no public pledge by this user */
             404: {
                 headers: {
                     [name: string]: unknown;
