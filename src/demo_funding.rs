@@ -1,7 +1,8 @@
 //! The demo's funding: pledges in every state, receipts, monthly instalments, expenses
 //! and a reversal, made through the same use cases the API calls, so the demo ledger is
 //! what real use would write. A project that already has pledges is left alone, so
-//! loading twice adds nothing.
+//! loading twice adds nothing. The demo's people are made up: nothing it does is mailed
+//! (the `notify` jobs it queued are dropped).
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -199,6 +200,16 @@ fn at(text: &str) -> Result<NaiveDateTime, DbError> {
         .map_err(|_| DbError::Corrupt(format!("demo timestamp {text:?}")))
 }
 
+/// Drops the queued `notify` jobs: demo data announces nothing.
+fn drop_announcements(conn: &mut AnyConnection) -> Result<(), DbError> {
+    use crate::jobs::Job;
+    run_write(conn, |tx| {
+        crate::store::jobs::drop_queued_of_kind(tx, crate::jobs::kinds::Notify::NAME)
+            .map_err(DbError::from)
+    })?;
+    Ok(())
+}
+
 /// The demo acts as its people through the use cases; a demo principal carries no real
 /// session (id 0 names none).
 fn act_as(conn: &mut AnyConnection, email: &str) -> Result<Option<Principal>, DbError> {
@@ -364,6 +375,8 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
             Err(err) => tracing::warn!(project = e.project, "demo expense: {err}"),
         }
     }
+    // The demo's people are made up: what their pledges announced is mailed to no one.
+    drop_announcements(conn)?;
     Ok(made)
 }
 
@@ -552,10 +565,6 @@ pub fn load_large(
         made += n;
         progress(p + 1, LARGE_PROJECTS);
     }
-    run_write(conn, |tx| {
-        use crate::jobs::Job;
-        crate::store::jobs::drop_queued_of_kind(tx, crate::jobs::kinds::Notify::NAME)
-            .map_err(DbError::from)
-    })?;
+    drop_announcements(conn)?;
     Ok(made)
 }

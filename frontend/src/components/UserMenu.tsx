@@ -73,9 +73,14 @@ function UserMenu({ name, email, admin }: { name: string; email: string; admin: 
         buttonRef.current?.focus();
       }
     };
+    // The page under the open menu is out of reach until it closes: nothing there can be
+    // focused or clicked half-covered by the menu (a click outside only closes it).
+    const main = document.getElementById("main");
+    main?.setAttribute("inert", "");
     document.addEventListener("mousedown", onDown);
     document.addEventListener("keydown", onKey);
     return () => {
+      main?.removeAttribute("inert");
       document.removeEventListener("mousedown", onDown);
       document.removeEventListener("keydown", onKey);
     };
