@@ -37,6 +37,10 @@ pub enum LedgerFault {
     InsufficientFunds(Vec<LedgerError>),
     #[error("the transaction has already been reversed")]
     AlreadyReversed,
+    /// A compute grant is not reversed: what is not delivered lapses when its pledge's
+    /// delivery window ends (a reversal would leave deliveries against nothing).
+    #[error("a compute grant is not reversed; what is not delivered expires with its pledge")]
+    NotReversible,
     /// The transaction broke a rule of double entry (a bug in the caller: requests
     /// never build entries directly).
     #[error("invalid transaction: {}", describe(.0))]
@@ -209,6 +213,9 @@ pub fn reverse(
     let original = store::find_transaction(tx, id)?
         .filter(|t| t.project_id == Some(project.id))
         .ok_or(LedgerFault::TransactionNotFound(id))?;
+    if original.kind == TransactionKind::Pledge {
+        return Err(LedgerFault::NotReversible);
+    }
     let entries = store::entries_of(tx, &[id])?
         .iter()
         .map(store::StoredEntry::to_entry)

@@ -261,10 +261,15 @@ impl AccountKind {
     }
 
     /// Whether a posting may never take the account's balance below zero (see
-    /// [`Balances::check_overdraw`]): only what a project holds, which it spends. The
-    /// receivables may go negative (compute used beyond a grant is a fact to record).
+    /// [`Balances::check_overdraw`]): what a project holds, which it spends, and the
+    /// compute granted to it, which deliveries and lapses draw on (a pledge never
+    /// confirms more than it granted, and a grant is never reversed, so this only ever
+    /// refuses a bug). Money receivables are not used yet.
     pub const fn overdraft_protected(self) -> bool {
-        matches!(self, AccountKind::ProjectHeld)
+        matches!(
+            self,
+            AccountKind::ProjectHeld | AccountKind::ProjectComputeReceivable
+        )
     }
 }
 
@@ -275,7 +280,7 @@ impl AccountKind {
 /// |---|---|---|---|
 /// | `ProjectHeld(p)` | `Assets:Projects:P{p}:Held` | both | received for the project and not yet spent; never overdrawn |
 /// | `ProjectPledgesReceivable(p)` | `Assets:Projects:P{p}:Receivable:Pledges` | money | pledged to the project, not yet paid |
-/// | `ProjectComputeReceivable(p)` | `Assets:Projects:P{p}:Receivable:Compute` | compute | compute granted to the project, not yet used or expired |
+/// | `ProjectComputeReceivable(p)` | `Assets:Projects:P{p}:Receivable:Compute` | compute | compute granted to the project, not yet used or expired; never overdrawn |
 /// | `SponsorContributions(u)` | `Income:Sponsors:U{u}` | both | everything sponsor `u` has given or pledged (credit balance) |
 /// | `ExternalIncome` | `Income:External` | both | received from outside without a known sponsor (anonymous gifts, interest) |
 /// | `ExternalSpending` | `Expenses:Spending` | money | paid by projects to the outside world for goods and services |
@@ -1383,7 +1388,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.check_overdraw(&through), Ok(()));
-        // Receivables are not protected: compute used beyond a grant is recorded.
+        // Compute granted is protected too: nothing is used beyond what was granted.
         let overuse = NewTransaction::new(
             "Compute used",
             vec![
@@ -1392,7 +1397,24 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(b.check_overdraw(&overuse), Ok(()));
+        assert!(matches!(
+            b.check_overdraw(&overuse).unwrap_err()[..],
+            [LedgerError::Overdraw {
+                balance: 0,
+                withdrawal: 90,
+                ..
+            }]
+        ));
+        // Money receivables are not (nothing draws on them yet).
+        let owed = NewTransaction::new(
+            "Pledge paid",
+            vec![
+                e(LedgerAccount::ProjectHeld(P), &usd(), 90),
+                e(LedgerAccount::ProjectPledgesReceivable(P), &usd(), -90),
+            ],
+        )
+        .unwrap();
+        assert_eq!(b.check_overdraw(&owed), Ok(()));
     }
 
     mod properties {

@@ -1,10 +1,13 @@
 //! Property test of the ledger through the real use cases and database: random sequences
-//! of pledges, confirmations, cancellations, monthly instalments, expenses and reversals
+//! of money and compute pledges, confirmations, cancellations, monthly instalments,
+//! delivery reports and confirmations, expirations, expenses and reversals
 //! (each one unit of work, as the API runs them) against a model of what the project
 //! should hold. After every sequence:
 //! - every transaction's entries sum to zero per commodity;
 //! - every balance the app reports equals the sum of that account's entries;
 //! - no project account is overdrawn;
+//! - confirmed deliveries never exceed a compute pledge, and a confirmation is refused
+//!   (`exceeds_pledge`) exactly when it would;
 //! - the project's `Held` balance is exactly what the model predicts, and every
 //!   operation succeeded or was refused exactly as the model predicts (an expense or a
 //!   reversal that would overdraw is refused with `insufficient_funds`).
@@ -16,13 +19,19 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use openfund::app::compute::{self, ComputeError};
 use openfund::app::expenses::{self, ExpenseError, NewExpense};
 use openfund::app::ledger::{self as app_ledger, LedgerFault};
 use openfund::app::pledges::{self, Idempotent, PledgeError};
 use openfund::app::{Principal, instalments};
-use openfund::db::schema::{instalments as instalment_rows, ledger_entries, ledger_transactions};
+use openfund::db::schema::{
+    deliveries as delivery_rows, instalments as instalment_rows, ledger_entries,
+    ledger_transactions, pledges as pledge_rows,
+};
 use openfund::db::{Db, DbError};
-use openfund::domain::ids::{InstalmentId, PledgeId, SessionId, TransactionId, UserId};
+use openfund::domain::compute::{AcceleratorClass, GpuMinutes};
+use openfund::domain::delivery::{NewComputePledge, NewDelivery};
+use openfund::domain::ids::{DeliveryId, InstalmentId, PledgeId, SessionId, TransactionId, UserId};
 use openfund::domain::money::{Currency, Money};
 use openfund::domain::pledge::{NewMoneyPledge, Recurrence};
 use openfund::store;
@@ -30,6 +39,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use crate::helpers::spawn_app;
+
+/// The accelerator class compute is pledged in (added to the catalogue first).
+const CLASS: &str = "H100-80GB";
 
 /// One step a sponsor or a maintainer takes. Indexes pick among what exists (modulo).
 #[derive(Debug, Clone)]
@@ -46,6 +58,18 @@ enum Op {
     ConfirmInstalment(usize),
     Expense(i64),
     Reverse(usize),
+    ComputePledge {
+        sponsor: usize,
+        minutes: i64,
+        window_days: i64,
+    },
+    Report {
+        pledge: usize,
+        minutes: i64,
+    },
+    ConfirmDelivery(usize),
+    /// The expiry job runs `days` after the start.
+    Expire(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,6 +85,12 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(Op::ConfirmInstalment),
         3 => (1..60_000i64).prop_map(Op::Expense),
         2 => any::<usize>().prop_map(Op::Reverse),
+        2 => (0..3usize, 1..5_000i64, 1..90i64).prop_map(|(sponsor, minutes, window_days)| {
+            Op::ComputePledge { sponsor, minutes, window_days }
+        }),
+        3 => (any::<usize>(), 1..3_000i64).prop_map(|(pledge, minutes)| Op::Report { pledge, minutes }),
+        3 => any::<usize>().prop_map(Op::ConfirmDelivery),
+        1 => (0..120i64).prop_map(Op::Expire),
     ]
 }
 
@@ -72,10 +102,30 @@ struct Posted {
     id: TransactionId,
     held: i64,
     reversed: bool,
+    /// Moves compute (a grant, a delivery): its reversal may be refused for the
+    /// receivable it would overdraw, which the model does not track.
+    compute: bool,
+    /// A compute grant: never reversed (`not_reversible`).
+    grant: bool,
+}
+
+/// A compute pledge as the model sees it.
+#[derive(Debug, Clone)]
+struct Grant {
+    id: PledgeId,
+    sponsor: usize,
+    pledged: i64,
+    confirmed: i64,
+    window_end: NaiveDateTime,
+    /// Still pledged (not delivered in full, not expired).
+    open: bool,
 }
 
 #[derive(Default)]
 struct Model {
+    grants: Vec<Grant>,
+    /// Reports waiting for a maintainer: id, grant index, minutes.
+    reports: Vec<(DeliveryId, usize, i64)>,
     held: i64,
     /// Pledges: id, amount, monthly, still open (pledged).
     pledges: Vec<(PledgeId, i64, bool, bool)>,
@@ -183,6 +233,8 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                             id: last_transaction(&w.db),
                             held: amount,
                             reversed: false,
+                            compute: false,
+                            grant: false,
                         });
                     } else {
                         // A cancelled monthly pledge's due instalments stay as they are.
@@ -236,6 +288,8 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 id: last_transaction(&w.db),
                 held: amount,
                 reversed: false,
+                compute: false,
+                grant: false,
             });
         }
         Op::Expense(amount) => {
@@ -256,6 +310,8 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                         id: transaction,
                         held: -amount,
                         reversed: false,
+                        compute: false,
+                        grant: false,
                     });
                 }
                 Err(ExpenseError::Ledger(LedgerFault::InsufficientFunds(_))) => {
@@ -276,6 +332,7 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 w.db.write_blocking(|tx| app_ledger::reverse(tx, &owner, &slug, target.id, now));
             match result {
                 Ok(posted) => {
+                    prop_assert!(!target.grant, "reversed a grant: {target:?}");
                     prop_assert!(!target.reversed, "reversed twice: {target:?}");
                     prop_assert!(model.held - target.held >= 0, "reversal overdrew");
                     model.held -= target.held;
@@ -284,10 +341,18 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                         id: posted.row.id,
                         held: -target.held,
                         reversed: false,
+                        compute: target.compute,
+                        grant: false,
                     });
+                }
+                Err(LedgerFault::NotReversible) => {
+                    prop_assert!(target.grant, "refused as not reversible: {target:?}")
                 }
                 Err(LedgerFault::AlreadyReversed) => {
                     prop_assert!(target.reversed, "refused as reversed: {target:?}")
+                }
+                Err(LedgerFault::InsufficientFunds(_)) if target.compute => {
+                    prop_assert!(!target.reversed, "refused as overdrawing: {target:?}")
                 }
                 Err(LedgerFault::InsufficientFunds(_)) => {
                     prop_assert!(
@@ -297,6 +362,150 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                     )
                 }
                 Err(e) => prop_assert!(false, "reverse: {e:?}"),
+            }
+        }
+        Op::ComputePledge {
+            sponsor,
+            minutes,
+            window_days,
+        } => {
+            let who = w.sponsors[*sponsor];
+            let slug = w.slug.clone();
+            let key = format!("case{}-step{step}", w.case);
+            let window_end = w.start + Duration::days(*window_days);
+            let new = NewComputePledge {
+                accelerator: AcceleratorClass::parse("accelerator", CLASS).unwrap(),
+                gpu_minutes: GpuMinutes::new("gpu_minutes", *minutes).unwrap(),
+                provider: None,
+                window_start: w.start,
+                window_end,
+                anonymous: false,
+                message: None,
+            };
+            let mut id = None;
+            let stored = w.db.write_blocking(|tx| {
+                pledges::create_compute(
+                    tx,
+                    &who,
+                    &slug,
+                    Idempotent {
+                        key: &key,
+                        request_hash: "c",
+                    },
+                    new,
+                    None,
+                    |row| {
+                        id = Some(row.id);
+                        String::new()
+                    },
+                    w.start,
+                )
+            });
+            prop_assert!(stored.is_ok(), "compute pledge: {stored:?}");
+            model.grants.push(Grant {
+                id: id.unwrap(),
+                sponsor: *sponsor,
+                pledged: *minutes,
+                confirmed: 0,
+                window_end,
+                open: true,
+            });
+            model.posted.push(Posted {
+                id: last_transaction(&w.db),
+                held: 0,
+                reversed: false,
+                compute: true,
+                grant: true,
+            });
+        }
+        Op::Report { pledge, minutes } => {
+            if model.grants.is_empty() {
+                return Ok(());
+            }
+            let k = pledge % model.grants.len();
+            let grant = model.grants[k].clone();
+            let who = w.sponsors[grant.sponsor];
+            let new = NewDelivery::parse(&serde_json::json!(minutes), "cluster log").unwrap();
+            let result =
+                w.db.write_blocking(|tx| compute::report(tx, &who, grant.id, new, now));
+            match result {
+                Ok(row) => {
+                    prop_assert!(grant.open, "reported on a closed pledge: {grant:?}");
+                    prop_assert!(
+                        grant.confirmed + minutes <= grant.pledged,
+                        "report past the pledge"
+                    );
+                    model.reports.push((row.id, k, *minutes));
+                }
+                Err(ComputeError::ExceedsPledge(_)) => {
+                    prop_assert!(
+                        grant.confirmed + minutes > grant.pledged,
+                        "refused {minutes} of {grant:?}"
+                    )
+                }
+                Err(ComputeError::WrongState(_)) => prop_assert!(!grant.open, "refused: {grant:?}"),
+                Err(e) => prop_assert!(false, "report: {e:?}"),
+            }
+        }
+        Op::ConfirmDelivery(i) => {
+            if model.reports.is_empty() {
+                return Ok(());
+            }
+            let (id, k, minutes) = model.reports.remove(i % model.reports.len());
+            let grant = model.grants[k].clone();
+            let owner = w.owner;
+            let result =
+                w.db.write_blocking(|tx| compute::confirm(tx, &owner, id, now));
+            match result {
+                Ok(_) => {
+                    prop_assert!(grant.open, "confirmed on a closed pledge: {grant:?}");
+                    prop_assert!(
+                        grant.confirmed + minutes <= grant.pledged,
+                        "confirmed past the pledge"
+                    );
+                    model.grants[k].confirmed += minutes;
+                    if model.grants[k].confirmed == grant.pledged {
+                        model.grants[k].open = false;
+                    }
+                    model.posted.push(Posted {
+                        id: last_transaction(&w.db),
+                        held: 0,
+                        reversed: false,
+                        compute: true,
+                        grant: false,
+                    });
+                }
+                Err(ComputeError::ExceedsPledge(_)) => prop_assert!(
+                    grant.confirmed + minutes > grant.pledged,
+                    "refused {minutes} of {grant:?}"
+                ),
+                Err(ComputeError::WrongState(_)) => prop_assert!(!grant.open, "refused: {grant:?}"),
+                Err(e) => prop_assert!(false, "confirm: {e:?}"),
+            }
+        }
+        Op::Expire(days) => {
+            let at = w.start + Duration::days(*days);
+            for k in 0..model.grants.len() {
+                let grant = model.grants[k].clone();
+                let lapsed = w.db.write_blocking(|tx| compute::expire(tx, grant.id, at));
+                let lapsed = match lapsed {
+                    Ok(l) => l,
+                    Err(e) => return Err(TestCaseError::fail(format!("expire: {e:?}"))),
+                };
+                let due = grant.open && at >= grant.window_end;
+                prop_assert_eq!(lapsed.is_some(), due, "expiry of {:?} at {}", grant, at);
+                if due {
+                    model.grants[k].open = false;
+                    if lapsed.unwrap_or(0) > 0 {
+                        model.posted.push(Posted {
+                            id: last_transaction(&w.db),
+                            held: 0,
+                            reversed: false,
+                            compute: true,
+                            grant: false,
+                        });
+                    }
+                }
             }
         }
     }
@@ -377,6 +586,36 @@ fn check(w: &World, model: &Model) -> Result<(), TestCaseError> {
     if model.held != 0 {
         prop_assert!(reported > 0, "no balances reported");
     }
+    for grant in &model.grants {
+        let id = grant.id.get();
+        let (pledged, confirmed): (Option<i64>, Option<i64>) =
+            w.db.read_blocking(move |c| {
+                let pledged = pledge_rows::table
+                    .find(id)
+                    .select(pledge_rows::gpu_minutes)
+                    .first::<Option<i64>>(c)?;
+                let confirmed: Vec<i64> = delivery_rows::table
+                    .filter(delivery_rows::pledge_id.eq(id))
+                    .filter(delivery_rows::state.eq("confirmed"))
+                    .select(delivery_rows::gpu_minutes)
+                    .load(c)?;
+                Ok::<_, DbError>((pledged, Some(confirmed.iter().sum())))
+            })
+            .unwrap();
+        let confirmed = confirmed.unwrap_or(0);
+        prop_assert!(
+            confirmed <= pledged.unwrap_or(0),
+            "delivered {} of {:?}",
+            confirmed,
+            grant
+        );
+        prop_assert_eq!(
+            confirmed,
+            grant.confirmed,
+            "confirmed minutes of {:?}",
+            grant
+        );
+    }
     Ok(())
 }
 
@@ -385,6 +624,20 @@ async fn random_funding_sequences_keep_the_ledger_balanced_and_true() {
     let app = spawn_app().await;
     let owner = app.user().await;
     let sponsors = [app.user().await, app.user().await, app.user().await];
+    let admin = app.admin().await;
+    let res = app
+        .send_json_as(
+            reqwest::Method::POST,
+            "/api/v1/accelerators",
+            &admin.token,
+            &serde_json::json!({"code": CLASS, "display_name": "NVIDIA H100 80GB"}),
+        )
+        .await;
+    assert!(
+        matches!(res.status().as_u16(), 201 | 409),
+        "{}",
+        res.status()
+    );
     let db = Db::new(app.database_url.clone(), 2).unwrap();
     let owner_token = owner.token.clone();
     let cases: u32 = if crate::helpers::backend() == openfund::db::Backend::Postgres {

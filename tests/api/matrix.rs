@@ -1311,6 +1311,47 @@ impl World {
         .unwrap()
         .id
         .get();
+        // Its grant, as creating it through the API posts.
+        {
+            use openfund::domain::compute::AcceleratorClass;
+            use openfund::domain::ledger::{
+                Commodity, Entry, LedgerAccount, NewTransaction, TransactionKind,
+            };
+            let commodity = Commodity::Compute(AcceleratorClass::parse("class", &class).unwrap());
+            let grant = NewTransaction::new(
+                "planted grant",
+                vec![
+                    Entry {
+                        account: LedgerAccount::ProjectComputeReceivable(ProjectId(
+                            self.project_id,
+                        )),
+                        commodity: commodity.clone(),
+                        amount: 6000,
+                    },
+                    Entry {
+                        account: LedgerAccount::SponsorContributions(UserId(sponsor)),
+                        commodity,
+                        amount: -6000,
+                    },
+                ],
+            )
+            .unwrap();
+            openfund::db::tx::run_write(&mut conn, |tx| {
+                openfund::app::ledger::post(
+                    tx,
+                    Some(ProjectId(self.project_id)),
+                    TransactionKind::Pledge,
+                    &grant,
+                    openfund::app::ledger::Links {
+                        pledge: Some(openfund::domain::ids::PledgeId(id)),
+                        ..Default::default()
+                    },
+                    None,
+                    now,
+                )
+            })
+            .unwrap();
+        }
         (id, class)
     }
 
