@@ -313,7 +313,8 @@ pub struct RecordedExpense {
 
 /// Record money the project spent. Owners, maintainers and site admins; refused with
 /// 422 `insufficient_funds` if the project holds less than the amount, and
-/// `currency_mismatch` unless it is in the project's currency.
+/// `currency_mismatch` unless it is in the project's currency; 409 `project_archived`
+/// for an archived project.
 #[utoipa::path(
     tag = "ledger",
     security(("bearer" = [])),
@@ -325,6 +326,7 @@ pub struct RecordedExpense {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a maintainer, or a read-only token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The project is archived (`project_archived`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, another currency, or not enough funds", body = Problem, content_type = "application/problem+json")
     )
 )]

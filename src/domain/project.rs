@@ -38,9 +38,10 @@ pub const NAME_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u
 pub const SUMMARY_PATTERN: &str =
     "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
 /// http(s), a DNS host whose last label starts with a letter (never an IP-like
-/// number), an optional port, and an optional path of printable ASCII.
-pub const HOMEPAGE_PATTERN: &str =
-    "^https?://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$";
+/// number), an optional port, and an optional path, query and fragment of the
+/// characters RFC 3986 allows there (others percent-encoded, `%` always with two hex
+/// digits).
+pub const HOMEPAGE_PATTERN: &str = "^https?://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$";
 
 static NAME_RE: LazyLock<Regex> = LazyLock::new(|| compile(NAME_PATTERN));
 static SUMMARY_RE: LazyLock<Regex> = LazyLock::new(|| compile(SUMMARY_PATTERN));
@@ -627,8 +628,19 @@ mod tests {
             "not a url",
             "http://",
             "/rel",
+            // Not URIs (RFC 3986): a `%` without two hex digits, characters never allowed.
+            "http://x.org/%r",
+            "http://x.org/a b",
+            "http://x.org/{x}",
+            "http://x.org/a#b#c",
         ] {
             assert!(Homepage::parse(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "https://x.org/a%20b?q=1&r=(2)#top",
+            "http://x.org:8080/~me/;p=1,2@x",
+        ] {
+            assert!(Homepage::parse(good).is_ok(), "{good}");
         }
     }
 

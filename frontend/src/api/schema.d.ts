@@ -904,7 +904,8 @@ export interface paths {
         /**
          * Record money the project spent. Owners, maintainers and site admins; refused with
          *     422 `insufficient_funds` if the project holds less than the amount, and
-         *     `currency_mismatch` unless it is in the project's currency.
+         *     `currency_mismatch` unless it is in the project's currency; 409 `project_archived`
+         *     for an archived project.
          */
         post: operations["create_expense"];
         delete?: never;
@@ -6196,6 +6197,15 @@ export interface operations {
             };
             /** @description No such project */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project is archived (`project_archived`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
