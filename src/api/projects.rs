@@ -298,7 +298,7 @@ pub struct CreateProject {
     #[schema(
         format = "uri",
         max_length = 2000,
-        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$"
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$"
     )]
     pub homepage: Option<String>,
     /// Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered.
@@ -312,11 +312,11 @@ pub struct CreateProject {
     pub license: Option<Option<String>>,
     /// Absolute http(s) URL of the source repository.
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$")]
     pub repository_url: Option<Option<String>>,
     /// Absolute http(s) URL of the model or data card.
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$")]
     pub model_card_url: Option<Option<String>>,
     /// ISO 4217 code (default `USD`); changes only before any money is pledged or
     /// booked (else 409 `currency_locked`).
@@ -425,7 +425,7 @@ pub struct UpdateProject {
     #[schema(value_type = ProjectKind)]
     pub kind: Option<Option<ProjectKind>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$")]
     pub homepage: Option<Option<String>>,
     /// Markdown (CommonMark), at most 20,000 characters; raw HTML is never rendered.
     #[serde(default, deserialize_with = "sent")]
@@ -438,11 +438,11 @@ pub struct UpdateProject {
     pub license: Option<Option<String>>,
     /// Absolute http(s) URL of the source repository.
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$")]
     pub repository_url: Option<Option<String>>,
     /// Absolute http(s) URL of the model or data card.
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(value_type = Option<String>, nullable, format = "uri", max_length = 2000, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?)?$")]
     pub model_card_url: Option<Option<String>>,
     /// ISO 4217 code (default `USD`); changes only before any money is pledged or
     /// booked (else 409 `currency_locked`).
