@@ -108,7 +108,7 @@ fn compute_pledge(conn: &mut AnyConnection, id: PledgeId) -> Result<ComputePledg
     let accelerator = row
         .accelerator_id
         .ok_or_else(|| DbError::Corrupt(format!("pledge {id} has no class")))?;
-    let code = store::accelerator_code(conn, accelerator)?
+    let code = crate::store::accelerators::code_of(conn, accelerator)?
         .ok_or_else(|| DbError::Corrupt(format!("pledge {id}: class {accelerator}")))?;
     let class = AcceleratorClass::parse("accelerator", &code)
         .map_err(|_| DbError::Corrupt(format!("class code {code:?}")))?;
@@ -512,7 +512,7 @@ pub fn put_slurm_type(
     super::principal::require_project_editor::<ComputeError>(tx, who, project.id)?;
     let slurm_type =
         rules::slurm_type("slurm_type", slurm_type).map_err(|v| ComputeError::Invalid(vec![v]))?;
-    let accelerator = store::accelerator_id(tx, class.as_str())?.ok_or_else(|| {
+    let accelerator = crate::store::accelerators::id_of(tx, class.as_str())?.ok_or_else(|| {
         ComputeError::Invalid(vec![Violation::new(
             "accelerator",
             "unknown",

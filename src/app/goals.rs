@@ -244,7 +244,9 @@ fn resolve_targets(
     targets: &[ComputeAmount],
 ) -> Result<Vec<(i64, i64)>, GoalError> {
     let codes: Vec<&str> = targets.iter().map(|t| t.accelerator().as_str()).collect();
-    let known: HashMap<String, i64> = store::accelerator_ids(conn, &codes)?.into_iter().collect();
+    let known: HashMap<String, i64> = crate::store::accelerators::ids_of(conn, &codes)?
+        .into_iter()
+        .collect();
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (i, t) in targets.iter().enumerate() {
@@ -642,7 +644,7 @@ pub fn values(conn: &mut AnyConnection, slug: &str) -> Result<(String, Vec<Value
 fn class_id(conn: &mut AnyConnection, code: &str) -> Result<(AcceleratorClass, i64), GoalError> {
     let unknown = || GoalError::UnknownAccelerator(code.to_owned());
     let class = AcceleratorClass::parse("code", code).map_err(|_| unknown())?;
-    let id = store::accelerator_ids(conn, &[class.as_str()])?
+    let id = crate::store::accelerators::ids_of(conn, &[class.as_str()])?
         .into_iter()
         .next()
         .ok_or_else(unknown)?

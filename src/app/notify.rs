@@ -306,7 +306,7 @@ fn compute_class(tx: &mut Tx<'_>, pledge: &pledges::PledgeRow) -> Result<String,
     let id = pledge
         .accelerator_id
         .ok_or_else(|| DbError::Corrupt(format!("pledge {} has no class", pledge.id)))?;
-    deliveries::accelerator_code(tx, id)?
+    crate::store::accelerators::code_of(tx, id)?
         .ok_or_else(|| DbError::Corrupt(format!("pledge {}: class {id}", pledge.id)))
 }
 

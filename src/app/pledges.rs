@@ -22,7 +22,7 @@ use crate::domain::money::Currency;
 use crate::domain::pledge::{NewMoneyPledge, PledgeKind, PledgeState, Recurrence};
 use crate::domain::policy;
 use crate::store::pledges::{self as store, NewComputePledgeRow, NewMoneyPledgeRow, PledgeRow};
-use crate::store::{deliveries, idempotency, projects};
+use crate::store::{idempotency, projects};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PledgeError {
@@ -214,7 +214,7 @@ pub fn create_compute(
     }
     accepts_pledges(tx, &project, goal_id)?;
     let mut problems = Vec::new();
-    let accelerator_id = deliveries::accelerator_id(tx, new.accelerator.as_str())?;
+    let accelerator_id = crate::store::accelerators::id_of(tx, new.accelerator.as_str())?;
     if accelerator_id.is_none() {
         problems.push(Violation::new(
             "accelerator",

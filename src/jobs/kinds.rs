@@ -8,7 +8,7 @@ use super::{Attempt, Job, JobContext, JobError};
 use crate::app;
 use crate::db::{self, DbError};
 use crate::domain::Email;
-use crate::domain::ids::OutboxId;
+use crate::domain::ids::{OutboxId, PledgeId};
 use crate::mail::Delivery;
 use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, sessions};
 
@@ -198,28 +198,11 @@ impl Job for CreateInstalments {
     }
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        const BATCH: i64 = 500;
-        let mut after = None;
-        let mut created = 0;
-        loop {
-            let ids = ctx
-                .db
-                .read(move |conn| app::instalments::running_monthly(conn, after, BATCH))
-                .await?;
-            for &id in &ids {
-                created += ctx
-                    .db
-                    .write(move |tx| {
-                        let now = db::now();
-                        app::instalments::create_due(tx, id, now.date(), now)
-                    })
-                    .await?;
-            }
-            match ids.last() {
-                Some(&last) if ids.len() as i64 == BATCH => after = Some(last),
-                _ => break,
-            }
-        }
+        let created = each_pledge(ctx, app::instalments::running_monthly, |tx, id| {
+            let now = db::now();
+            Ok(app::instalments::create_due(tx, id, now.date(), now)?)
+        })
+        .await?;
         if created > 0 {
             tracing::info!(created, "instalments fell due");
         }
@@ -301,37 +284,47 @@ impl Job for ExpireCompute {
     }
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        const BATCH: i64 = 500;
         let now = db::now();
-        let mut after = None;
-        let mut expired = 0;
-        loop {
-            let ids = ctx
-                .db
-                .read(move |conn| app::compute::lapsing(conn, now, after, BATCH))
-                .await?;
-            for &id in &ids {
-                let lapsed = ctx
-                    .db
-                    .write(move |tx| app::compute::expire(tx, id, now))
-                    .await
-                    .map_err(|e| match e {
-                        app::compute::ComputeError::Db(d) => JobError::Db(d),
-                        other => JobError::Retry(other.to_string()),
-                    })?;
-                if lapsed.is_some() {
-                    expired += 1;
-                }
-            }
-            match ids.last() {
-                Some(&last) if ids.len() as i64 == BATCH => after = Some(last),
-                _ => break,
-            }
-        }
+        let expired = each_pledge(
+            ctx,
+            move |conn, after, batch| app::compute::lapsing(conn, now, after, batch),
+            move |tx, id| match app::compute::expire(tx, id, now) {
+                Ok(lapsed) => Ok(usize::from(lapsed.is_some())),
+                Err(app::compute::ComputeError::Db(d)) => Err(JobError::Db(d)),
+                Err(other) => Err(JobError::Retry(other.to_string())),
+            },
+        )
+        .await?;
         if expired > 0 {
             tracing::info!(expired, "compute pledges expired");
         }
         Ok(())
+    }
+}
+
+/// Walks pledges a batch at a time, in id order: `page(conn, after, limit)` lists the
+/// next ids, and `each(tx, id)` handles one pledge in its own unit of work, returning
+/// how many things it changed. Returns the sum. What the periodic pledge jobs share.
+async fn each_pledge<P, W>(ctx: &JobContext, page: P, each: W) -> Result<usize, JobError>
+where
+    P: Fn(&mut db::AnyConnection, Option<PledgeId>, i64) -> Result<Vec<PledgeId>, DbError>
+        + Copy
+        + Send
+        + 'static,
+    W: Fn(&mut db::Tx<'_>, PledgeId) -> Result<usize, JobError> + Copy + Send + 'static,
+{
+    const BATCH: i64 = 500;
+    let mut after = None;
+    let mut changed = 0;
+    loop {
+        let ids = ctx.db.read(move |conn| page(conn, after, BATCH)).await?;
+        for &id in &ids {
+            changed += ctx.db.write(move |tx| each(tx, id)).await?;
+        }
+        match ids.last() {
+            Some(&last) if ids.len() as i64 == BATCH => after = Some(last),
+            _ => return Ok(changed),
+        }
     }
 }
 

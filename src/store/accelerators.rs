@@ -67,3 +67,29 @@ pub fn rename(
         .first(conn)
         .optional()?)
 }
+
+/// The id of the class with catalogue code `code` (e.g. `H100-80GB`), if there is one.
+pub fn id_of(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<i64>> {
+    accelerators::table
+        .filter(accelerators::code.eq(code))
+        .select(accelerators::id)
+        .first(conn)
+        .optional()
+}
+
+/// The ids of the classes among `codes` that the catalogue has: `(code, id)` pairs.
+pub fn ids_of(conn: &mut AnyConnection, codes: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+    accelerators::table
+        .filter(accelerators::code.eq_any(codes))
+        .select((accelerators::code, accelerators::id))
+        .load(conn)
+}
+
+/// The catalogue code of class `id`, if there is one.
+pub fn code_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<String>> {
+    accelerators::table
+        .find(id)
+        .select(accelerators::code)
+        .first(conn)
+        .optional()
+}

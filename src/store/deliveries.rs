@@ -132,24 +132,6 @@ pub fn page_of_project(
     query.load(conn)
 }
 
-/// A class of the catalogue by code: its id.
-pub fn accelerator_id(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<i64>> {
-    accelerators::table
-        .filter(accelerators::code.eq(code))
-        .select(accelerators::id)
-        .first(conn)
-        .optional()
-}
-
-/// A class of the catalogue by id: its code.
-pub fn accelerator_code(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<String>> {
-    accelerators::table
-        .find(id)
-        .select(accelerators::code)
-        .first(conn)
-        .optional()
-}
-
 /// A project's Slurm GPU type map: (Slurm type, class code), by Slurm type.
 pub fn slurm_types(
     conn: &mut AnyConnection,

@@ -217,17 +217,6 @@ pub fn replace_targets(
     Ok(())
 }
 
-/// The ids of the catalogue classes with these codes, as `(code, id)`.
-pub fn accelerator_ids(
-    conn: &mut AnyConnection,
-    codes: &[&str],
-) -> QueryResult<Vec<(String, i64)>> {
-    accelerators::table
-        .filter(accelerators::code.eq_any(codes))
-        .select((accelerators::code, accelerators::id))
-        .load(conn)
-}
-
 /// A project's fair-market value of one GPU-hour of a class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueRow {

@@ -1201,7 +1201,7 @@ impl World {
     fn plant_value(&self) -> String {
         let code = self.plant_accelerator();
         let mut conn = self.app.conn();
-        let id = openfund::store::goals::accelerator_ids(&mut conn, &[code.as_str()]).unwrap()[0].1;
+        let id = openfund::store::accelerators::ids_of(&mut conn, &[code.as_str()]).unwrap()[0].1;
         openfund::store::goals::set_value(&mut conn, ProjectId(self.project_id), id, 100).unwrap();
         code
     }
@@ -1285,7 +1285,7 @@ impl World {
         use openfund::store::pledges::{NewComputePledgeRow, insert_compute};
         let class = self.plant_accelerator();
         let mut conn = self.app.conn();
-        let accelerator = openfund::store::deliveries::accelerator_id(&mut conn, &class)
+        let accelerator = openfund::store::accelerators::id_of(&mut conn, &class)
             .unwrap()
             .unwrap();
         let now = openfund::db::now();
@@ -1384,7 +1384,7 @@ impl World {
     fn plant_slurm_type(&self, class: &str) -> String {
         let name = format!("g{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let mut conn = self.app.conn();
-        let accelerator = openfund::store::deliveries::accelerator_id(&mut conn, class)
+        let accelerator = openfund::store::accelerators::id_of(&mut conn, class)
             .unwrap()
             .unwrap();
         openfund::store::deliveries::put_slurm_type(
