@@ -139,8 +139,11 @@ pub struct CreateComputePledge {
     /// When the window ends: after `window_start`, in the future, at most ten years
     /// ahead. What is not delivered by then expires.
     pub window_end: DateTime<Utc>,
-    /// A goal of the project the pledge counts toward.
-    pub goal_id: Option<i64>,
+    /// A goal of the project the pledge counts toward (a JSON integer, see
+    /// [`goal_id`]).
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[serde(default)]
+    pub goal_id: Option<serde_json::Value>,
     /// Hide the sponsor from every public view.
     #[serde(default)]
     pub anonymous: bool,
@@ -191,8 +194,9 @@ pub struct CreatePledge {
     pub message: Option<String>,
     /// An open goal of this project the pledge counts toward (422 `unknown_goal` for
     /// another project's or none, `goal_not_open` for a met, closed or expired one).
-    #[schema(minimum = 1)]
-    pub goal_id: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[serde(default)]
+    pub goal_id: Option<serde_json::Value>,
 }
 
 /// A JSON value as text with every object's members sorted by name and no spaces, so
@@ -282,7 +286,7 @@ pub async fn create_pledge(
             crate::db::now(),
         )
         .map_err(ApiError::validation)?;
-        let goal_id = parsed.goal_id.map(GoalId);
+        let goal_id = goal_id(parsed.goal_id.as_ref())?;
         let class = new.accelerator.to_string();
         db.write(move |tx| {
             pledges::create_compute(
@@ -311,7 +315,7 @@ pub async fn create_pledge(
             parsed.message.as_deref(),
         )
         .map_err(ApiError::validation)?;
-        new.goal_id = parsed.goal_id.map(GoalId);
+        new.goal_id = goal_id(parsed.goal_id.as_ref())?;
         let PledgeKindInput::Money = parsed.kind;
         db.write(move |tx| {
             pledges::create_money(
@@ -652,4 +656,16 @@ pub async fn confirm_instalment(
         .write(move |tx| instalments::confirm(tx, &who, id, crate::db::now()))
         .await?;
     Ok(web::Json(instalment_view(&row, &currency)))
+}
+
+/// A pledge's `goal_id`: null or absent for none, else a positive JSON integer by the
+/// same rule as amounts ([`crate::domain::decimal::positive_json_integer`]: `356.0` or
+/// `"356"` is 422 `not_an_integer`, not a 400).
+fn goal_id(raw: Option<&serde_json::Value>) -> Result<Option<GoalId>, ApiError> {
+    match raw {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => crate::domain::decimal::positive_json_integer("goal_id", v, i64::MAX)
+            .map(|id| Some(GoalId(id)))
+            .map_err(|v| ApiError::validation(vec![v])),
+    }
 }

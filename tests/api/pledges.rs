@@ -484,3 +484,26 @@ async fn pledge_events_are_mailed_once_to_whom_they_concern() {
     assert_eq!(received[0].1, s.sponsor.email);
     assert_eq!(mails.len(), 3, "{mails:?}");
 }
+
+/// A `goal_id` follows the amounts' rule for JSON integers: `356.0` or `"356"` is a
+/// field error (422 `validation_failed`, `not_an_integer`), never a 400, and stores
+/// nothing.
+#[tokio::test]
+async fn a_goal_id_that_is_not_a_json_integer_is_a_field_error() {
+    let s = setup().await;
+    for (i, goal) in [json!(356.0), json!("356"), json!(-1)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut body = money(1_000);
+        body["goal_id"] = goal;
+        let problem = assert_problem(
+            s.pledge(&format!("goal-{i}"), &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "goal_id", "{problem}");
+    }
+    assert_eq!(s.pledge_rows(), 0);
+}

@@ -1563,7 +1563,8 @@ export interface components {
             compute: components["schemas"]["ComputeAmount"];
             /**
              * Format: int64
-             * @description A goal of the project the pledge counts toward.
+             * @description A goal of the project the pledge counts toward (a JSON integer, see
+             *     [`goal_id`]).
              */
             goal_id?: number | null;
             kind: components["schemas"]["ComputeKindInput"];
