@@ -1,6 +1,7 @@
 //! `/api/v1/accelerators`: the accelerator catalogue. Parse, call `app::accelerators`,
 //! answer.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ pub struct CreateAccelerator {
 pub async fn create_accelerator(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateAccelerator>,
+    body: JsonObject<CreateAccelerator>,
 ) -> Result<HttpResponse, ApiError> {
     let class = AcceleratorClass::parse("code", &body.code);
     let name = AcceleratorName::parse("display_name", &body.display_name);
@@ -141,7 +142,7 @@ pub async fn rename_accelerator(
     caller: Caller,
     state: web::Data<AppState>,
     code: web::Path<String>,
-    body: web::Json<RenameAccelerator>,
+    body: JsonObject<RenameAccelerator>,
 ) -> Result<web::Json<Accelerator>, ApiError> {
     let name = AcceleratorName::parse("display_name", &body.display_name)
         .map_err(|v| ApiError::validation(vec![v]))?;

@@ -2,6 +2,7 @@
 //! rotation, sign-out and password reset. Parse, call `app::auth`/`app::sessions`,
 //! answer.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -157,7 +158,7 @@ pub fn session_response(state: &AppState, issued: Issued) -> HttpResponse {
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let client = client_key(&req, &state);
     accounts::register(
@@ -186,7 +187,7 @@ pub async fn register(
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     state: web::Data<AppState>,
-    body: web::Json<TokenRequest>,
+    body: JsonObject<TokenRequest>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let token = body.into_inner().token;
     let mail = state.services.mail.clone();
@@ -214,7 +215,7 @@ pub async fn verify_email(
 pub async fn resend_verification(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: JsonObject<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::request_verification(&state.services, client_key(&req, &state), &body.email).await?;
     Ok(HttpResponse::Accepted().json(status("verification_sent")))
@@ -237,7 +238,7 @@ pub async fn resend_verification(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let issued = accounts::login(
@@ -326,7 +327,7 @@ pub async fn logout(
 pub async fn password_reset(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: JsonObject<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::request_password_reset(&state.services, client_key(&req, &state), &body.email)
         .await?;
@@ -347,7 +348,7 @@ pub async fn password_reset(
 #[post("/auth/password-reset/confirm")]
 pub async fn password_reset_confirm(
     state: web::Data<AppState>,
-    body: web::Json<ResetConfirmRequest>,
+    body: JsonObject<ResetConfirmRequest>,
 ) -> Result<web::Json<StatusResponse>, ApiError> {
     let body = body.into_inner();
     accounts::reset_password(

@@ -1,6 +1,7 @@
 //! `/api/v1/admin/*`: what an operator needs to see: jobs (retry one, or every failed
 //! job of a kind) and the mail outbox. Lists page by keyset cursor.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -160,7 +161,7 @@ pub struct Retried {
 pub async fn retry_jobs(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<RetryKind>,
+    body: JsonObject<RetryKind>,
 ) -> Result<web::Json<Retried>, ApiError> {
     let (who, kind) = (caller.0, body.into_inner().kind);
     let retried = state

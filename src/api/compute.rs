@@ -6,6 +6,7 @@
 //! `app::compute`, answer. (Creating a compute pledge is `POST …/pledges` in
 //! `api::pledges`.)
 
+use crate::api::body::JsonObject;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -108,7 +109,7 @@ pub async fn report_delivery(
     reporter: Reporter,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<ReportDelivery>,
+    body: JsonObject<ReportDelivery>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new =
@@ -211,7 +212,7 @@ pub async fn create_pledge_token(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<CreatePledgeToken>,
+    body: JsonObject<CreatePledgeToken>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (id, who) = (PledgeId(id.into_inner()), caller.0);
@@ -443,7 +444,7 @@ pub async fn put_slurm_gpu_type(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<PutSlurmGpuType>,
+    body: JsonObject<PutSlurmGpuType>,
 ) -> Result<web::Json<SlurmGpuType>, ApiError> {
     let ((slug, slurm_type), who) = (path.into_inner(), caller.0);
     let class = body.into_inner().accelerator;

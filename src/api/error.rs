@@ -81,6 +81,11 @@ impl ApiError {
         self
     }
 
+    /// 422 `invalid_body`: the JSON body parsed but does not fit the operation's schema.
+    pub fn invalid_body(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").with_detail(detail)
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code).with_detail(detail)
     }
@@ -295,8 +300,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
                 .with_detail("send the body as application/json")
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
-                .with_detail(format!("the JSON body does not fit the schema: {e}"))
+            ApiError::invalid_body(format!("the JSON body does not fit the schema: {e}"))
         }
         JsonPayloadError::Deserialize(e) => {
             ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))

@@ -2,6 +2,7 @@
 //! The `state` also travels in a cookie, so a callback only completes in the browser
 //! that started the flow (no login CSRF).
 
+use crate::api::body::JsonObject;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -58,7 +59,7 @@ fn configured(state: &AppState) -> Result<GithubOAuth, ApiError> {
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<GithubStartRequest>,
+    body: JsonObject<GithubStartRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let github = configured(&state)?;
     let mode = body.mode;

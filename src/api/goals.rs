@@ -2,6 +2,7 @@
 //! (+ `/close`), `/api/v1/projects/{slug}/accelerator-values[/{code}]`. Parse, call
 //! `app::goals`, answer.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -276,7 +277,7 @@ pub async fn create_goal(
     caller: Caller,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<CreateGoal>,
+    body: JsonObject<CreateGoal>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let now = crate::db::now();
@@ -398,7 +399,7 @@ pub async fn update_goal(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateGoal>,
+    body: JsonObject<UpdateGoal>,
 ) -> Result<web::Json<Goal>, ApiError> {
     let body = body.into_inner();
     let now = crate::db::now();
@@ -532,7 +533,7 @@ pub async fn set_accelerator_value(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<SetAcceleratorValue>,
+    body: JsonObject<SetAcceleratorValue>,
 ) -> Result<web::Json<AcceleratorValue>, ApiError> {
     let body = body.into_inner();
     let value = goals::parse_value(

@@ -2,6 +2,7 @@
 //! `/api/v1/projects/{slug}/ledger`, `…/ledger/{id}/reverse`, `…/balances`,
 //! `…/expenses`. Parse, call `app::ledger` / `app::expenses`, answer.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -335,7 +336,7 @@ pub async fn create_expense(
     caller: Caller,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<CreateExpense>,
+    body: JsonObject<CreateExpense>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = NewExpense::parse(

@@ -1,6 +1,7 @@
 //! `/api/v1/me`: the signed-in user's account, its settings and its personal API
 //! tokens. Parse, call `app::users`/`app::tokens`, answer.
 
+use crate::api::body::JsonObject;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,7 +62,7 @@ pub struct UpdateMe {
 pub async fn update_me(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<UpdateMe>,
+    body: JsonObject<UpdateMe>,
 ) -> Result<web::Json<Me>, ApiError> {
     let name = DisplayName::parse(&body.display_name).map_err(|v| ApiError::validation(vec![v]))?;
     let who = caller.0;
@@ -105,7 +106,7 @@ pub async fn change_password(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<ChangePassword>,
+    body: JsonObject<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     users::change_password(
@@ -152,7 +153,7 @@ pub async fn change_email(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<ChangeEmail>,
+    body: JsonObject<ChangeEmail>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new_email =
@@ -193,7 +194,7 @@ pub async fn delete_me(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<DeleteAccount>,
+    body: JsonObject<DeleteAccount>,
 ) -> Result<HttpResponse, ApiError> {
     users::delete(
         &state.services,
@@ -339,7 +340,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateApiToken>,
+    body: JsonObject<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = tokens::NewToken::parse(&body.name, &body.scopes, body.expires_in_days)?;

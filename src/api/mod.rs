@@ -6,6 +6,7 @@ pub mod accelerators;
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod body;
 pub mod compute;
 pub mod error;
 pub mod exports;

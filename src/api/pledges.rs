@@ -2,6 +2,7 @@
 //! `GET /api/v1/projects/{slug}/pledges`, `POST /api/v1/pledges/{id}/confirm`, `…/cancel`,
 //! `GET /api/v1/me/pledges`. Parse, call `app::pledges`, answer.
 
+use crate::api::body::JsonObject;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -252,7 +253,7 @@ pub async fn create_pledge(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<serde_json::Value>,
+    body: JsonObject<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let key = rules::idempotency_key(
         req.headers()
@@ -267,15 +268,14 @@ pub async fn create_pledge(
         };
         ApiError::bad_request(code, v.message)
     })?;
+    let body = serde_json::Value::Object(body.into_inner());
     let request_hash = secrets::hash(&canonical(&body));
     let (slug, who) = (slug.into_inner(), caller.0);
     let db = state.services.db.clone();
     let stored = if body.get("kind").and_then(|k| k.as_str()) == Some("compute") {
-        let parsed: CreateComputePledge =
-            serde_json::from_value(body.into_inner()).map_err(|e| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
-                    .with_detail(format!("the JSON body does not fit the schema: {e}"))
-            })?;
+        let parsed: CreateComputePledge = serde_json::from_value(body).map_err(|e| {
+            ApiError::invalid_body(format!("the JSON body does not fit the schema: {e}"))
+        })?;
         let new = NewComputePledge::parse(
             &parsed.compute,
             parsed.provider.as_deref(),
@@ -305,8 +305,9 @@ pub async fn create_pledge(
         })
         .await?
     } else {
-        let parsed: CreatePledge = serde_json::from_value(body.into_inner())
-            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        let parsed: CreatePledge = serde_json::from_value(body).map_err(|e| {
+            ApiError::invalid_body(format!("the JSON body does not fit the schema: {e}"))
+        })?;
         let mut new = NewMoneyPledge::parse(
             &parsed.amount.currency,
             &parsed.amount.amount_minor,

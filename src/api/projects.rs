@@ -2,6 +2,7 @@
 //! creating and editing projects, archiving them, and their members; and
 //! `/api/v1/me/projects`. Parse, call `app::projects`, answer.
 
+use crate::api::body::JsonObject;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -376,7 +377,7 @@ macro_rules! details_input {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateProject>,
+    body: JsonObject<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let basics = NewProject::parse(
@@ -487,7 +488,7 @@ pub async fn update_project(
     caller: Caller,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<UpdateProject>,
+    body: JsonObject<UpdateProject>,
 ) -> Result<web::Json<Project>, ApiError> {
     let body = body.into_inner();
     let input = ProjectInput {
@@ -677,7 +678,7 @@ pub async fn add_project_member(
     caller: Caller,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<AddMember>,
+    body: JsonObject<AddMember>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user_id = match &body.user_id {

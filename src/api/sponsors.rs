@@ -6,6 +6,7 @@
 //! The web app renders a sponsor's link with `rel="sponsored nofollow noopener"`; the
 //! API only ever hands out http(s) links.
 
+use crate::api::body::JsonObject;
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -114,7 +115,7 @@ pub async fn my_sponsor_profile(
 pub async fn update_sponsor_profile(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<UpdateSponsorProfile>,
+    body: JsonObject<UpdateSponsorProfile>,
 ) -> Result<web::Json<SponsorProfileView>, ApiError> {
     let who = caller.0;
     who.require_write()?;

@@ -173,3 +173,61 @@ async fn api_docs_are_browsable() {
             .contains("<title>API documentation · OpenFund</title>")
     );
 }
+
+/// Request bodies are JSON objects: serde would otherwise read an array as the fields
+/// by position (`[]` was an empty, successful patch) and a number or string as garbage.
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_a_422_problem() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let user = app.user().await;
+    let res = app
+        .create_project(
+            &user.token,
+            &json!({"slug": "shape", "name": "Shape", "kind": "model"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    for body in [
+        json!([]),
+        json!(["Renamed"]),
+        json!(7),
+        json!("x"),
+        json!(null),
+    ] {
+        let res = app
+            .send_json_as(Method::PATCH, "/api/v1/projects/shape", &user.token, &body)
+            .await;
+        assert_problem(res, 422, "invalid_body").await;
+        let res = app
+            .send_json_as(
+                Method::POST,
+                "/api/v1/projects",
+                &user.token,
+                &json!(["positional", "Positional", "", "model"]),
+            )
+            .await;
+        assert_problem(res, 422, "invalid_body").await;
+        let res = app
+            .client
+            .post(app.url("/api/v1/projects/shape/pledges"))
+            .bearer_auth(&user.token)
+            .header("idempotency-key", "k-shape")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 422, "invalid_body").await;
+    }
+    let project = app.json_as("/api/v1/projects/shape", &user.token).await;
+    assert_eq!(project["name"], "Shape");
+    let pledges = app
+        .json_as("/api/v1/projects/shape/pledges", &user.token)
+        .await;
+    assert_eq!(
+        pledges["items"].as_array().map(Vec::len),
+        Some(0),
+        "{pledges}"
+    );
+}
