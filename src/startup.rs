@@ -204,6 +204,7 @@ impl Application {
             mail_delivery: config.smtp_url.is_some(),
             proxies: config.trusted_proxies.clone(),
             forwarded_header: config.forwarded_header.into(),
+            overview_cache: Default::default(),
         });
         let max_body = config.max_body_bytes;
 

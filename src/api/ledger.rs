@@ -207,7 +207,7 @@ pub struct ProjectBalances {
     pub balances: Vec<Balance>,
 }
 
-fn balances_view(b: &Balances) -> Vec<Balance> {
+pub(crate) fn balances_view(b: &Balances) -> Vec<Balance> {
     b.iter()
         .map(|(account, commodity, amount)| Balance {
             account: public_account(account),

@@ -18,6 +18,7 @@ pub mod health;
 pub mod ledger;
 pub mod me;
 pub mod observe;
+pub mod overview;
 pub mod pledges;
 pub mod problems;
 pub mod projects;
@@ -46,6 +47,9 @@ pub struct AppState {
     /// Proxies whose forwarding headers are believed, and which header they write.
     pub proxies: TrustedProxies,
     pub forwarded_header: ForwardedHeader,
+    /// Each project's serialized overview (`/projects/{slug}/overview`), see
+    /// [`crate::app::overview::OverviewCache`].
+    pub overview_cache: crate::app::overview::OverviewCache<actix_web::web::Bytes>,
 }
 
 #[derive(OpenApi)]
@@ -94,6 +98,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(projects::list)
         .service(projects::create)
         .service(projects::get)
+        .service(overview::project_overview)
         .service(projects::update_project)
         .service(projects::archive_project)
         .service(projects::unarchive_project)

@@ -365,3 +365,16 @@ impl From<SponsorError> for ApiError {
         }
     }
 }
+
+impl From<crate::app::overview::OverviewError> for ApiError {
+    fn from(e: crate::app::overview::OverviewError) -> Self {
+        use crate::app::overview::OverviewError;
+        match e {
+            OverviewError::ProjectNotFound(_) => ApiError::not_found(e.to_string()),
+            OverviewError::Goals(e) => e.into(),
+            OverviewError::Sponsors(e) => e.into(),
+            OverviewError::Ledger(e) => e.into(),
+            OverviewError::Db(d) => d.into(),
+        }
+    }
+}

@@ -180,6 +180,17 @@ pub struct WallSponsor {
     pub totals: SponsorTotals,
 }
 
+impl From<&ListedSponsor> for WallSponsor {
+    fn from(s: &ListedSponsor) -> Self {
+        WallSponsor {
+            display_name: s.display_name.clone(),
+            url: s.url.clone(),
+            logo_url: s.logo_url.clone(),
+            totals: totals(s),
+        }
+    }
+}
+
 /// A project's sponsor wall.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SponsorWall {
@@ -213,15 +224,7 @@ pub async fn sponsor_wall(
         .await?;
     Ok(web::Json(SponsorWall {
         currency,
-        sponsors: shown
-            .iter()
-            .map(|s| WallSponsor {
-                display_name: s.display_name.clone(),
-                url: s.url.clone(),
-                logo_url: s.logo_url.clone(),
-                totals: totals(s),
-            })
-            .collect(),
+        sponsors: shown.iter().map(WallSponsor::from).collect(),
     }))
 }
 

@@ -317,6 +317,16 @@ pub fn page(
     page: KeysetPage,
 ) -> Result<(Vec<GoalView>, Option<String>), GoalError> {
     let project = project(conn, slug)?;
+    page_of(conn, &project, status, page)
+}
+
+/// [`page`] for a project already read.
+pub fn page_of(
+    conn: &mut AnyConnection,
+    project: &ProjectRow,
+    status: Option<GoalStatus>,
+    page: KeysetPage,
+) -> Result<(Vec<GoalView>, Option<String>), GoalError> {
     let rows = store::page_of_project(
         conn,
         project.id,
@@ -325,7 +335,7 @@ pub fn page(
         page.fetch(),
     )?;
     let (rows, next) = page.finish(rows, |g| g.id.get());
-    Ok((views(conn, &project, rows)?, next))
+    Ok((views(conn, project, rows)?, next))
 }
 
 /// Changes a goal. Owners, maintainers and site admins. Title and description change

@@ -154,9 +154,19 @@ pub fn page(
     page: KeysetPage,
 ) -> Result<(Vec<Posted>, Option<String>), LedgerFault> {
     let project = project(conn, slug)?;
+    page_of(conn, project.id, filter, page)
+}
+
+/// [`page`] for a project already read.
+pub fn page_of(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    filter: &LedgerFilter,
+    page: KeysetPage,
+) -> Result<(Vec<Posted>, Option<String>), LedgerFault> {
     let rows = store::project_transactions(
         conn,
-        project.id,
+        project,
         filter,
         page.before_id().map(TransactionId),
         page.fetch(),

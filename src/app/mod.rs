@@ -17,6 +17,7 @@ pub mod instalments;
 pub mod ledger;
 pub mod limits;
 pub mod notify;
+pub mod overview;
 pub mod pledges;
 pub mod principal;
 pub mod projects;

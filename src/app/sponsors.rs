@@ -157,6 +157,15 @@ pub fn wall(
     slug: &str,
 ) -> Result<(String, Vec<ListedSponsor>), SponsorError> {
     let project = project(conn, slug)?;
+    let shown = wall_of(conn, &project)?;
+    Ok((project.currency, shown))
+}
+
+/// [`wall`] for a project already read.
+pub fn wall_of(
+    conn: &mut AnyConnection,
+    project: &projects::ProjectRow,
+) -> Result<Vec<ListedSponsor>, SponsorError> {
     let currency = Commodity::parse("currency", &project.currency)
         .map_err(|_| DbError::Corrupt("project currency".into()))?;
     let mut shown: Vec<ListedSponsor> = listed(conn, project.id)?
@@ -177,7 +186,7 @@ pub fn wall(
             .then_with(|| a.display_name.cmp(&b.display_name))
             .then(a.user_id.get().cmp(&b.user_id.get()))
     });
-    Ok((project.currency, shown))
+    Ok(shown)
 }
 
 /// Sponsors of project `slug` waiting for a decision (none while auto-approval is on).

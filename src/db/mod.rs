@@ -285,6 +285,9 @@ pub struct Db {
     lock_timeout: Duration,
     /// Woken when a unit of work that queued a job commits in this process.
     job_wakeup: Arc<Notify>,
+    /// Counts the units of work this process has run that write (see
+    /// [`Db::write_generation`]).
+    writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Db {
@@ -317,6 +320,7 @@ impl Db {
             url,
             lock_timeout,
             job_wakeup: Arc::new(Notify::new()),
+            writes: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
     }
 
@@ -328,6 +332,16 @@ impl Db {
     /// process that queued a job commits.
     pub fn job_wakeup(&self) -> Arc<Notify> {
         self.job_wakeup.clone()
+    }
+
+    /// A number that grows whenever a unit of work that writes ([`Db::write`],
+    /// [`Db::write_blocking`]) ends in this process, committed or not. A value read
+    /// before a read began and equal to the one read now means no write of this process
+    /// ended in between, so what was read then is still what this process wrote: the
+    /// key of read caches ([`crate::app::overview::OverviewCache`]). Writes by other
+    /// processes do not move it.
+    pub fn write_generation(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub fn url(&self) -> &DatabaseUrl {

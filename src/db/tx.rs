@@ -171,7 +171,12 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.conn().map_err(E::from)?;
-        let (value, enqueued) = run_write(&mut conn, f)?;
+        let result = run_write(&mut conn, f);
+        // After the commit (or rollback): a reader that sees the new generation reads
+        // what this unit wrote.
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let (value, enqueued) = result?;
         if enqueued {
             self.job_wakeup.notify_one();
         }

@@ -3,7 +3,7 @@
 //! (approved, so B's wall names them) and becomes a maintainer of C. Every public GET
 //! operation of the OpenAPI document is called for A by an anonymous caller, and no
 //! answer (JSON, CSV, Beancount journal, funding manifest, sponsor wall, balances,
-//! the project, its goals…) may contain the sponsor's name, email or id. Run on both
+//! the project, its goals, its overview…) may contain the sponsor's name, email or id. Run on both
 //! backends.
 
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
@@ -129,6 +129,14 @@ async fn an_anonymous_pledge_never_reveals_its_sponsor_on_any_public_response() 
         .await
         .unwrap();
     assert!(wall.contains(PROFILE_NAME), "{wall}");
+    let page = f
+        .app
+        .get(&format!("/api/v1/projects/{}/overview", b.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(PROFILE_NAME), "{page}");
 
     let doc = serde_json::to_value(openfund::api::openapi()).unwrap();
     let secrets = [
@@ -178,6 +186,7 @@ async fn an_anonymous_pledge_never_reveals_its_sponsor_on_any_public_response() 
         "/api/v1/projects/{slug}/funding.json",
         "/api/v1/projects/{slug}/sponsors",
         "/api/v1/projects/{slug}/balances",
+        "/api/v1/projects/{slug}/overview",
         "/api/v1/projects/{slug}/expenses",
         "/api/v1/projects",
     ] {

@@ -21,6 +21,7 @@ mod ledger_properties;
 mod mail_sink;
 mod matrix;
 mod openapi;
+mod overview;
 mod permissions;
 mod pledges;
 mod projects;

@@ -526,6 +526,12 @@ fn table() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/api/v1/projects/{slug}/overview",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/overview", w.project_slug)),
+        ),
+        row(
+            "GET",
             "/api/v1/projects/{slug}/balances",
             public(200),
             |w, _| Call::at(format!("/api/v1/projects/{}/balances", w.project_slug)),

@@ -1111,6 +1111,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything a project's page shows, in one call (public): the project, its newest
+         *     goals with progress, the first sponsors of its wall, its balances and its newest
+         *     ledger transactions. Changes made through this server show at once; changes made by
+         *     another instance within a second.
+         */
+        get: operations["project_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/pledges": {
         parameters: {
             query?: never;
@@ -2320,6 +2342,40 @@ export interface components {
         /** @description The project's members, owners first. */
         ProjectMembers: {
             items: components["schemas"]["ProjectMember"][];
+        };
+        /**
+         * @description A project's page in one answer. Each list is bounded; the cursors continue them
+         *     through the project's own lists.
+         */
+        ProjectOverview: {
+            /**
+             * @description The project's balances per ledger account and commodity (as
+             *     `/projects/{slug}/balances`).
+             */
+            balances: components["schemas"]["Balance"][];
+            /** @description The newest 20 goals (any status) with their progress. */
+            goals: components["schemas"]["Goal"][];
+            /** @description Pass as `cursor` to `/projects/{slug}/goals` for the older goals; null if none. */
+            goals_next_cursor: string | null;
+            /**
+             * @description Pass as `cursor` to `/projects/{slug}/ledger` for the older transactions; null
+             *     if none.
+             */
+            ledger_next_cursor: string | null;
+            project: components["schemas"]["Project"];
+            /** @description The newest 10 ledger transactions, newest first (as `/projects/{slug}/ledger`). */
+            recent_transactions: components["schemas"]["LedgerTransaction"][];
+            /**
+             * Format: int64
+             * @description How many sponsors the whole wall has.
+             */
+            sponsor_count: number;
+            /**
+             * @description The first 50 sponsors of the public wall, in its order (see
+             *     `/projects/{slug}/sponsors`: approved sponsors of public pledges only; anonymous
+             *     pledges never name their sponsor).
+             */
+            sponsors: components["schemas"]["WallSponsor"][];
         };
         /**
          * @description A pledge in a project's list for its maintainers: the pledge and, unless it is
@@ -6925,6 +6981,47 @@ export interface operations {
             };
             /** @description `last_owner` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    project_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOverview"];
+                };
+            };
+            /** @description No such project */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
