@@ -1,5 +1,7 @@
-//! The demo's funding: pledges in every state, receipts, monthly instalments, expenses
-//! and a reversal, made through the same use cases the API calls, so the demo ledger is
+//! The demo's funding: goals of every kind (money, compute, both) with fair-market
+//! values, money pledges in every state, receipts, monthly instalments, compute pledges
+//! with confirmed and pending delivery reports and an expired remainder, expenses and a
+//! reversal, made through the same use cases the API calls, so the demo ledger is
 //! what real use would write. A project that already has pledges is left alone, so
 //! loading twice adds nothing. The demo's people are made up: nothing it does is mailed
 //! (the `notify` jobs it queued are dropped).
@@ -7,8 +9,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::app::{self, Principal, pledges::Idempotent};
-use crate::db::{AnyConnection, DbError, tx::run_write};
-use crate::domain::ids::{PledgeId, SessionId};
+use crate::db::{AnyConnection, DbError, Tx, tx::run_write};
+use crate::domain::compute::{AcceleratorClass, ComputeAmount, GpuMinutes};
+use crate::domain::delivery::{NewComputePledge, NewDelivery};
+use crate::domain::ids::{GoalId, PledgeId, SessionId};
 use crate::domain::money::{Currency, Money};
 use crate::domain::pledge::{NewMoneyPledge, Recurrence};
 use crate::store::{pledges, projects, users};
@@ -55,6 +59,8 @@ struct DemoPledge {
     message: Option<&'static str>,
     at: &'static str,
     then: Then,
+    /// Index into [`GOALS`]: the goal the pledge names (if still open then).
+    goal: Option<usize>,
 }
 
 const PLEDGES: &[DemoPledge] = &[
@@ -67,6 +73,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: Some("For the next tokenizer ablation run."),
         at: "2026-08-03 10:00:00",
         then: Then::Receive,
+        goal: Some(0),
     },
     DemoPledge {
         project: "tinystories-lm",
@@ -77,6 +84,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: Some("Monthly, for as long as the checkpoints keep coming."),
         at: "2026-08-31 09:00:00",
         then: Then::Instalments(2),
+        goal: None,
     },
     DemoPledge {
         project: "tinystories-lm",
@@ -87,6 +95,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: None,
         at: "2026-09-12 16:20:00",
         then: Then::Receive,
+        goal: Some(0),
     },
     DemoPledge {
         project: "tinystories-lm",
@@ -97,6 +106,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: Some("Wire transfer on its way."),
         at: "2026-11-20 11:45:00",
         then: Then::Leave,
+        goal: Some(2),
     },
     DemoPledge {
         project: "flashkernels",
@@ -107,6 +117,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: Some("Northwind Labs supports the public kernel benchmarks."),
         at: "2026-07-01 08:00:00",
         then: Then::Receive,
+        goal: Some(3),
     },
     DemoPledge {
         project: "flashkernels",
@@ -117,6 +128,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: None,
         at: "2026-09-30 12:00:00",
         then: Then::Instalments(1),
+        goal: None,
     },
     DemoPledge {
         project: "flashkernels",
@@ -127,6 +139,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: None,
         at: "2026-10-05 19:30:00",
         then: Then::Cancel,
+        goal: None,
     },
     DemoPledge {
         project: "open-speech-corpus",
@@ -137,6 +150,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: Some("For the transcription reviewers."),
         at: "2026-06-10 13:00:00",
         then: Then::Receive,
+        goal: Some(4),
     },
     DemoPledge {
         project: "protein-fold-open",
@@ -147,6 +161,7 @@ const PLEDGES: &[DemoPledge] = &[
         message: None,
         at: "2026-11-02 09:10:00",
         then: Then::Leave,
+        goal: None,
     },
 ];
 
@@ -248,26 +263,95 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
     let (Some(maintainer), Some(admin)) = (maintainer, admin) else {
         return Ok(0);
     };
-    let mut made = 0;
+    ensure_catalogue(conn, joined)?;
+    // Projects funded before keep what they have: loading twice adds nothing.
     let mut fresh = std::collections::BTreeSet::new();
+    let named = PLEDGES
+        .iter()
+        .map(|p| p.project)
+        .chain(GOALS.iter().map(|g| g.project))
+        .chain(COMPUTE.iter().map(|c| c.project));
+    for slug in named {
+        if let Some(project) = projects::find_by_slug(conn, slug)?
+            && pledges::count_of_project(conn, project.id)? == 0
+        {
+            fresh.insert(slug);
+        }
+    }
+    // The owner of the demo projects acts for them; an admin for projects without one.
+    let editor = |slug: &str| {
+        if ["tinystories-lm", "flashkernels"].contains(&slug) {
+            maintainer
+        } else {
+            admin
+        }
+    };
+    let mut goal_ids: Vec<Option<(crate::domain::ids::ProjectId, GoalId)>> = Vec::new();
+    for g in GOALS {
+        let made = match projects::find_by_slug(conn, g.project)? {
+            Some(project) if fresh.contains(g.project) => {
+                let currency = Currency::parse("currency", &project.currency)
+                    .map_err(|v| DbError::Corrupt(v.message))?;
+                let when = at(g.at)?;
+                let goal = run_write(conn, |tx| {
+                    make_goal(
+                        tx,
+                        &editor(g.project),
+                        g.project,
+                        currency,
+                        g.title,
+                        g.description,
+                        g.money_minor,
+                        g.compute,
+                        None,
+                        when,
+                    )
+                });
+                match goal {
+                    Ok((id, _)) => Some((project.id, id)),
+                    Err(e) => {
+                        tracing::warn!(project = g.project, "demo goal: {e}");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        goal_ids.push(made);
+    }
+    for (slug, code, minor) in VALUES {
+        let Some(project) = projects::find_by_slug(conn, slug)? else {
+            continue;
+        };
+        if !fresh.contains(slug) {
+            continue;
+        }
+        let currency = Currency::parse("currency", &project.currency)
+            .map_err(|v| DbError::Corrupt(v.message))?;
+        if let Err(e) = run_write(conn, |tx| {
+            set_value(tx, &editor(slug), slug, currency, code, *minor)
+        }) {
+            tracing::warn!(project = slug, "demo value: {e}");
+        }
+    }
+    let goal_of = |index: Option<usize>| -> Option<(crate::domain::ids::ProjectId, GoalId)> {
+        index.and_then(|i| goal_ids.get(i).copied().flatten())
+    };
+    let mut made = 0;
     for (n, p) in PLEDGES.iter().enumerate() {
         let Some(project) = projects::find_by_slug(conn, p.project)? else {
             continue;
         };
         if !fresh.contains(p.project) {
-            if pledges::count_of_project(conn, project.id)? > 0 {
-                continue;
-            }
-            fresh.insert(p.project);
+            continue;
         }
         let Some(Some(sponsor)) = sponsors.get(p.sponsor).copied() else {
             continue;
         };
-        // The owner of the demo projects confirms; an admin for projects without one.
-        let confirmer = if ["tinystories-lm", "flashkernels"].contains(&p.project) {
-            maintainer
-        } else {
-            admin
+        let confirmer = editor(p.project);
+        let goal = match goal_of(p.goal) {
+            Some((project, goal)) => run_write(conn, |tx| open_goal(tx, project, Some(goal)))?.0,
+            None => None,
         };
         let when = at(p.at)?;
         let currency = Currency::parse("currency", &project.currency)
@@ -282,7 +366,7 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
             },
             anonymous: p.anonymous,
             message: p.message.map(str::to_owned),
-            goal_id: None,
+            goal_id: goal,
         };
         let key = format!("demo-{n}");
         let mut id: Option<PledgeId> = None;
@@ -337,6 +421,54 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
             tracing::warn!(project = p.project, "demo pledge {id}: {e}");
         }
     }
+    for (n, c) in COMPUTE.iter().enumerate() {
+        if !fresh.contains(c.project) {
+            continue;
+        }
+        let Some(project) = projects::find_by_slug(conn, c.project)? else {
+            continue;
+        };
+        let Some(Some(sponsor)) = sponsors.get(c.sponsor).copied() else {
+            continue;
+        };
+        let confirmer = editor(c.project);
+        let when = at(c.at)?;
+        let window_end = when + chrono::Duration::days(c.window_days);
+        let result = run_write(conn, |tx| {
+            let goal = open_goal(tx, project.id, goal_of(c.goal).map(|(_, g)| g))?;
+            let id = pledge_compute(
+                tx,
+                &sponsor,
+                c.project,
+                &format!("demo-compute-{n}"),
+                &ComputePlan {
+                    class: c.class,
+                    gpu_minutes: c.gpu_minutes,
+                    provider: c.provider,
+                    anonymous: c.anonymous,
+                    message: c.message,
+                    at: when,
+                    window_end,
+                    goal,
+                },
+            )?;
+            for (i, (minutes, evidence, confirm)) in c.deliveries.iter().enumerate() {
+                let on = when + chrono::Duration::days(7 * (i as i64 + 1));
+                deliver(
+                    tx, &sponsor, &confirmer, id, *minutes, evidence, *confirm, on,
+                )?;
+            }
+            // A window that has ended lapses, as the hourly job would have done.
+            if window_end <= crate::db::now() {
+                expire(tx, id, window_end + chrono::Duration::hours(1))?;
+            }
+            Ok::<_, DbError>(())
+        });
+        match result {
+            Ok(_) => made += 1,
+            Err(e) => tracing::warn!(project = c.project, "demo compute pledge: {e}"),
+        }
+    }
     for e in EXPENSES {
         if !fresh.contains(e.project) {
             continue;
@@ -380,10 +512,343 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, DbError
     Ok(made)
 }
 
+// Goals, fair-market values and compute: the helpers both demos use, each a use case
+// of the API (goals::create, goals::set_value, pledges::create_compute, compute::report,
+// compute::confirm, compute::expire) in the caller's unit of work.
+
+/// The accelerator catalogue the demo's compute is counted in.
+const CATALOGUE: &[(&str, &str)] = &[
+    ("H100-80GB", "NVIDIA H100 80GB"),
+    ("A100-40GB", "NVIDIA A100 40GB"),
+    ("TPU-v5e", "Google TPU v5e"),
+];
+
+fn corrupt(what: &'static str) -> impl Fn(String) -> DbError {
+    move |e| DbError::Corrupt(format!("demo {what}: {e}"))
+}
+
+/// Adds the demo's accelerator classes to the catalogue (those missing).
+fn ensure_catalogue(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<(), DbError> {
+    run_write(conn, |tx| {
+        for (code, name) in CATALOGUE {
+            crate::store::accelerators::insert_if_absent(tx, code, name, now)?;
+        }
+        Ok::<_, DbError>(())
+    })?;
+    Ok(())
+}
+
+fn compute_amount(code: &str, minutes: i64) -> Result<ComputeAmount, DbError> {
+    let class = AcceleratorClass::parse("class", code).map_err(|v| corrupt("class")(v.message))?;
+    let minutes =
+        GpuMinutes::new("gpu_minutes", minutes).map_err(|v| corrupt("minutes")(v.message))?;
+    Ok(ComputeAmount::new(class, minutes))
+}
+
+/// Posts a goal as `who` (a maintainer) at `at`; returns its id.
+#[allow(clippy::too_many_arguments)]
+fn make_goal(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    currency: Currency,
+    title: &str,
+    description: &str,
+    money_minor: Option<i64>,
+    compute: &[(&str, i64)],
+    deadline: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> Result<GoalId, DbError> {
+    let money_target = money_minor
+        .map(|m| Money::new(currency, m).map_err(|v| corrupt("goal")(v.message)))
+        .transpose()?;
+    let compute_targets = compute
+        .iter()
+        .map(|(code, minutes)| compute_amount(code, *minutes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let view = app::goals::create(
+        tx,
+        who,
+        slug,
+        app::goals::NewGoal {
+            title: title.to_owned(),
+            description: description.to_owned(),
+            deadline,
+            money_target,
+            compute_targets,
+        },
+        at,
+    )
+    .map_err(|e| corrupt("goal")(e.to_string()))?;
+    Ok(view.goal.id)
+}
+
+/// Sets project `slug`'s fair-market value of one GPU-hour of `code`.
+fn set_value(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    currency: Currency,
+    code: &str,
+    minor_per_hour: i64,
+) -> Result<(), DbError> {
+    let value = Money::new(currency, minor_per_hour).map_err(|v| corrupt("value")(v.message))?;
+    app::goals::set_value(tx, who, slug, code, value)
+        .map_err(|e| corrupt("value")(e.to_string()))?;
+    Ok(())
+}
+
+/// `goal` if a new pledge may still name it (it is open), else `None`.
+fn open_goal(
+    tx: &mut Tx<'_>,
+    project: crate::domain::ids::ProjectId,
+    goal: Option<GoalId>,
+) -> Result<Option<GoalId>, DbError> {
+    let Some(goal) = goal else { return Ok(None) };
+    Ok(app::goals::check_pledge_goal(tx, project, goal)?
+        .is_ok()
+        .then_some(goal))
+}
+
+/// A compute pledge as it is made.
+struct ComputePlan<'a> {
+    class: &'a str,
+    gpu_minutes: i64,
+    provider: Option<&'a str>,
+    anonymous: bool,
+    message: Option<&'a str>,
+    at: NaiveDateTime,
+    window_end: NaiveDateTime,
+    goal: Option<GoalId>,
+}
+
+/// Pledges compute as `who` (idempotency key `key`); returns the pledge's id.
+fn pledge_compute(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    slug: &str,
+    key: &str,
+    plan: &ComputePlan<'_>,
+) -> Result<PledgeId, DbError> {
+    let amount = compute_amount(plan.class, plan.gpu_minutes)?;
+    let mut id = None;
+    app::pledges::create_compute(
+        tx,
+        who,
+        slug,
+        Idempotent {
+            key,
+            request_hash: "demo",
+        },
+        NewComputePledge {
+            accelerator: amount.accelerator().clone(),
+            gpu_minutes: amount.gpu_minutes(),
+            provider: plan.provider.map(str::to_owned),
+            window_start: plan.at,
+            window_end: plan.window_end,
+            anonymous: plan.anonymous,
+            message: plan.message.map(str::to_owned),
+        },
+        plan.goal,
+        |row| {
+            id = Some(row.id);
+            String::new()
+        },
+        plan.at,
+    )
+    .map_err(|e| corrupt("compute pledge")(e.to_string()))?;
+    id.ok_or_else(|| corrupt("compute pledge")("replayed".into()))
+}
+
+/// The sponsor reports `minutes` delivered with `evidence`; the confirmer confirms the
+/// report when `confirm`, else it waits for a decision.
+#[allow(clippy::too_many_arguments)]
+fn deliver(
+    tx: &mut Tx<'_>,
+    sponsor: &Principal,
+    confirmer: &Principal,
+    pledge: PledgeId,
+    minutes: i64,
+    evidence: &str,
+    confirm: bool,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let new = NewDelivery {
+        gpu_minutes: GpuMinutes::new("gpu_minutes", minutes)
+            .map_err(|v| corrupt("delivery")(v.message))?,
+        evidence: evidence.to_owned(),
+    };
+    let row = app::compute::report(tx, sponsor, pledge, new, at)
+        .map_err(|e| corrupt("delivery")(e.to_string()))?;
+    if confirm {
+        app::compute::confirm(tx, confirmer, row.id, at + chrono::Duration::days(1))
+            .map_err(|e| corrupt("delivery confirmation")(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Expires compute pledge `id` as the hourly job would once its window ended.
+fn expire(tx: &mut Tx<'_>, id: PledgeId, now: NaiveDateTime) -> Result<(), DbError> {
+    app::compute::expire(tx, id, now).map_err(|e| corrupt("expiry")(e.to_string()))?;
+    Ok(())
+}
+
+/// A demo goal: a money target, compute targets, or both.
+struct DemoGoal {
+    project: &'static str,
+    title: &'static str,
+    description: &'static str,
+    money_minor: Option<i64>,
+    compute: &'static [(&'static str, i64)],
+    at: &'static str,
+}
+
+const GOALS: &[DemoGoal] = &[
+    DemoGoal {
+        project: "tinystories-lm",
+        title: "Tokenizer ablations",
+        description: "Twelve tokenizer variants trained to 100M tokens each, with the results in the open.",
+        money_minor: Some(300_000),
+        compute: &[],
+        at: "2026-07-20 09:00:00",
+    },
+    DemoGoal {
+        project: "tinystories-lm",
+        title: "Pretrain the 1B model",
+        description: "500 H100-hours for the 1B pretraining run on the cleaned corpus.",
+        money_minor: None,
+        compute: &[("H100-80GB", 30_000)],
+        at: "2026-08-01 09:00:00",
+    },
+    DemoGoal {
+        project: "tinystories-lm",
+        title: "Release TinyStories-7B",
+        description: "Evaluation, red-teaming and hosting for the 7B release, plus 200 A100-hours of fine-tuning.",
+        money_minor: Some(200_000),
+        compute: &[("A100-40GB", 12_000)],
+        at: "2026-08-05 09:00:00",
+    },
+    DemoGoal {
+        project: "flashkernels",
+        title: "Public kernel benchmarks, 2027",
+        description: "A year of nightly benchmarks on H100s, published with every run's logs.",
+        money_minor: Some(1_500_000),
+        compute: &[("H100-80GB", 6_000)],
+        at: "2026-06-25 09:00:00",
+    },
+    DemoGoal {
+        project: "open-speech-corpus",
+        title: "Transcription review sprint",
+        description: "Paid reviewers for 2,000 hours of transcripts in eight languages.",
+        money_minor: Some(150_000),
+        compute: &[],
+        at: "2026-06-01 09:00:00",
+    },
+];
+
+/// Fair-market values per GPU-hour, in the project's minor units.
+const VALUES: &[(&str, &str, i64)] = &[
+    ("tinystories-lm", "H100-80GB", 250),
+    ("tinystories-lm", "A100-40GB", 120),
+    ("flashkernels", "H100-80GB", 300),
+];
+
+/// A demo compute pledge and what became of it.
+struct DemoCompute {
+    project: &'static str,
+    /// As in [`DemoPledge::sponsor`].
+    sponsor: usize,
+    class: &'static str,
+    gpu_minutes: i64,
+    provider: Option<&'static str>,
+    anonymous: bool,
+    message: Option<&'static str>,
+    at: &'static str,
+    /// The delivery window ends this many days after `at`.
+    window_days: i64,
+    /// Index into [`GOALS`].
+    goal: Option<usize>,
+    /// Reports: minutes, evidence, confirmed (else pending).
+    deliveries: &'static [(i64, &'static str, bool)],
+}
+
+const COMPUTE: &[DemoCompute] = &[
+    DemoCompute {
+        project: "tinystories-lm",
+        sponsor: 2,
+        class: "H100-80GB",
+        gpu_minutes: 24_000,
+        provider: Some("Northwind Labs cluster"),
+        anonymous: false,
+        message: Some("Four nodes of 8×H100, nights and weekends."),
+        at: "2026-09-05 10:00:00",
+        window_days: 360,
+        goal: Some(1),
+        deliveries: &[
+            (
+                9_000,
+                "Slurm job 48121: 1B warm-up run, 4×H100 for 37.5 h",
+                true,
+            ),
+            (
+                6_000,
+                "https://example.org/runs/tinystories-1b-stage2",
+                true,
+            ),
+            (
+                3_000,
+                "Stage 3 checkpoint sweep (awaiting the maintainers' check)",
+                false,
+            ),
+        ],
+    },
+    DemoCompute {
+        project: "tinystories-lm",
+        sponsor: 1,
+        class: "A100-40GB",
+        gpu_minutes: 12_000,
+        provider: Some("University lab cluster"),
+        anonymous: false,
+        message: Some("Whatever our lab can spare before the semester starts."),
+        at: "2026-08-10 14:00:00",
+        window_days: 45,
+        goal: Some(2),
+        deliveries: &[(4_800, "Fine-tuning runs 1-4, A100 logs attached", true)],
+    },
+    DemoCompute {
+        project: "flashkernels",
+        sponsor: 0,
+        class: "H100-80GB",
+        gpu_minutes: 3_000,
+        provider: Some("Lambda"),
+        anonymous: false,
+        message: None,
+        at: "2026-10-20 08:30:00",
+        window_days: 300,
+        goal: Some(3),
+        deliveries: &[(1_200, "Benchmark sweep on H100 SXM, October", false)],
+    },
+    DemoCompute {
+        project: "open-speech-corpus",
+        sponsor: 3,
+        class: "A100-40GB",
+        gpu_minutes: 6_000,
+        provider: None,
+        anonymous: true,
+        message: None,
+        at: "2026-11-01 12:00:00",
+        window_days: 300,
+        goal: None,
+        deliveries: &[(2_400, "Forced-alignment pass over the new recordings", true)],
+    },
+];
+
 /// How many projects, sponsors and pledges `openfund demo --scale large` generates.
 pub const LARGE_PROJECTS: usize = 500;
 pub const LARGE_SPONSORS: usize = 2_000;
 pub const LARGE_PLEDGES_PER_PROJECT: usize = 100;
+/// Compute pledges per generated project, besides its money pledges.
+pub const LARGE_COMPUTE_PER_PROJECT: usize = 10;
 
 /// A small deterministic generator (SplitMix64), so the large demo is the same on every
 /// machine and backend without a dependency for it.
@@ -405,9 +870,13 @@ impl SplitMix {
 }
 
 /// `openfund demo --scale large`: [`LARGE_PROJECTS`] generated projects (`bench-000` …),
-/// each with [`LARGE_PLEDGES_PER_PROJECT`] money pledges by [`LARGE_SPONSORS`]
+/// each with fair-market values for H100 and A100 hours, three goals (money, compute,
+/// both), [`LARGE_PLEDGES_PER_PROJECT`] money pledges by [`LARGE_SPONSORS`]
 /// sponsors — about 70 % received (a receipt in the ledger), 10 % cancelled, the rest
-/// open; a tenth monthly — and a few expenses, all through the use cases, one unit of
+/// open; a tenth monthly; two in three naming a goal while it is open — and
+/// [`LARGE_COMPUTE_PER_PROJECT`] compute pledges with up to three delivery reports each
+/// (three in four confirmed, the rest pending; those whose window has ended expire, so
+/// their remainder lapses), and a few expenses, all through the use cases, one unit of
 /// work per project. Bulk data announces nothing: the notification jobs it queued are
 /// dropped at the end. Skipped when `bench-000` exists. `progress(done, total)` is
 /// called after each project. Returns how many pledges it made.
@@ -474,6 +943,30 @@ pub fn load_large(
             })
             .collect();
         let expenses = 1 + rng.below(4);
+        // (class, minutes, deliveries as (minutes, confirmed), window in days, anonymous)
+        let compute_plan: Vec<(usize, i64, Vec<(i64, bool)>, i64, bool)> = (0
+            ..LARGE_COMPUTE_PER_PROJECT)
+            .map(|_| {
+                let class = rng.below(2) as usize;
+                let minutes = (10 + rng.below(490) as i64) * 60;
+                let mut left = minutes;
+                let reports = (0..rng.below(4))
+                    .filter_map(|_| {
+                        let m = (left / 3).max(0);
+                        left -= m;
+                        (m > 0).then(|| (m, rng.below(4) != 0))
+                    })
+                    .collect();
+                (
+                    class,
+                    minutes,
+                    reports,
+                    30 + rng.below(700) as i64,
+                    rng.below(10) == 9,
+                )
+            })
+            .collect();
+        let h100_value = 200 + rng.below(150) as i64;
         let (n, _) = run_write(conn, |tx| {
             let project = NewProject::parse(
                 &slug,
@@ -495,11 +988,57 @@ pub fn load_large(
             )?;
             let currency = Currency::parse("currency", &row.currency)
                 .map_err(|v| DbError::Corrupt(v.message))?;
+            set_value(tx, &owner, &slug, currency, "H100-80GB", h100_value)?;
+            set_value(tx, &owner, &slug, currency, "A100-40GB", 120)?;
+            let goals = [
+                make_goal(
+                    tx,
+                    &owner,
+                    &slug,
+                    currency,
+                    "Keep the lights on",
+                    "Hosting, CI and a part-time maintainer for a year.",
+                    Some(1_500_000),
+                    &[],
+                    None,
+                    created,
+                )?,
+                make_goal(
+                    tx,
+                    &owner,
+                    &slug,
+                    currency,
+                    "Next training run",
+                    "GPU time for the next full training run.",
+                    None,
+                    &[("H100-80GB", 60_000)],
+                    None,
+                    created,
+                )?,
+                make_goal(
+                    tx,
+                    &owner,
+                    &slug,
+                    currency,
+                    "Evaluation suite",
+                    "Benchmarks, their compute and the people who check them.",
+                    Some(500_000),
+                    &[("A100-40GB", 20_000)],
+                    None,
+                    created,
+                )?,
+            ];
             let mut n = 0;
             let mut received = 0i64;
             for (i, &(sponsor, amount, monthly, fate)) in plan.iter().enumerate() {
                 let who = sponsors[sponsor];
                 let when = created + chrono::Duration::minutes(i as i64 * 37);
+                // Every third pledge names the money goal, every third the mixed one.
+                let goal = match i % 3 {
+                    0 => open_goal(tx, row.id, Some(goals[0]))?,
+                    1 => open_goal(tx, row.id, Some(goals[2]))?,
+                    _ => None,
+                };
                 let key = format!("bench-{p}-{i}");
                 let mut id = None;
                 app::pledges::create_money(
@@ -520,7 +1059,7 @@ pub fn load_large(
                         },
                         anonymous: fate == 9,
                         message: None,
-                        goal_id: None,
+                        goal_id: goal,
                     },
                     |r| {
                         id = Some(r.id);
@@ -539,6 +1078,44 @@ pub fn load_large(
                 } else if fate == 7 {
                     app::pledges::cancel(tx, &who, id, later)
                         .map_err(|e| DbError::Corrupt(format!("bench cancel: {e}")))?;
+                }
+            }
+            let today = crate::db::now();
+            for (i, (class, minutes, reports, window, anonymous)) in compute_plan.iter().enumerate()
+            {
+                let who = sponsors[(p * 7 + i * 13) % sponsors.len()];
+                let when = created + chrono::Duration::hours(i as i64 * 5 + 1);
+                let window_end = when + chrono::Duration::days(*window);
+                let (code, goal) = if *class == 0 {
+                    ("H100-80GB", goals[1])
+                } else {
+                    ("A100-40GB", goals[2])
+                };
+                let goal = open_goal(tx, row.id, Some(goal))?;
+                let id = pledge_compute(
+                    tx,
+                    &who,
+                    &slug,
+                    &format!("bench-{p}-compute-{i}"),
+                    &ComputePlan {
+                        class: code,
+                        gpu_minutes: *minutes,
+                        provider: Some("Bench cluster"),
+                        anonymous: *anonymous,
+                        message: None,
+                        at: when,
+                        window_end,
+                        goal,
+                    },
+                )?;
+                n += 1;
+                for (r, (m, confirm)) in reports.iter().enumerate() {
+                    let on = when + chrono::Duration::days(r as i64 + 1);
+                    let evidence = format!("Bench run {}", r + 1);
+                    deliver(tx, &who, &owner, id, *m, &evidence, *confirm, on)?;
+                }
+                if window_end <= today {
+                    expire(tx, id, window_end + chrono::Duration::hours(1))?;
                 }
             }
             for e in 0..expenses {
