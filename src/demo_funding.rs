@@ -1030,6 +1030,7 @@ pub fn load_large(
             ];
             let mut n = 0;
             let mut received = 0i64;
+            let today = crate::db::now();
             for (i, &(sponsor, amount, monthly, fate)) in plan.iter().enumerate() {
                 let who = sponsors[sponsor];
                 let when = created + chrono::Duration::minutes(i as i64 * 37);
@@ -1070,6 +1071,11 @@ pub fn load_large(
                 .map_err(|e| DbError::Corrupt(format!("bench pledge: {e}")))?;
                 let Some(id) = id else { continue };
                 n += 1;
+                if monthly && fate != 7 {
+                    // The instalments due so far, as the hourly job would have made them.
+                    app::instalments::create_due(tx, id, today.date(), when)
+                        .map_err(|e| DbError::Corrupt(format!("bench instalments: {e}")))?;
+                }
                 let later = when + chrono::Duration::days(3);
                 if fate < 7 && !monthly {
                     app::pledges::confirm_received(tx, &owner, id, later)
@@ -1080,7 +1086,6 @@ pub fn load_large(
                         .map_err(|e| DbError::Corrupt(format!("bench cancel: {e}")))?;
                 }
             }
-            let today = crate::db::now();
             for (i, (class, minutes, reports, window, anonymous)) in compute_plan.iter().enumerate()
             {
                 let who = sponsors[(p * 7 + i * 13) % sponsors.len()];
