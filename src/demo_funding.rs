@@ -850,6 +850,10 @@ pub const LARGE_PLEDGES_PER_PROJECT: usize = 100;
 /// Compute pledges per generated project, besides its money pledges.
 pub const LARGE_COMPUTE_PER_PROJECT: usize = 10;
 
+/// A generated compute pledge: class (0 H100, 1 A100), GPU-minutes, delivery reports as
+/// (minutes, confirmed), delivery window in days, anonymous.
+type LargeCompute = (usize, i64, Vec<(i64, bool)>, i64, bool);
+
 /// A small deterministic generator (SplitMix64), so the large demo is the same on every
 /// machine and backend without a dependency for it.
 struct SplitMix(u64);
@@ -943,9 +947,7 @@ pub fn load_large(
             })
             .collect();
         let expenses = 1 + rng.below(4);
-        // (class, minutes, deliveries as (minutes, confirmed), window in days, anonymous)
-        let compute_plan: Vec<(usize, i64, Vec<(i64, bool)>, i64, bool)> = (0
-            ..LARGE_COMPUTE_PER_PROJECT)
+        let compute_plan: Vec<LargeCompute> = (0..LARGE_COMPUTE_PER_PROJECT)
             .map(|_| {
                 let class = rng.below(2) as usize;
                 let minutes = (10 + rng.below(490) as i64) * 60;

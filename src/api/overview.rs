@@ -12,7 +12,7 @@ use super::ledger::{Balance, LedgerTransaction, balances_view};
 use super::projects::Project;
 use super::sponsors::WallSponsor;
 use super::{ApiError, AppState, Problem};
-use crate::app::overview::{self, Overview};
+use crate::app::overview::{self, Lookup, Overview};
 
 /// A project's page in one answer. Each list is bounded; the cursors continue them
 /// through the project's own lists.
@@ -59,7 +59,7 @@ impl From<Overview> for ProjectOverview {
 /// Everything a project's page shows, in one call (public): the project, its newest
 /// goals with progress, the first sponsors of its wall, its balances and its newest
 /// ledger transactions. Changes made through this server show at once; changes made by
-/// another instance within a second.
+/// another instance within about a second.
 #[utoipa::path(
     tag = "projects",
     params(("slug" = String, Path, description = "The project's slug")),
@@ -75,28 +75,46 @@ pub async fn project_overview(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    // Both read before the build's first read (see `OverviewCache`).
-    let generation = state.services.db.write_generation();
-    let started = std::time::Instant::now();
-    let body = match state.overview_cache.get(&slug, generation) {
-        Some(body) => body,
-        None => {
-            let key = slug.clone();
-            let built = state
-                .services
-                .db
-                .read(move |conn| overview::load(conn, &key))
-                .await?;
-            let body = web::Bytes::from(
-                serde_json::to_vec(&ProjectOverview::from(built)).map_err(ApiError::internal)?,
-            );
-            state
-                .overview_cache
-                .put(&slug, generation, started, body.clone());
-            body
+    let cache = &state.overview_cache;
+    let arrived = state.services.db.write_generation();
+    let body = match cache.lookup(&slug, arrived) {
+        Lookup::Fresh(body) => body,
+        Lookup::Aged(body, building) => match building.try_lock_owned() {
+            // Someone else is rebuilding it: the entry of this generation meanwhile.
+            Err(_) => body,
+            Ok(_guard) => build(&state, slug).await?,
+        },
+        Lookup::Missing(building) => {
+            let _guard = building.lock_owned().await;
+            // Whoever held the lock may have built it since this request arrived: it
+            // then reads every write this request could have seen.
+            match cache.built_since(&slug, arrived) {
+                Some(body) => body,
+                None => build(&state, slug).await?,
+            }
         }
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .body(body))
+}
+
+/// Builds project `slug`'s answer from the database and caches it.
+async fn build(state: &AppState, slug: String) -> Result<web::Bytes, ApiError> {
+    // Both taken before the build's first read (see `OverviewCache`).
+    let generation = state.services.db.write_generation();
+    let started = std::time::Instant::now();
+    let key = slug.clone();
+    let built = state
+        .services
+        .db
+        .read(move |conn| overview::load(conn, &key))
+        .await?;
+    let body = web::Bytes::from(
+        serde_json::to_vec(&ProjectOverview::from(built)).map_err(ApiError::internal)?,
+    );
+    state
+        .overview_cache
+        .put(&slug, generation, started, body.clone());
+    Ok(body)
 }

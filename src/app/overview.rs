@@ -110,7 +110,7 @@ fn bad_limit() -> OverviewError {
 }
 
 /// A cache of built overviews (of any shape `V`, e.g. the serialized answer) per project
-/// slug, for one process. An entry is used only while both hold:
+/// slug, for one process. An entry is fresh while both hold:
 ///
 /// - no unit of work that writes has ended in this process since its build began: the
 ///   entry carries the [`crate::db::Db::write_generation`] read before the build, and
@@ -121,17 +121,40 @@ fn bad_limit() -> OverviewError {
 ///   another process (another instance, an `openfund worker`, a CLI command) can take
 ///   to show.
 ///
-/// At most [`OverviewCache::CAPACITY`] entries; when full, stale ones go first, then all.
+/// One build per project at a time ([`Lookup`]): when an entry is missing or a write
+/// made it stale, the first caller builds it and the others wait for that build instead
+/// of all reading the database at once; when only its age is past the TTL, one caller
+/// rebuilds while the others are served the entry of the same generation meanwhile (so
+/// another process's change shows within the TTL and one build).
+///
+/// At most [`OverviewCache::CAPACITY`] projects; when full, stale ones go first, then all.
 #[derive(Clone)]
 pub struct OverviewCache<V> {
-    entries: Arc<Mutex<HashMap<String, Entry<V>>>>,
+    slots: Arc<Mutex<HashMap<String, Slot<V>>>>,
     ttl: Duration,
+}
+
+struct Slot<V> {
+    /// Held by the caller building this project's entry.
+    building: Arc<tokio::sync::Mutex<()>>,
+    entry: Option<Entry<V>>,
 }
 
 struct Entry<V> {
     generation: u64,
     built: Instant,
     value: V,
+}
+
+/// What the cache holds for a project at a generation.
+pub enum Lookup<V> {
+    /// Use it.
+    Fresh(V),
+    /// Of this generation but older than the TTL: rebuild it if the build lock is free
+    /// (`try_lock_owned`), else serve it while someone else rebuilds.
+    Aged(V, Arc<tokio::sync::Mutex<()>>),
+    /// Nothing usable: take the build lock (`lock_owned().await`), look again, build.
+    Missing(Arc<tokio::sync::Mutex<()>>),
 }
 
 impl<V: Clone> Default for OverviewCache<V> {
@@ -148,41 +171,81 @@ impl<V: Clone> OverviewCache<V> {
 
     pub fn with_ttl(ttl: Duration) -> Self {
         OverviewCache {
-            entries: Arc::new(Mutex::new(HashMap::new())),
+            slots: Arc::new(Mutex::new(HashMap::new())),
             ttl,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry<V>>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot<V>>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The entry for `slug` if it was built at `generation` within the TTL.
+    /// What there is for `slug` at `generation` (see [`Lookup`]).
+    pub fn lookup(&self, slug: &str, generation: u64) -> Lookup<V> {
+        let mut slots = self.lock();
+        if !slots.contains_key(slug) && slots.len() >= Self::CAPACITY {
+            let ttl = self.ttl;
+            slots.retain(|_, s| {
+                s.entry
+                    .as_ref()
+                    .is_some_and(|e| e.generation == generation && e.built.elapsed() < ttl)
+            });
+            if slots.len() >= Self::CAPACITY {
+                slots.clear();
+            }
+        }
+        let slot = slots.entry(slug.to_owned()).or_insert_with(|| Slot {
+            building: Arc::new(tokio::sync::Mutex::new(())),
+            entry: None,
+        });
+        match &slot.entry {
+            Some(e) if e.generation == generation && e.built.elapsed() < self.ttl => {
+                Lookup::Fresh(e.value.clone())
+            }
+            Some(e) if e.generation == generation => {
+                Lookup::Aged(e.value.clone(), slot.building.clone())
+            }
+            _ => Lookup::Missing(slot.building.clone()),
+        }
+    }
+
+    /// The fresh entry for `slug` at `generation`, if there is one.
     pub fn get(&self, slug: &str, generation: u64) -> Option<V> {
-        let entries = self.lock();
-        let e = entries.get(slug)?;
-        (e.generation == generation && e.built.elapsed() < self.ttl).then(|| e.value.clone())
+        match self.lookup(slug, generation) {
+            Lookup::Fresh(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The entry for `slug` if it is younger than the TTL and its build began at
+    /// generation `since` or later: it then reads every write that ended before
+    /// `since` was read. For a caller that waited for another's build.
+    pub fn built_since(&self, slug: &str, since: u64) -> Option<V> {
+        let slots = self.lock();
+        let e = slots.get(slug)?.entry.as_ref()?;
+        (e.generation >= since && e.built.elapsed() < self.ttl).then(|| e.value.clone())
     }
 
     /// Keeps `value` for `slug`, built from reads that began at `generation` and at
-    /// `built` (both taken before the build's first read).
+    /// `built` (both taken before the build's first read). An entry of a later
+    /// generation is kept instead.
     pub fn put(&self, slug: &str, generation: u64, built: Instant, value: V) {
-        let mut entries = self.lock();
-        if entries.len() >= Self::CAPACITY && !entries.contains_key(slug) {
-            let ttl = self.ttl;
-            entries.retain(|_, e| e.generation == generation && e.built.elapsed() < ttl);
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
-            }
+        let mut slots = self.lock();
+        let Some(slot) = slots.get_mut(slug) else {
+            return;
+        };
+        if slot
+            .entry
+            .as_ref()
+            .is_some_and(|e| e.generation > generation)
+        {
+            return;
         }
-        entries.insert(
-            slug.to_owned(),
-            Entry {
-                generation,
-                built,
-                value,
-            },
-        );
+        slot.entry = Some(Entry {
+            generation,
+            built,
+            value,
+        });
     }
 }
 
@@ -191,28 +254,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_entry_serves_only_its_generation_within_the_ttl() {
+    fn an_entry_is_fresh_only_at_its_generation_within_the_ttl() {
         let cache = OverviewCache::with_ttl(Duration::from_secs(60));
+        assert!(matches!(cache.lookup("a", 7), Lookup::Missing(_)));
         cache.put("a", 7, Instant::now(), 1);
         assert_eq!(cache.get("a", 7), Some(1));
-        assert_eq!(cache.get("a", 8), None, "a write since the build");
+        assert!(
+            matches!(cache.lookup("a", 8), Lookup::Missing(_)),
+            "a write since the build"
+        );
         assert_eq!(cache.get("b", 7), None);
+        cache.put("a", 6, Instant::now(), 2);
+        assert_eq!(
+            cache.get("a", 7),
+            Some(1),
+            "an older build does not replace it"
+        );
         let old = OverviewCache::with_ttl(Duration::from_millis(1));
+        assert!(matches!(old.lookup("a", 7), Lookup::Missing(_)));
         old.put("a", 7, Instant::now() - Duration::from_millis(5), 1);
-        assert_eq!(old.get("a", 7), None, "older than the TTL");
+        assert!(
+            matches!(old.lookup("a", 7), Lookup::Aged(1, _)),
+            "older than the TTL: served only while another caller rebuilds"
+        );
+        assert!(matches!(old.lookup("a", 8), Lookup::Missing(_)));
+        cache.put("a", 9, Instant::now(), 3);
+        assert_eq!(cache.built_since("a", 8), Some(3), "built after 8 was read");
+        assert_eq!(cache.built_since("a", 10), None);
+    }
+
+    #[test]
+    fn one_caller_builds_at_a_time() {
+        let cache = OverviewCache::<u8>::with_ttl(Duration::from_secs(60));
+        let Lookup::Missing(first) = cache.lookup("a", 1) else {
+            panic!("missing")
+        };
+        let guard = first.clone().try_lock_owned().expect("free");
+        let Lookup::Missing(second) = cache.lookup("a", 1) else {
+            panic!("still missing")
+        };
+        assert!(second.try_lock_owned().is_err(), "the first caller builds");
+        drop(guard);
     }
 
     #[test]
     fn a_full_cache_drops_stale_entries_first() {
         let cache = OverviewCache::with_ttl(Duration::from_secs(60));
         for n in 0..OverviewCache::<u8>::CAPACITY {
-            cache.put(&format!("p{n}"), 1, Instant::now(), 0u8);
+            let slug = format!("p{n}");
+            cache.lookup(&slug, 1);
+            cache.put(&slug, 1, Instant::now(), 0u8);
         }
+        cache.lookup("fresh", 2);
         cache.put("fresh", 2, Instant::now(), 1);
         assert_eq!(cache.lock().len(), 1, "generation 1 was stale");
         assert_eq!(cache.get("fresh", 2), Some(1));
         for n in 0..OverviewCache::<u8>::CAPACITY {
-            cache.put(&format!("q{n}"), 2, Instant::now(), 0u8);
+            cache.lookup(&format!("q{n}"), 2);
         }
         assert!(cache.lock().len() <= OverviewCache::<u8>::CAPACITY);
     }
