@@ -117,6 +117,25 @@ type ProjectPledgePage = components["schemas"]["ProjectPledgePage"];
 type InstalmentPage = components["schemas"]["InstalmentPage"];
 type AcceleratorList = components["schemas"]["AcceleratorList"];
 
+// Goals, compute pledges and their deliveries, the sponsor wall and profile.
+export type Goal = components["schemas"]["Goal"];
+export type GoalStatus = Goal["status"];
+export type GoalProgress = components["schemas"]["GoalProgress"];
+export type MoneyProgress = components["schemas"]["MoneyProgress"];
+export type ComputeProgress = components["schemas"]["ComputeProgress"];
+export type CombinedProgress = components["schemas"]["CombinedProgress"];
+type GoalPage = components["schemas"]["GoalPage"];
+/** The compute variant of a pledge request (`kind: "compute"`). */
+export type CreateComputePledge = Extract<CreatePledge, { kind: "compute" }>;
+export type SponsorWall = components["schemas"]["SponsorWall"];
+export type WallSponsor = components["schemas"]["WallSponsor"];
+export type SponsorProfile = components["schemas"]["SponsorProfileView"];
+export type UpdateSponsorProfile = RequestJson<paths["/api/v1/me/sponsor-profile"]["put"]>;
+export type Delivery = components["schemas"]["Delivery"];
+export type PledgeDeliveries = components["schemas"]["PledgeDeliveryList"];
+export type ReportDelivery = RequestJson<paths["/api/v1/pledges/{id}/deliveries"]["post"]>;
+type AcceleratorValues = components["schemas"]["AcceleratorValues"];
+
 /** One page of a list read with keyset cursors; `next_cursor` is null on the last page. */
 export interface CursorPage<T> {
   items: T[];
@@ -261,7 +280,7 @@ type Auth =
   | "optional";
 
 interface Call {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   body?: unknown;
   auth?: Auth;
@@ -801,6 +820,73 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `GET /accelerators` — the catalogue of compute classes. */
     listAccelerators(opts: RequestOptions = {}) {
       return getJson<AcceleratorList>("/api/v1/accelerators", opts);
+    },
+
+    /** `GET /projects/{slug}/goals` — public; `status` filters, newest first. */
+    listGoals(
+      slug: string,
+      q: { status?: GoalStatus; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Goal>> {
+      return getJson<GoalPage>(`/api/v1/projects/${encodeURIComponent(slug)}/goals${query(q)}`, opts);
+    },
+
+    /** `GET /goals/{id}` — public; with its targets and progress. */
+    getGoal(id: number, opts: RequestOptions = {}) {
+      return getJson<Goal>(`/api/v1/goals/${encodeURIComponent(String(id))}`, opts);
+    },
+
+    /** `GET /projects/{slug}/accelerator-values` — public: fair-market value per GPU-hour. */
+    listAcceleratorValues(slug: string, opts: RequestOptions = {}) {
+      return getJson<AcceleratorValues>(
+        `/api/v1/projects/${encodeURIComponent(slug)}/accelerator-values`,
+        opts,
+      );
+    },
+
+    /** `GET /projects/{slug}/sponsors` — public: approved sponsors of public pledges. */
+    sponsorWall(slug: string, opts: RequestOptions = {}) {
+      return getJson<SponsorWall>(`/api/v1/projects/${encodeURIComponent(slug)}/sponsors`, opts);
+    },
+
+    /** `GET /me/sponsor-profile` — the caller's public name, link and logo. */
+    mySponsorProfile(opts: RequestOptions = {}) {
+      return json<SponsorProfile>({
+        method: "GET",
+        path: "/api/v1/me/sponsor-profile",
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `PUT /me/sponsor-profile` — 422 for a link that is not http(s). */
+    updateSponsorProfile(body: UpdateSponsorProfile) {
+      return json<SponsorProfile>({
+        method: "PUT",
+        path: "/api/v1/me/sponsor-profile",
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `GET /pledges/{id}/deliveries` — a compute pledge's delivery reports and totals. */
+    pledgeDeliveries(id: number, opts: RequestOptions = {}) {
+      return json<PledgeDeliveries>({
+        method: "GET",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/deliveries`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /pledges/{id}/deliveries` — 422 `exceeds_pledge`, 409 `invalid_state`. */
+    reportDelivery(id: number, body: ReportDelivery) {
+      return json<Delivery>({
+        method: "POST",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/deliveries`,
+        body,
+        auth: "required",
+      });
     },
 
     // ---- site admins ----
