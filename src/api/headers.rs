@@ -172,7 +172,11 @@ mod tests {
         let sources: Vec<_> = img.split_whitespace().skip(1).collect();
         assert_eq!(sources, ["'self'", "data:", "https:"]);
         // Scripts, styles and connections stay on the site itself.
-        for directive in ["script-src 'self';", "style-src 'self';", "connect-src 'self';"] {
+        for directive in [
+            "script-src 'self';",
+            "style-src 'self';",
+            "connect-src 'self';",
+        ] {
             assert!(PAGE_CSP.contains(directive), "{directive}");
         }
     }
