@@ -217,7 +217,7 @@ function DeliveryList({ items, pledgeId }: { items: Delivery[]; pledgeId: number
                 {formatGpuHours(d.gpu_minutes)}
                 <span className="muted small"> ({d.gpu_minutes} min)</span>
               </td>
-              <td>
+              <td className="cell-wrap">
                 <Evidence text={d.evidence} />
               </td>
               <td>
@@ -322,18 +322,25 @@ export function ComputePledgeRows({ pledge, columns }: { pledge: MyPledge; colum
         </td>
         <td>Compute</td>
         <td className="num" data-testid="my-pledge-amount">
-          {pledge.compute ? `${formatGpuHours(pledged)} ${pledge.compute.accelerator}` : "—"}
+          {pledge.compute ? (
+            <>
+              {formatGpuHours(pledged)} <span className="cell-note">{pledge.compute.accelerator}</span>
+            </>
+          ) : (
+            "—"
+          )}
         </td>
-        <td data-testid="my-pledge-state">{computeStateLabel({ ...pledge, state: current.state })}</td>
+        <td className="cell-soft" data-testid="my-pledge-state">
+          {computeStateLabel({ ...pledge, state: current.state })}
+        </td>
         <td className="num" data-testid="my-pledge-received">
           {data ? (
             <>
               <span data-testid="my-pledge-delivered">{deliveredText(data.confirmed_gpu_minutes, pledged)}</span>
-              <span className="muted small"> delivered</span>
+              <span className="muted small cell-note"> delivered</span>
               {data.pending_gpu_minutes > 0 && (
-                <span className="muted small" data-testid="my-pledge-pending">
-                  {" "}
-                  (+{formatGpuHours(data.pending_gpu_minutes)} waiting)
+                <span className="muted small cell-note" data-testid="my-pledge-pending">
+                  +{formatGpuHours(data.pending_gpu_minutes)} waiting
                 </span>
               )}
             </>

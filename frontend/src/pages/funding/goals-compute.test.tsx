@@ -579,7 +579,7 @@ describe("compute pledges in My pledges", () => {
     await waitFor(() => expect(within(screen.getByTestId("delivery-panel")).getAllByTestId("delivery")).toHaveLength(2));
     const newest = within(screen.getByTestId("delivery-panel")).getAllByTestId("delivery")[0]!;
     expect(within(newest).getByTestId("delivery-state").textContent).toBe("Waiting for the maintainers");
-    expect(within(row).getByTestId("my-pledge-pending").textContent).toContain("0.75 GPU-h waiting");
+    expect(within(row).getByTestId("my-pledge-pending").textContent).toBe("+0.75 GPU-h waiting");
   });
 
   it("shows the server's exceeds_pledge on the amount field", async () => {
