@@ -27,6 +27,9 @@ import { useCursorList } from "../../lib/useCursorList";
 import { useSubmit } from "../../lib/useSubmit";
 import { Link, useLocation, useNavigate, useSearchParams } from "../../router";
 import { LedgerTable, LoadMore } from "./common";
+import { ConsoleDeliveries, ConsoleSlurm } from "./ConsoleCompute";
+import { ConsoleGoals } from "./ConsoleGoals";
+import { ConsoleSponsors, ConsoleValues } from "./ConsoleSponsors";
 import { ProjectFrame } from "./ProjectFrame";
 import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
@@ -482,6 +485,11 @@ export const MANAGE_SECTIONS: ManageSection[] = [
   { id: "instalments", title: "Instalments due", Component: DueInstalments },
   { id: "expenses", title: "Expenses", Component: Expenses },
   { id: "ledger", title: "Reverse a transaction", Component: Reversals },
+  { id: "goals", title: "Goals", Component: ConsoleGoals },
+  { id: "deliveries", title: "Deliveries to confirm", Component: ConsoleDeliveries },
+  { id: "slurm", title: "Slurm upload", Component: ConsoleSlurm },
+  { id: "values", title: "Compute values", Component: ConsoleValues },
+  { id: "sponsors", title: "Sponsor approval", Component: ConsoleSponsors },
 ];
 
 function Console({ project, sections }: { project: Project; sections: ManageSection[] }) {
