@@ -267,7 +267,7 @@ export function ConsoleSponsors({ project }: { project: Project }) {
                           <ActionButton
                             label="Approve"
                             pendingLabel="Approving…"
-                            ariaLabel={`Approve showing ${s.display_name}`}
+                            ariaLabel={`Approve ${s.display_name}`}
                             run={async () => {
                               const r = await api.decideSponsor(project.slug, s.user_id, "approve");
                               setDecided((d) => [...d, r]);
@@ -278,7 +278,7 @@ export function ConsoleSponsors({ project }: { project: Project }) {
                           <ActionButton
                             label="Reject"
                             pendingLabel="Rejecting…"
-                            ariaLabel={`Keep ${s.display_name} hidden`}
+                            ariaLabel={`Reject ${s.display_name}`}
                             variant="secondary"
                             run={async () => {
                               const r = await api.decideSponsor(project.slug, s.user_id, "reject");

@@ -146,7 +146,7 @@ export function ActionButton({
         onClick={() => void submit.run().then((r) => r.ok && onDone())}
         disabled={submit.pending}
         aria-busy={submit.pending}
-        aria-label={ariaLabel}
+        aria-label={submit.pending ? undefined : ariaLabel}
         data-testid={testId}
       >
         {submit.pending ? pendingLabel : label}
