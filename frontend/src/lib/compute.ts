@@ -4,49 +4,23 @@
  * dates of a delivery window. (GPU-minutes → "1.5 GPU-h" is `formatGpuHours` in
  * ./money.ts.)
  */
-import { decimalSeparator, scaledDecimal, type IntegerAmount } from "./money";
+import { scaledDecimal, type IntegerAmount } from "./money";
+import {
+  hoursErrorMessage as hoursWords,
+  MAX_GPU_MINUTES,
+  parseGpuHours,
+  type HoursError,
+  type ParsedHours,
+} from "./gpuHours";
 
-/** The most GPU-minutes one pledge or report may carry (the API's `maximum`, 10^12). */
-export const MAX_GPU_MINUTES = 10n ** 12n;
-
-export type HoursError =
-  | "required"
-  | "format"
-  | "too_many_decimals"
-  | "not_positive"
-  | "not_whole_minutes"
-  | "too_large";
-
-export type ParsedMinutes = { ok: true; minutes: bigint } | { ok: false; error: HoursError };
+// Typed GPU-hours → whole GPU-minutes is ./gpuHours.ts (shared with the maintainer
+// console): "1.5" → 90, "0.05" → 3, "0.01" refused as `not_whole_minutes`, never rounded.
+export { MAX_GPU_MINUTES, parseGpuHours, type HoursError };
+export type ParsedMinutes = ParsedHours;
 
 function compact(text: string): string {
   // Spaces (also the narrow no-break space some locales group with) are dropped.
   return text.replace(/[\s\u00a0\u202f]/g, "");
-}
-
-/**
- * GPU-hours typed in a form ("1.5", "12", "0.05", "2,25" where the locale writes a
- * decimal comma) → whole GPU-minutes, exactly: "1.5" → 90, "0.05" → 3.
- *
- * At most two decimals. A hundredth of an hour is 0.6 minutes, so the hours must be a
- * multiple of 0.05 (3 minutes): minutes = hundredths × 60 / 100 = hundredths / 5 × 3,
- * and hundredths not divisible by 5 are refused (`not_whole_minutes`: "0.01") rather
- * than rounded, as the server does (`GpuMinutes::parse_hours`).
- */
-export function parseGpuHours(text: string, locale?: string): ParsedMinutes {
-  const typed = compact(text);
-  if (!typed) return { ok: false, error: "required" };
-  const normalised = decimalSeparator(locale) === "," ? typed.replace(",", ".") : typed;
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(normalised);
-  if (!match) return { ok: false, error: "format" };
-  const fraction = (match[2] ?? "").replace(/0+$/, "");
-  if (fraction.length > 2) return { ok: false, error: "too_many_decimals" };
-  const hundredths = BigInt((match[1] ?? "0") + fraction.padEnd(2, "0"));
-  if (hundredths <= 0n) return { ok: false, error: "not_positive" };
-  if (hundredths % 5n !== 0n) return { ok: false, error: "not_whole_minutes" };
-  const minutes = (hundredths / 5n) * 3n;
-  if (minutes > MAX_GPU_MINUTES) return { ok: false, error: "too_large" };
-  return { ok: true, minutes };
 }
 
 /** Whole GPU-minutes typed in a form ("90") → minutes; no decimals, above zero. */
@@ -61,25 +35,19 @@ export function parseGpuMinutes(text: string): ParsedMinutes {
   return { ok: true, minutes };
 }
 
-/** What a form says for refused hours (or minutes, with `unit: "minutes"`). */
+/** What a form says for refused hours, or (with `unit: "minutes"`) refused minutes. */
 export function hoursErrorMessage(error: HoursError, unit: "hours" | "minutes" = "hours"): string {
+  if (unit === "hours") return hoursWords(error);
   switch (error) {
     case "required":
-      return unit === "hours" ? "Enter the GPU-hours." : "Enter the GPU-minutes.";
+      return "Enter the GPU-minutes.";
     case "format":
-      return unit === "hours"
-        ? "Enter a number of GPU-hours, like 12 or 1.5."
-        : "Enter a whole number of GPU-minutes, like 90.";
-    case "too_many_decimals":
-      return "Use at most two decimals, like 1.25.";
-    case "not_positive":
-      return "Enter more than zero.";
+      return "Enter a whole number of GPU-minutes, like 90.";
     case "not_whole_minutes":
-      return unit === "hours"
-        ? "That is not a whole number of minutes: use a multiple of 0.05 hours (3 minutes), like 1.5 or 0.25."
-        : "Enter whole minutes, without decimals.";
-    case "too_large":
-      return "That is more than this site accepts at once (a trillion GPU-minutes).";
+    case "too_many_decimals":
+      return "Enter whole minutes, without decimals.";
+    default:
+      return hoursWords(error);
   }
 }
 

@@ -118,7 +118,7 @@ export function ProgressBar({
 export function GoalProgressView({ progress }: { progress: Progress }) {
   const { money, compute, combined } = progress;
   return (
-    <div className="goal-progress" data-testid="goal-progress">
+    <div className="goal-bars" data-testid="goal-progress">
       {money && (
         <div className="goal-target" data-testid="goal-money" data-currency={money.target.currency}>
           <p className="goal-target-title">
@@ -224,7 +224,7 @@ function GoalDates({ goal }: { goal: Goal }) {
 function GoalCard({ slug, goal }: { slug: string; goal: Goal }) {
   return (
     <li
-      className="goal-card"
+      className="goal-item"
       data-testid="goal"
       data-id={goal.id}
       data-status={goal.status}
@@ -240,7 +240,7 @@ function GoalCard({ slug, goal }: { slug: string; goal: Goal }) {
       <GoalDates goal={goal} />
       <GoalProgressView progress={goal.progress} />
       {goal.status === "open" && (
-        <p className="goal-actions">
+        <p className="goal-pledge-actions">
           <Link to={pledgeTowardHref(slug, goal.id)} className="button button-small" data-testid="goal-pledge">
             Pledge toward “{goal.title}”
           </Link>
@@ -270,7 +270,7 @@ export function GoalsSection({ project }: { project: Pick<Project, "slug"> }) {
   } else {
     body = (
       <>
-        <ul className="goal-list" data-testid="goal-list">
+        <ul className="goal-cards" data-testid="goal-list">
           {sortGoals(s.items).map((g) => (
             <GoalCard key={g.id} slug={slug} goal={g} />
           ))}

@@ -331,7 +331,7 @@ describe("compute pledge flow", () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(Object.keys(bad.errors).sort()).toEqual(["accelerator", "end", "hours"]);
-      expect(bad.errors.hours).toMatch(/whole number of minutes/);
+      expect(bad.errors.hours).toMatch(/whole number of GPU-minutes/);
     }
     const past = checkComputeDraft(draft({ end: "2026-11-29" }), "2026-11-30");
     expect(!past.ok && past.errors.end).toBe("The window must end today or later.");
