@@ -538,6 +538,8 @@ pub struct MyPledge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectPledge {
     pub pledge: PledgeRow,
+    /// The class code of a compute pledge.
+    pub accelerator: Option<String>,
     /// `None` for an anonymous pledge (maintainers tell it by the pledge's id only) and
     /// for a sponsor whose account is gone.
     pub sponsor_name: Option<String>,
@@ -578,6 +580,11 @@ pub fn page_of_project(
         .collect();
     let names: std::collections::HashMap<_, _> =
         store::display_names(conn, &named)?.into_iter().collect();
+    let catalogue = if rows.iter().any(|r| r.accelerator_id.is_some()) {
+        crate::store::accelerators::all(conn)?
+    } else {
+        Vec::new()
+    };
     let items = rows
         .into_iter()
         .map(|pledge| ProjectPledge {
@@ -586,6 +593,12 @@ pub fn page_of_project(
             } else {
                 names.get(&pledge.sponsor_id).cloned()
             },
+            accelerator: pledge.accelerator_id.and_then(|id| {
+                catalogue
+                    .iter()
+                    .find(|a| a.id == id)
+                    .map(|a| a.code.clone())
+            }),
             pledge,
         })
         .collect();
