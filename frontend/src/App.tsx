@@ -14,6 +14,7 @@ import { VerifyEmailPage } from "./pages/account/VerifyEmailPage";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectPage } from "./pages/ProjectPage";
+import { GoalPage } from "./pages/funding/Goals";
 import { LedgerPage } from "./pages/funding/LedgerPage";
 import { ManagePage } from "./pages/funding/ManagePage";
 import { MyPledgesPage } from "./pages/funding/MyPledgesPage";
@@ -31,6 +32,9 @@ export const PAGES: Record<string, ComponentType<{ params: Record<string, string
   "/projects/:slug": ({ params }) => <ProjectPage key={params.slug} slug={params.slug ?? ""} />,
   "/projects/:slug/ledger": ({ params }) => <LedgerPage key={params.slug} slug={params.slug ?? ""} />,
   "/projects/:slug/pledge": ({ params }) => <PledgePage key={params.slug} slug={params.slug ?? ""} />,
+  "/projects/:slug/goals/:id": ({ params }) => (
+    <GoalPage key={`${params.slug}/${params.id}`} slug={params.slug ?? ""} id={params.id ?? ""} />
+  ),
   "/projects/:slug/manage": ({ params }) => <ManagePage key={params.slug} slug={params.slug ?? ""} />,
   "/me/pledges": MyPledgesPage,
   "/projects/:slug/settings": ({ params }) => (

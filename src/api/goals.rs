@@ -107,7 +107,8 @@ pub struct MoneyProgress {
     /// Pledges not cancelled: one-time pledges in full, monthly pledges by what their
     /// instalments so far come to (at least one month while they run).
     pub pledged: MoneyView,
-    /// One-time pledges received and instalments received.
+    /// What the ledger holds from the goal's pledges: their receipts (one-time pledges
+    /// and instalments) net of reversals, so a reversed receipt counts nothing.
     pub received: MoneyView,
     /// Pledged as basis points of the target (10000 = 100 %), rounded down, not capped.
     pub pledged_basis_points: i64,
@@ -124,7 +125,8 @@ pub struct ComputeProgress {
     /// Compute pledges still running or delivered in full; of a cancelled or expired
     /// pledge, only what was delivered.
     pub pledged_gpu_minutes: i64,
-    /// Confirmed deliveries.
+    /// What the ledger holds as used from the goal's pledges: confirmed deliveries net
+    /// of reversals.
     pub delivered_gpu_minutes: i64,
     pub pledged_basis_points: i64,
     pub delivered_basis_points: i64,

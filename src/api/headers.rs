@@ -10,12 +10,15 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError};
 
-/// The web app's policy: its own scripts, styles, images and API only. No inline
+/// The web app's policy: its own scripts, styles and API only. No inline
 /// script and no inline style: the built app has neither (React sets `style` through
 /// the CSSOM, which `style-src` does not govern), and the browser tests fail on any
-/// violation. `data:` images are allowed for small CSS icons.
+/// violation. `data:` images are allowed for small CSS icons, and `https:` images for
+/// the logos of approved sponsors on a project's wall (their links are http(s) only;
+/// the app shows only https logos, and no page sends a `Referer`). Markdown images are
+/// still shown as links, never loaded.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
+img-src 'self' data: https:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Everything that is not a page (JSON, assets, metrics, SVG): nothing may load or
@@ -157,5 +160,24 @@ mod tests {
         }
         assert!(PAGE_CSP.contains("frame-ancestors 'none'"));
         assert!(RESOURCE_CSP.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn the_app_policy_loads_sponsor_logos_over_https_only() {
+        let img = PAGE_CSP
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("img-src"))
+            .unwrap();
+        let sources: Vec<_> = img.split_whitespace().skip(1).collect();
+        assert_eq!(sources, ["'self'", "data:", "https:"]);
+        // Scripts, styles and connections stay on the site itself.
+        for directive in [
+            "script-src 'self';",
+            "style-src 'self';",
+            "connect-src 'self';",
+        ] {
+            assert!(PAGE_CSP.contains(directive), "{directive}");
+        }
     }
 }

@@ -528,7 +528,7 @@ pub async fn project_pledges(
         items: items
             .into_iter()
             .map(|p| ProjectPledge {
-                pledge: Pledge::from(&p.pledge),
+                pledge: Pledge::of(&p.pledge, p.accelerator.as_deref()),
                 sponsor_name: p.sponsor_name,
             })
             .collect(),

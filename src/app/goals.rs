@@ -566,21 +566,16 @@ fn progress_of(
         .map(|v| (v.accelerator, v.minor_per_gpu_hour))
         .collect();
     let pledges = store::pledges_of(conn, &ids)?;
-    let mut due: HashMap<PledgeId, i64> = HashMap::new();
-    let mut received: HashMap<PledgeId, i64> = HashMap::new();
+    // A monthly pledge's instalments so far (due or received; cancelled ones lapsed).
+    let mut created: HashMap<PledgeId, i64> = HashMap::new();
     for (pledge, amount, state) in store::instalments_of(conn, &ids)? {
-        let sum = match state {
-            InstalmentState::Due => due.entry(pledge).or_default(),
-            InstalmentState::Received => received.entry(pledge).or_default(),
-            InstalmentState::Cancelled => continue,
-        };
-        *sum = sum.saturating_add(amount);
+        if state != InstalmentState::Cancelled {
+            let sum = created.entry(pledge).or_default();
+            *sum = sum.saturating_add(amount);
+        }
     }
-    let mut delivered: HashMap<PledgeId, i64> = HashMap::new();
-    for (pledge, minutes) in store::confirmed_deliveries_of(conn, &ids)? {
-        let sum = delivered.entry(pledge).or_default();
-        *sum = sum.saturating_add(minutes);
-    }
+    // What arrived is what the ledger holds (see `rules::Contribution`).
+    let ledger = store::ledger_sums_of(conn, &ids)?;
     Ok(goals
         .iter()
         .map(|goal| {
@@ -600,14 +595,14 @@ fn progress_of(
                         state: p.state,
                         recurrence: p.recurrence.unwrap_or(Recurrence::OneTime),
                         amount_minor: p.amount_minor?,
-                        due_instalments_minor: due.get(&p.id).copied().unwrap_or(0),
-                        received_instalments_minor: received.get(&p.id).copied().unwrap_or(0),
+                        instalments_minor: created.get(&p.id).copied().unwrap_or(0),
+                        received_minor: ledger.get(&p.id).map_or(0, |l| l.received_minor),
                     }),
                     PledgeKind::Compute => Some(Contribution::Compute {
                         class: p.accelerator.clone()?,
                         state: p.state,
                         gpu_minutes: p.gpu_minutes?,
-                        delivered_minutes: delivered.get(&p.id).copied().unwrap_or(0),
+                        delivered_minutes: ledger.get(&p.id).map_or(0, |l| l.delivered_minutes),
                     }),
                 })
                 .collect();

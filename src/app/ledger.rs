@@ -210,7 +210,10 @@ pub fn project_balances(conn: &mut AnyConnection, slug: &str) -> Result<Balances
 /// owners and site admins only; a transaction is reversed once (a second attempt, or a
 /// concurrent one, gets [`LedgerFault::AlreadyReversed`]). A reversal that would take
 /// what a project holds below zero (e.g. undoing a receipt already spent) is refused
-/// with [`LedgerFault::InsufficientFunds`].
+/// with [`LedgerFault::InsufficientFunds`]. Goal progress follows the ledger, so a
+/// reversal of a receipt or a delivery confirmation lowers the goal's received
+/// (delivered) figure, and undoing such a reversal raises it again and may meet the goal
+/// (in this unit of work, as a confirmation would); a met goal stays met.
 pub fn reverse(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -253,12 +256,35 @@ pub fn reverse(
         Some(who.user_id),
         now,
     )?;
+    // Goal progress counts what the ledger holds from a pledge (see
+    // `domain::goal::Contribution`): undoing the reversal of a receipt or a delivery
+    // brings it back, which may meet the pledge's goal.
+    if let Some(goal) = goal_behind(tx, &original)? {
+        super::goals::after_progress(tx, goal, now)?;
+    }
     let row =
         store::find_transaction(tx, new_id)?.ok_or(LedgerFault::TransactionNotFound(new_id))?;
     Ok(Posted {
         row,
         entries: undo.into_parts().1,
     })
+}
+
+/// The goal of the pledge a transaction (or the transaction a chain of reversals ends
+/// in) is linked to, if any.
+fn goal_behind(
+    conn: &mut AnyConnection,
+    transaction: &TransactionRow,
+) -> Result<Option<crate::domain::ids::GoalId>, LedgerFault> {
+    let mut root = transaction.clone();
+    while let Some(original) = root.reverses_id {
+        root = store::find_transaction(conn, original)?
+            .ok_or(LedgerFault::TransactionNotFound(original))?;
+    }
+    let Some(pledge) = root.pledge_id else {
+        return Ok(None);
+    };
+    Ok(crate::store::pledges::find(conn, pledge)?.and_then(|p| p.goal_id))
 }
 
 impl From<diesel::result::Error> for LedgerFault {

@@ -90,7 +90,8 @@ pub struct Idempotent<'a> {
 /// with an API token, the `write` scope). `request` carries the `Idempotency-Key` and
 /// the body's hash, and `render` turns the new pledge into the response body
 /// that is stored and sent. Answers 201 with that body, or the stored response of the
-/// key's first use.
+/// key's first use. The project row is locked first ([`project_locked`]), so a pledge
+/// and an archive (or a currency change) of its project never interleave.
 pub fn create_money(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -105,8 +106,7 @@ pub fn create_money(
         // The same standing as creating a project: a verified address to reach.
         return Err(Denied::EmailNotVerified.into());
     }
-    let project = projects::find_by_slug(tx, slug)?
-        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let project = project_locked(tx, slug)?;
     let scope = format!("create_pledge:{}", project.id);
     if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
         return Ok(stored);
@@ -206,8 +206,7 @@ pub fn create_compute(
     if !policy::can_create_project(who.standing) {
         return Err(Denied::EmailNotVerified.into());
     }
-    let project = projects::find_by_slug(tx, slug)?
-        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    let project = project_locked(tx, slug)?;
     let scope = format!("create_pledge:{}", project.id);
     if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
         return Ok(stored);
@@ -301,6 +300,20 @@ pub(super) fn compute_entries(
             amount: -minutes,
         },
     ]
+}
+
+/// Project `slug`, locked for this unit of work and read again under the lock
+/// ([`Tx::lock`]), so that what [`accepts_pledges`] and the currency check see (not
+/// archived, the currency, the goal still open) stays true until the pledge commits:
+/// an archive, a currency change or a goal's close that starts meanwhile waits for this
+/// unit, and one already under way is waited for and seen. Without it, on PostgreSQL a
+/// pledge could read the project before a concurrent archive committed and insert after
+/// (the foreign-key check's key-share lock does not conflict with the archive's).
+fn project_locked(tx: &mut Tx<'_>, slug: &str) -> Result<projects::ProjectRow, PledgeError> {
+    let project = projects::find_by_slug(tx, slug)?
+        .ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))?;
+    tx.lock(RowLock::Project(project.id))?;
+    projects::find_by_id(tx, project.id)?.ok_or_else(|| PledgeError::ProjectNotFound(slug.into()))
 }
 
 /// Refuses a pledge to an archived project, or toward a goal that is not an open goal
@@ -525,6 +538,8 @@ pub struct MyPledge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectPledge {
     pub pledge: PledgeRow,
+    /// The class code of a compute pledge.
+    pub accelerator: Option<String>,
     /// `None` for an anonymous pledge (maintainers tell it by the pledge's id only) and
     /// for a sponsor whose account is gone.
     pub sponsor_name: Option<String>,
@@ -565,6 +580,11 @@ pub fn page_of_project(
         .collect();
     let names: std::collections::HashMap<_, _> =
         store::display_names(conn, &named)?.into_iter().collect();
+    let catalogue = if rows.iter().any(|r| r.accelerator_id.is_some()) {
+        crate::store::accelerators::all(conn)?
+    } else {
+        Vec::new()
+    };
     let items = rows
         .into_iter()
         .map(|pledge| ProjectPledge {
@@ -573,6 +593,12 @@ pub fn page_of_project(
             } else {
                 names.get(&pledge.sponsor_id).cloned()
             },
+            accelerator: pledge.accelerator_id.and_then(|id| {
+                catalogue
+                    .iter()
+                    .find(|a| a.id == id)
+                    .map(|a| a.code.clone())
+            }),
             pledge,
         })
         .collect();

@@ -1,6 +1,7 @@
 //! Goals: what a project raises toward (a money amount in its currency, GPU-minutes per
 //! accelerator class, or both) and how far it got. [`progress`] is a pure function of
-//! the goal's targets, the pledges linked to it and the project's fair-market values;
+//! the goal's targets, the pledges linked to it (with what the ledger holds from each:
+//! see [`Contribution`]) and the project's fair-market values;
 //! every sum is integer arithmetic on `i128` (checked, never wrapping), no floats.
 
 use std::collections::BTreeMap;
@@ -131,20 +132,30 @@ pub struct Targets {
 }
 
 /// One pledge linked to a goal, as far as progress is concerned.
+///
+/// **One rule for what arrived: the ledger.** Money received and compute delivered are
+/// what the public ledger holds from the pledge, never read from its state: the money
+/// its receipts (the one-time receipt, each instalment's) put into the project's `Held`
+/// account and the GPU-minutes its confirmed deliveries moved into `ComputeUsed`, net
+/// of every reversal of those transactions (and of a reversal's reversal). So reversing
+/// a receipt or a delivery confirmation lowers the goal's received (delivered) figure
+/// by exactly what it takes out of the ledger, and the goal page never disagrees with
+/// the ledger page. What was *pledged* is the sponsor's promise and follows the pledge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contribution {
-    /// A money pledge. For a monthly pledge, `amount_minor` is one month, and the two
-    /// sums are over its instalments created so far (by state); a one-time pledge has
-    /// no instalments (both 0).
+    /// A money pledge. For a monthly pledge, `amount_minor` is one month and
+    /// `instalments_minor` the sum of its instalments created so far and not cancelled
+    /// (due or received); a one-time pledge has none (0). `received_minor` is what the
+    /// ledger holds from the pledge (see above).
     Money {
         state: PledgeState,
         recurrence: Recurrence,
         amount_minor: i64,
-        due_instalments_minor: i64,
-        received_instalments_minor: i64,
+        instalments_minor: i64,
+        received_minor: i64,
     },
-    /// A compute pledge: `gpu_minutes` of `class` promised, `delivered_minutes` the sum
-    /// of its deliveries a maintainer confirmed.
+    /// A compute pledge: `gpu_minutes` of `class` promised, `delivered_minutes` what the
+    /// ledger holds as used from it (its confirmed deliveries net of their reversals).
     Compute {
         class: String,
         state: PledgeState,
@@ -154,50 +165,45 @@ pub enum Contribution {
 }
 
 impl Contribution {
-    /// `(pledged, received)` of money, in minor units; `None` for compute.
+    /// `(pledged, received)` of money, in minor units; `None` for compute. Received is
+    /// the ledger's figure (never below 0); pledged is never less than received.
     ///
-    /// - one-time: pledged is the amount while `pledged` or `received`; received is the
-    ///   amount once `received`; a cancelled pledge counts nothing.
-    /// - monthly: received is the sum of its received instalments. While the pledge runs
-    ///   (`pledged`), pledged is what its instalments created so far come to (due and
-    ///   received), and at least one month's amount (so a new monthly pledge counts
-    ///   before the job creates its first instalment); future months are not counted,
-    ///   as the sponsor may stop at any time. Once it stops (cancelled), pledged is what
-    ///   was received.
+    /// - one-time: pledged is the amount while `pledged` or `received` (a receipt
+    ///   reversed leaves the promise standing, with nothing received); a cancelled
+    ///   pledge counts only what was received (nothing: only a pledge not yet received
+    ///   can be cancelled).
+    /// - monthly: while the pledge runs (`pledged`), pledged is what its instalments
+    ///   created so far come to (due and received), and at least one month's amount (so
+    ///   a new monthly pledge counts before the job creates its first instalment);
+    ///   future months are not counted, as the sponsor may stop at any time. Once it
+    ///   stops (cancelled), pledged is what was received.
     fn money(&self) -> Option<(i128, i128)> {
         let Contribution::Money {
             state,
             recurrence,
             amount_minor,
-            due_instalments_minor,
-            received_instalments_minor,
+            instalments_minor,
+            received_minor,
         } = self
         else {
             return None;
         };
         let amount = i128::from(*amount_minor);
-        Some(match recurrence {
-            Recurrence::OneTime => match state {
-                PledgeState::Received => (amount, amount),
-                PledgeState::Pledged => (amount, 0),
-                _ => (0, 0),
-            },
-            Recurrence::Monthly => {
-                let received = i128::from(*received_instalments_minor);
-                let created = received + i128::from(*due_instalments_minor);
-                if *state == PledgeState::Pledged {
-                    (created.max(amount), received)
-                } else {
-                    (received, received)
-                }
+        let received = i128::from((*received_minor).max(0));
+        let promised = match (recurrence, state) {
+            (Recurrence::OneTime, PledgeState::Pledged | PledgeState::Received) => amount,
+            (Recurrence::Monthly, PledgeState::Pledged) => {
+                i128::from(*instalments_minor).max(amount)
             }
-        })
+            _ => 0,
+        };
+        Some((promised.max(received), received))
     }
 
-    /// `(class, pledged, delivered)` GPU-minutes; `None` for money. Delivered is every
-    /// confirmed delivery. Pledged is the pledge's minutes while it is `pledged` or
-    /// `delivered` (never less than delivered); once cancelled or expired, only what was
-    /// delivered: the undelivered remainder lapsed.
+    /// `(class, pledged, delivered)` GPU-minutes; `None` for money. Delivered is the
+    /// ledger's figure (never below 0). Pledged is the pledge's minutes while it is
+    /// `pledged` or `delivered` (never less than delivered); once cancelled or expired,
+    /// only what was delivered: the undelivered remainder lapsed.
     fn compute(&self) -> Option<(&str, i128, i128)> {
         let Contribution::Compute {
             class,
@@ -208,7 +214,7 @@ impl Contribution {
         else {
             return None;
         };
-        let delivered = i128::from(*delivered_minutes);
+        let delivered = i128::from((*delivered_minutes).max(0));
         let pledged = match state {
             PledgeState::Pledged | PledgeState::Delivered => {
                 i128::from(*gpu_minutes).max(delivered)
@@ -397,23 +403,35 @@ mod tests {
         }
     }
 
+    /// A one-time pledge whose receipt the ledger holds exactly when it is `received`.
     fn one_time(state: PledgeState, amount: i64) -> Contribution {
+        let received = if state == PledgeState::Received {
+            amount
+        } else {
+            0
+        };
+        one_time_in_ledger(state, amount, received)
+    }
+
+    fn one_time_in_ledger(state: PledgeState, amount: i64, received: i64) -> Contribution {
         Contribution::Money {
             state,
             recurrence: Recurrence::OneTime,
             amount_minor: amount,
-            due_instalments_minor: 0,
-            received_instalments_minor: 0,
+            instalments_minor: 0,
+            received_minor: received,
         }
     }
 
-    fn monthly(state: PledgeState, amount: i64, due: i64, received: i64) -> Contribution {
+    /// A monthly pledge with `created` in instalments (due or received) and `received`
+    /// of it in the ledger.
+    fn monthly(state: PledgeState, amount: i64, created: i64, received: i64) -> Contribution {
         Contribution::Money {
             state,
             recurrence: Recurrence::Monthly,
             amount_minor: amount,
-            due_instalments_minor: due,
-            received_instalments_minor: received,
+            instalments_minor: created,
+            received_minor: received,
         }
     }
 
@@ -438,9 +456,9 @@ mod tests {
                 // A new monthly pledge counts its first month before any instalment.
                 monthly(Pledged, 500, 0, 0),
                 // Two instalments created, one received.
-                monthly(Pledged, 300, 300, 300),
+                monthly(Pledged, 300, 600, 300),
                 // Stopped after one received month.
-                monthly(Cancelled, 700, 700, 700),
+                monthly(Cancelled, 700, 1_400, 700),
             ],
             &BTreeMap::new(),
         );
@@ -454,6 +472,37 @@ mod tests {
         let c = p.combined.unwrap();
         assert_eq!(c.received_basis_points, 3_000);
         assert_eq!(c.target_minor, 10_000);
+    }
+
+    #[test]
+    fn received_follows_the_ledger_not_the_pledge_state() {
+        use PledgeState::*;
+        let t = targets(Some(10_000), &[("A", 600)]);
+        let p = progress(
+            &t,
+            &[
+                // Confirmed, then its receipt reversed: still promised, nothing arrived.
+                one_time_in_ledger(Received, 2_000, 0),
+                one_time(Received, 1_000),
+                // Three months created and received, one receipt reversed.
+                monthly(Pledged, 500, 1_500, 1_000),
+                // 600 minutes confirmed (the pledge is delivered), 600 reversed.
+                gpu("A", Delivered, 600, 0),
+            ],
+            &BTreeMap::new(),
+        );
+        let m = p.money.unwrap();
+        assert_eq!(
+            (m.pledged, m.received),
+            (2_000 + 1_000 + 1_500, 1_000 + 1_000)
+        );
+        let a = p.compute["A"];
+        assert_eq!((a.pledged, a.received), (600, 0));
+        assert!(!p.reached());
+        // A cancelled monthly pledge is worth what the ledger holds from it.
+        let p = progress(&t, &[monthly(Cancelled, 500, 1_500, 500)], &BTreeMap::new());
+        let m = p.money.unwrap();
+        assert_eq!((m.pledged, m.received), (500, 500));
     }
 
     #[test]
@@ -598,7 +647,13 @@ mod tests {
         prop_oneof![
             (any_state(), amount.clone()).prop_map(|(s, a)| one_time(s, a)),
             (any_state(), amount.clone(), 0i64..=36, 0i64..=36)
-                .prop_map(|(s, a, due, rec)| { monthly(s, a, a * due, a * rec) }),
+                .prop_map(|(s, a, due, rec)| { monthly(s, a, a * (due + rec), a * rec) }),
+            // A receipt (or several instalments') reversed: less in the ledger.
+            (any_state(), amount.clone(), 0i64..=1).prop_map(|(s, a, kept)| one_time_in_ledger(
+                s,
+                a,
+                a * kept
+            )),
             (
                 any_state(),
                 prop::sample::select(vec!["A", "B", "C"]),

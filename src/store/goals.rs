@@ -1,13 +1,13 @@
 //! Queries on `goals`, `goal_compute_targets` and `project_accelerator_values`, and the
 //! reads goal progress is computed from (pledges linked to goals, their instalments and
-//! confirmed deliveries).
+//! what the ledger holds from them).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    accelerators, deliveries, goal_compute_targets, goals, instalments, pledges,
-    project_accelerator_values, project_members, users,
+    accelerators, goal_compute_targets, goals, instalments, pledges, project_accelerator_values,
+    project_members, users,
 };
 use crate::db::{AnyConnection, DbError};
 use crate::domain::goal::GoalStatus;
@@ -353,6 +353,91 @@ pub fn pledges_of(conn: &mut AnyConnection, ids: &[GoalId]) -> QueryResult<Vec<L
         .collect())
 }
 
+/// What the ledger holds from one pledge (see [`ledger_sums_of`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerSums {
+    /// Minor units its receipts put into the project's `Held` account, net of reversals.
+    pub received_minor: i64,
+    /// GPU-minutes its confirmed deliveries moved into `ComputeUsed`, net of reversals.
+    pub delivered_minutes: i64,
+}
+
+/// What the ledger holds from every pledge linked to one of `goals`: per pledge, the sum
+/// of the `Held` entries of its receipts and the `ComputeUsed` entries of its delivery
+/// confirmations, together with every transaction that reverses one of those (and any
+/// reversal of a reversal: the chain is followed to its end). Sums are checked, an
+/// overflow is [`DbError::Corrupt`]. Pledges the ledger holds nothing from are absent.
+pub fn ledger_sums_of(
+    conn: &mut AnyConnection,
+    ids: &[GoalId],
+) -> Result<std::collections::HashMap<PledgeId, LedgerSums>, DbError> {
+    use crate::db::schema::{ledger_accounts, ledger_entries, ledger_transactions};
+    use crate::domain::ledger::{AccountKind, TransactionKind};
+    use std::collections::HashMap;
+
+    let mut sums: HashMap<PledgeId, LedgerSums> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(sums);
+    }
+    // Each transaction that moves what progress counts, with the pledge it came from.
+    let roots: Vec<(i64, PledgeId)> = ledger_transactions::table
+        .inner_join(pledges::table.on(ledger_transactions::pledge_id.eq(pledges::id.nullable())))
+        .filter(pledges::goal_id.eq_any(ids))
+        .filter(
+            ledger_transactions::kind.eq_any([TransactionKind::Receipt, TransactionKind::Delivery]),
+        )
+        .select((ledger_transactions::id, pledges::id))
+        .load(conn)?;
+    let mut origin: HashMap<i64, PledgeId> = roots.iter().copied().collect();
+    // Their reversals carry no pledge of their own: follow `reverses_id` down the chain
+    // (a transaction is reversed at most once, so each step is one row per link).
+    let mut frontier: Vec<i64> = roots.iter().map(|(id, _)| *id).collect();
+    while !frontier.is_empty() {
+        let reversals: Vec<(i64, Option<i64>)> = ledger_transactions::table
+            .filter(ledger_transactions::reverses_id.eq_any(&frontier))
+            .select((ledger_transactions::id, ledger_transactions::reverses_id))
+            .load(conn)?;
+        frontier = Vec::with_capacity(reversals.len());
+        for (id, reverses) in reversals {
+            let pledge = reverses
+                .and_then(|r| origin.get(&r).copied())
+                .ok_or_else(|| DbError::Corrupt(format!("reversal {id} of nothing")))?;
+            if origin.insert(id, pledge).is_none() {
+                frontier.push(id);
+            }
+        }
+    }
+    let transactions: Vec<i64> = origin.keys().copied().collect();
+    let entries: Vec<(i64, String, i64)> = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_entries::transaction_id.eq_any(&transactions))
+        .filter(ledger_accounts::kind.eq_any([
+            AccountKind::ProjectHeld.as_str(),
+            AccountKind::ComputeUsed.as_str(),
+        ]))
+        .select((
+            ledger_entries::transaction_id,
+            ledger_accounts::kind,
+            ledger_entries::amount,
+        ))
+        .load(conn)?;
+    let overflow = || DbError::Corrupt("a pledge's ledger sum overflows".into());
+    for (transaction, kind, amount) in entries {
+        let pledge = origin
+            .get(&transaction)
+            .copied()
+            .ok_or_else(|| DbError::Corrupt(format!("entry of transaction {transaction}")))?;
+        let sum = sums.entry(pledge).or_default();
+        let target = if kind == AccountKind::ProjectHeld.as_str() {
+            &mut sum.received_minor
+        } else {
+            &mut sum.delivered_minutes
+        };
+        *target = target.checked_add(amount).ok_or_else(overflow)?;
+    }
+    Ok(sums)
+}
+
 /// `(pledge, amount, state)` of every instalment of a pledge linked to one of `goals`.
 pub fn instalments_of(
     conn: &mut AnyConnection,
@@ -366,19 +451,6 @@ pub fn instalments_of(
             instalments::amount_minor,
             instalments::state,
         ))
-        .load(conn)
-}
-
-/// `(pledge, minutes)` of every confirmed delivery of a pledge linked to one of `goals`.
-pub fn confirmed_deliveries_of(
-    conn: &mut AnyConnection,
-    ids: &[GoalId],
-) -> QueryResult<Vec<(PledgeId, i64)>> {
-    deliveries::table
-        .inner_join(pledges::table)
-        .filter(pledges::goal_id.eq_any(ids))
-        .filter(deliveries::state.eq("confirmed"))
-        .select((deliveries::pledge_id, deliveries::gpu_minutes))
         .load(conn)
 }
 

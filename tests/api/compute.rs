@@ -311,6 +311,19 @@ async fn reports_are_confirmed_into_the_ledger_and_never_past_the_pledge() {
     // The sponsor's own list shows it with its class.
     let mine = s.app.json_as("/api/v1/me/pledges", &s.sponsor.token).await;
     assert_eq!(mine["items"][0]["compute"]["accelerator"], H100);
+    // So does the maintainers' list of the project's pledges.
+    let listed = s
+        .app
+        .json_as(
+            &format!("/api/v1/projects/{}/pledges?state=pledged", s.slug),
+            &s.owner.token,
+        )
+        .await;
+    assert_eq!(
+        listed["items"][0]["compute"],
+        json!({"accelerator": H100, "gpu_minutes": 1000})
+    );
+    assert_eq!(listed["items"][0]["provider"], "Lab cluster");
     // Compute is delivered, not received or cancelled.
     for what in ["confirm", "cancel"] {
         let token = if what == "confirm" {

@@ -694,3 +694,314 @@ async fn the_sponsor_wall_shows_approved_public_sponsors_only() {
     let text = f.app.get(&wall_path).await.text().await.unwrap();
     assert!(!text.contains(&hidden.email) && !text.contains("90000"));
 }
+
+/// The decimal text a JSON number in the manifest may have in `currency`: digits, then
+/// exactly its decimals after a point (none for JPY), optionally negative; or a plain 0.
+fn manifest_number_is_exact(text: &str, decimals: usize) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let t = text.strip_prefix('-').unwrap_or(text);
+    if t == "0" {
+        return true;
+    }
+    match t.split_once('.') {
+        None => decimals == 0 && digits(t),
+        Some((whole, fraction)) => digits(whole) && digits(fraction) && fraction.len() == decimals,
+    }
+}
+
+/// Every number that follows `"key":` in a JSON text, as written.
+fn numbers_after(text: &str, key: &str) -> Vec<String> {
+    let needle = format!("\"{key}\":");
+    text.match_indices(&needle)
+        .map(|(at, _)| {
+            text[at + needle.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+'))
+                .collect()
+        })
+        .collect()
+}
+
+/// One money pledge confirmed and one expense, made through the API in a project of
+/// each currency, read back through the API's JSON, the CSV export, the Beancount
+/// journal and funding.json: the same integers everywhere, and decimals written from
+/// them exactly (JPY 0, USD 2, KWD 3 places), never through a float.
+#[tokio::test]
+async fn money_round_trips_exactly_in_jpy_usd_and_kwd() {
+    let f = Fixture::new().await;
+    // (currency, decimals, pledge minor, its text, expense minor, its text, goal target
+    // minor, its text)
+    let cases = [
+        (
+            "JPY",
+            0,
+            1_500_i64,
+            "1500",
+            300_i64,
+            "300",
+            1_000_000_i64,
+            "1000000",
+        ),
+        ("USD", 2, 1_500, "15.00", 305, "3.05", 100_010, "1000.10"),
+        ("KWD", 3, 1_500, "1.500", 5, "0.005", 100_000, "100.000"),
+    ];
+    for (code, decimals, pledged, pledged_text, spent, spent_text, target, target_text) in cases {
+        let slug = format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let res = f
+            .app
+            .create_project(
+                &f.owner.token,
+                &json!({
+                    "slug": slug, "name": format!("Priced in {code}"), "kind": "dataset",
+                    "currency": code, "license": "MIT",
+                    "repository_url": "https://example.org/data.git",
+                    "contact_name": "Mina Maintainer", "contact_email": "mina@example.org"
+                }),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201, "{code}");
+        let project: Value = res.json().await.unwrap();
+        assert_eq!(project["currency"], code);
+        let base = format!("/api/v1/projects/{slug}");
+        let res = f
+            .app
+            .send_json_as(
+                Method::POST,
+                &format!("{base}/goals"),
+                &f.owner.token,
+                &json!({"title": "Next release",
+                        "money_target": {"currency": code, "amount_minor": target}}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201, "{code}");
+        let goal: Value = res.json().await.unwrap();
+        assert_eq!(
+            goal["progress"]["money"]["target"],
+            json!({"currency": code, "amount_minor": target})
+        );
+
+        // The pledge and its receipt.
+        let res = f
+            .app
+            .client
+            .post(f.app.url(&format!("{base}/pledges")))
+            .bearer_auth(&f.sponsor.token)
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({"kind": "money", "goal_id": goal["id"],
+                          "amount": {"currency": code, "amount_minor": pledged}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201, "{code}");
+        let pledge: Value = res.json().await.unwrap();
+        assert_eq!(
+            pledge["amount"],
+            json!({"currency": code, "amount_minor": pledged})
+        );
+        let res = f
+            .app
+            .send_json_as(
+                Method::POST,
+                &format!("/api/v1/pledges/{}/confirm", pledge["id"]),
+                &f.owner.token,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "{code}");
+        let received: Value = res.json().await.unwrap();
+        assert_eq!(received["state"], "received");
+        assert_eq!(received["amount"], pledge["amount"]);
+
+        // The expense.
+        let res = f
+            .app
+            .send_json_as(
+                Method::POST,
+                &format!("{base}/expenses"),
+                &f.owner.token,
+                &json!({"description": "Storage", "receipt_url": "https://example.org/r/1",
+                        "amount": {"currency": code, "amount_minor": spent}}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201, "{code}");
+        let recorded: Value = res.json().await.unwrap();
+        assert_eq!(
+            recorded["expense"]["amount"],
+            json!({"currency": code, "amount_minor": spent})
+        );
+        let listed: Value = f
+            .app
+            .get(&format!("{base}/expenses"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["items"][0]["amount"], recorded["expense"]["amount"]);
+
+        // The JSON ledger, balances and goal: integers in minor units.
+        let held = format!("Assets:Projects:P{}:Held", project["id"]);
+        let ledger: Value = f
+            .app
+            .get(&format!("{base}/ledger"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut moves: Vec<(String, String, i64)> = ledger["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["entries"].as_array().unwrap().clone())
+            .map(|e| {
+                (
+                    e["account"].as_str().unwrap().to_owned(),
+                    e["commodity"].as_str().unwrap().to_owned(),
+                    e["amount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        moves.sort();
+        let mut expected = vec![
+            (held.clone(), code.to_owned(), pledged),
+            (held.clone(), code.to_owned(), -spent),
+            ("Expenses:Spending".to_owned(), code.to_owned(), spent),
+            ("Income:Sponsors".to_owned(), code.to_owned(), -pledged),
+        ];
+        expected.sort();
+        assert_eq!(moves, expected, "{code}");
+        let balances: Value = f
+            .app
+            .get(&format!("{base}/balances"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            balances["balances"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"account": held, "commodity": code, "amount": pledged - spent})),
+            "{code}: {balances}"
+        );
+        let goal: Value = f
+            .app
+            .get(&format!("/api/v1/goals/{}", goal["id"]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            goal["progress"]["money"]["received"],
+            json!({"currency": code, "amount_minor": pledged})
+        );
+
+        // ledger.csv, read with a CSV parser by column name: exact decimal text beside
+        // the stored integer.
+        let (_, text) = f.text(&format!("{base}/ledger.csv")).await;
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (account, commodity, amount, minor) = (
+            column("account"),
+            column("commodity"),
+            column("amount"),
+            column("amount_minor"),
+        );
+        let mut rows: Vec<(String, String, String, i64)> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (
+                    r[account].to_owned(),
+                    r[commodity].to_owned(),
+                    r[amount].to_owned(),
+                    r[minor].parse().unwrap(),
+                )
+            })
+            .collect();
+        rows.sort();
+        let mut expected = vec![
+            (
+                held.clone(),
+                code.to_owned(),
+                pledged_text.to_owned(),
+                pledged,
+            ),
+            (
+                held.clone(),
+                code.to_owned(),
+                format!("-{spent_text}"),
+                -spent,
+            ),
+            (
+                "Expenses:Spending".to_owned(),
+                code.to_owned(),
+                spent_text.to_owned(),
+                spent,
+            ),
+            (
+                "Income:Sponsors".to_owned(),
+                code.to_owned(),
+                format!("-{pledged_text}"),
+                -pledged,
+            ),
+        ];
+        expected.sort();
+        assert_eq!(rows, expected, "{code}");
+
+        // ledger.beancount: the same decimals with the commodity, and bean-check agrees.
+        let (_, journal) = f.text(&format!("{base}/ledger.beancount")).await;
+        for line in [
+            format!("  {held}  {pledged_text} {code}"),
+            format!("  Income:Sponsors  -{pledged_text} {code}"),
+            format!("  Expenses:Spending  {spent_text} {code}"),
+            format!("  {held}  -{spent_text} {code}"),
+        ] {
+            assert!(
+                journal.lines().any(|l| l == line),
+                "{code}: no line {line:?} in\n{journal}"
+            );
+        }
+        let posting_amounts: Vec<&str> = journal
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.ends_with(&format!(" {code}")))
+            .map(|l| {
+                l.trim_end_matches(&format!(" {code}"))
+                    .rsplit(' ')
+                    .next()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(posting_amounts.len(), 4, "{code}: {journal}");
+        for a in posting_amounts {
+            assert!(manifest_number_is_exact(a, decimals), "{code}: {a}");
+        }
+        bean_check(&journal);
+
+        // funding.json: amounts in major units, exact decimal JSON numbers.
+        let (_, text) = f.text(&format!("{base}/funding.json")).await;
+        let manifest: Value = serde_json::from_str(&text).unwrap();
+        assert_funding_rules(&manifest);
+        let year = chrono::Utc::now().format("%Y").to_string();
+        assert!(
+            text.contains(&format!(
+                "\"year\":{year},\"income\":{pledged_text},\"expenses\":{spent_text},\"currency\":\"{code}\""
+            )),
+            "{code}: {text}"
+        );
+        assert!(
+            text.contains(&format!("\"amount\":{target_text},\"currency\":\"{code}\"")),
+            "{code}: the goal's plan: {text}"
+        );
+        for key in ["amount", "income", "expenses"] {
+            let found = numbers_after(&text, key);
+            assert!(!found.is_empty(), "{code}: no {key}");
+            for n in found {
+                assert!(
+                    manifest_number_is_exact(&n, decimals),
+                    "{code}: {key} written as {n}"
+                );
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use openfund::db::Db;
-use openfund::db::schema::{deliveries, goals, instalments, outbox, pledges, project_members};
+use openfund::db::schema::{goals, instalments, outbox, pledges, project_members};
 use openfund::domain::ids::GoalId;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -141,42 +141,81 @@ impl Setup {
         .await
     }
 
-    /// A compute pledge toward `goal`, straight into the table (compute pledges are
-    /// made through another slice of the API); returns its id.
-    fn compute_pledge(&self, sponsor: i64, goal: i64, accelerator: i64, minutes: i64) -> i64 {
-        let now = openfund::db::now();
-        diesel::insert_into(pledges::table)
-            .values((
-                pledges::project_id.eq(self.project_id),
-                pledges::sponsor_id.eq(sponsor),
-                pledges::goal_id.eq(goal),
-                pledges::kind.eq("compute"),
-                pledges::state.eq("pledged"),
-                pledges::anonymous.eq(false),
-                pledges::accelerator_id.eq(accelerator),
-                pledges::gpu_minutes.eq(minutes),
-                pledges::window_end.eq(now + chrono::Duration::days(30)),
-                pledges::created_at.eq(now),
-                pledges::updated_at.eq(now),
-            ))
-            .returning(pledges::id)
-            .get_result(&mut self.app.conn())
-            .unwrap()
+    /// A compute pledge of `minutes` of `class` toward `goal` by `sponsor`, through the
+    /// API (which posts its grant); returns its id.
+    async fn compute_pledge(
+        &self,
+        sponsor: &TestUser,
+        goal: i64,
+        class: &str,
+        minutes: i64,
+    ) -> i64 {
+        let window_end = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let res = self
+            .pledge(
+                sponsor,
+                json!({
+                    "kind": "compute",
+                    "compute": {"accelerator": class, "gpu_minutes": minutes},
+                    "provider": "Lab cluster",
+                    "window_end": window_end,
+                    "goal_id": goal
+                }),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201);
+        res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
 
-    /// A delivery of `minutes` against `pledge` in `state`.
-    fn delivery(&self, pledge: i64, minutes: i64, state: &str) {
-        diesel::insert_into(deliveries::table)
-            .values((
-                deliveries::pledge_id.eq(pledge),
-                deliveries::gpu_minutes.eq(minutes),
-                deliveries::evidence.eq("planted"),
-                deliveries::source.eq("report"),
-                deliveries::state.eq(state),
-                deliveries::created_at.eq(openfund::db::now()),
-            ))
-            .execute(&mut self.app.conn())
-            .unwrap();
+    /// `sponsor` reports `minutes` delivered on compute pledge `pledge`; returns the
+    /// delivery's id.
+    async fn report(&self, sponsor: &TestUser, pledge: i64, minutes: i64) -> i64 {
+        let res = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/pledges/{pledge}/deliveries"),
+                &sponsor.token,
+                json!({"gpu_minutes": minutes, "evidence": "https://cluster.example/runs/1"}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201);
+        res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    /// The owner confirms delivery `delivery` (the ledger records the use).
+    async fn confirm_delivery(&self, delivery: i64) {
+        let res = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/deliveries/{delivery}/confirm"),
+                &self.owner.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+    }
+
+    /// The owner reverses ledger transaction `id`.
+    async fn reverse(&self, id: i64) -> reqwest::Response {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/projects/{}/ledger/{id}/reverse", self.slug),
+            &self.owner.token,
+            json!({}),
+        )
+        .await
+    }
+
+    /// The id of the ledger transaction of `kind` linked to pledge `pledge` (the newest).
+    fn transaction_of(&self, pledge: i64, kind: &str) -> i64 {
+        use openfund::db::schema::ledger_transactions as t;
+        t::table
+            .filter(t::pledge_id.eq(pledge))
+            .filter(t::kind.eq(kind))
+            .order(t::id.desc())
+            .select(t::id)
+            .first(&mut self.app.conn())
+            .unwrap()
     }
 
     fn db(&self) -> Db {
@@ -450,7 +489,7 @@ async fn fair_market_values_are_set_in_the_project_currency_and_removed() {
 #[tokio::test]
 async fn progress_counts_pledges_receipts_instalments_and_deliveries() {
     let s = setup().await;
-    let h100 = s.accelerator("H100-80GB");
+    s.accelerator("H100-80GB");
     let sponsor = s.app.user().await;
     // $1,000 and 100 H100-hours.
     let goal = s
@@ -562,9 +601,10 @@ async fn progress_counts_pledges_receipts_instalments_and_deliveries() {
     assert_eq!(res.status().as_u16(), 200);
 
     // Compute: 3,000 minutes pledged, 7 delivered and confirmed, 50 still unconfirmed.
-    let compute = s.compute_pledge(sponsor.id, goal, h100, 3_000);
-    s.delivery(compute, 7, "confirmed");
-    s.delivery(compute, 50, "reported");
+    let compute = s.compute_pledge(&sponsor, goal, "H100-80GB", 3_000).await;
+    let delivered = s.report(&sponsor, compute, 7).await;
+    s.confirm_delivery(delivered).await;
+    s.report(&sponsor, compute, 50).await;
 
     let p = s.read_goal(goal).await;
     let m = &p["progress"]["money"];
@@ -598,6 +638,98 @@ async fn progress_counts_pledges_receipts_instalments_and_deliveries() {
     assert_eq!(combined["pledged"]["amount_minor"], 47_833);
     assert_eq!(combined["pledged_basis_points"], 3_826);
     assert_eq!(p["status"], "open");
+}
+
+/// Received and delivered follow the ledger: reversing a receipt or a delivery
+/// confirmation lowers them by what it takes out, reversing that reversal brings it back
+/// (and can meet the goal), and what was pledged stays pledged.
+#[tokio::test]
+async fn reversals_move_progress_exactly_as_they_move_the_ledger() {
+    let s = setup().await;
+    s.accelerator("H100-80GB");
+    let sponsor = s.app.user().await;
+    let money_goal = s
+        .goal(json!({"title": "Money", "money_target": {"currency": "USD", "amount_minor": 5_000}}))
+        .await;
+    let compute_goal = s
+        .goal(json!({
+            "title": "Compute",
+            "compute_targets": [{"accelerator": "H100-80GB", "gpu_minutes": 600}]
+        }))
+        .await;
+    let money = |p: &Value| {
+        let m = &p["progress"]["money"];
+        (
+            m["pledged"]["amount_minor"].as_i64().unwrap(),
+            m["received"]["amount_minor"].as_i64().unwrap(),
+        )
+    };
+    let compute = |p: &Value| {
+        let c = &p["progress"]["compute"][0];
+        (
+            c["pledged_gpu_minutes"].as_i64().unwrap(),
+            c["delivered_gpu_minutes"].as_i64().unwrap(),
+        )
+    };
+
+    let undone = s.money_pledge(&sponsor, money_goal, 3_000, false).await;
+    let kept = s.money_pledge(&sponsor, money_goal, 2_000, false).await;
+    assert_eq!(s.confirm(undone).await.status().as_u16(), 200);
+    assert_eq!(money(&s.read_goal(money_goal).await), (5_000, 3_000));
+
+    // The receipt was a mistake: its reversal takes the money out of the ledger and out
+    // of the goal; the promise stands.
+    let receipt = s.transaction_of(undone, "receipt");
+    let res = s.reverse(receipt).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let reversal = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let p = s.read_goal(money_goal).await;
+    assert_eq!(money(&p), (5_000, 0));
+    assert_eq!(p["progress"]["money"]["received_basis_points"], 0);
+    assert_problem(s.reverse(receipt).await, 409, "already_reversed").await;
+    assert_eq!(money(&s.read_goal(money_goal).await), (5_000, 0));
+
+    assert_eq!(s.confirm(kept).await.status().as_u16(), 200);
+    let p = s.read_goal(money_goal).await;
+    assert_eq!(money(&p), (5_000, 2_000));
+    assert_eq!(p["status"], "open");
+    // Undoing the reversal brings the 3,000 back, which meets the goal.
+    assert_eq!(s.reverse(reversal).await.status().as_u16(), 201);
+    let p = s.read_goal(money_goal).await;
+    assert_eq!(money(&p), (5_000, 5_000));
+    assert_eq!(p["status"], "met");
+
+    // The same rule for compute: a reversed delivery confirmation is not delivered.
+    let pledge = s
+        .compute_pledge(&sponsor, compute_goal, "H100-80GB", 600)
+        .await;
+    let first = s.report(&sponsor, pledge, 100).await;
+    s.confirm_delivery(first).await;
+    let second = s.report(&sponsor, pledge, 200).await;
+    s.confirm_delivery(second).await;
+    assert_eq!(compute(&s.read_goal(compute_goal).await), (600, 300));
+    let used = s.transaction_of(pledge, "delivery");
+    assert_eq!(s.reverse(used).await.status().as_u16(), 201);
+    let p = s.read_goal(compute_goal).await;
+    assert_eq!(compute(&p), (600, 100));
+    assert_eq!(p["progress"]["compute"][0]["delivered_basis_points"], 1_666);
+
+    // The goal's figures are the ledger's: what the project holds is what was received.
+    let balances: Value = s
+        .app
+        .get(&format!("/api/v1/projects/{}/balances", s.slug))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let held: Vec<i64> = balances["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["account"] == format!("Assets:Projects:P{}:Held", s.project_id))
+        .map(|b| b["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(held, vec![5_000], "{balances}");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! To add an endpoint (the test fails until you do): add a [`Row`] to [`table`] with
 //! the method and path template exactly as in `openapi/openapi.json`, one expected
 //! outcome per caller kind in the order of [`WHO`] (pick a policy below, such as
-//! `session_only(204)`, or write the array of ten out), and a function that builds a
+//! `session_only(204)`, or write the array of [`KINDS`] out), and a function that builds a
 //! valid request for a given caller. Build a new body on every call (a unique slug, a
 //! fresh address, a planted link) so that "allowed" really means a 2xx. If a successful
 //! call uses up its caller (deletes the account, ends the session, changes the
@@ -33,6 +33,12 @@ enum Who {
     WriteToken,
     /// A signed-in user with no role in the project.
     User,
+    /// A signed-in user with no role in the project who has pledged to it (through the
+    /// API, at the start). Rows about a pledge, delivery, instalment or approval act on
+    /// the caller's own, so this column asks whether a sponsor can confirm, approve or
+    /// upload for themself: they may cancel their pledge and report and read deliveries
+    /// of their compute pledge, nothing a maintainer decides.
+    Sponsor,
     /// The project's creator, signed in.
     Owner,
     /// A maintainer of the project (a `project_members` row), signed in.
@@ -49,11 +55,15 @@ enum Who {
 
 use Who::*;
 
-const WHO: [Who; 10] = [
+/// How many kinds of caller (columns) the table has.
+const KINDS: usize = 11;
+
+const WHO: [Who; KINDS] = [
     Anonymous,
     ReadToken,
     WriteToken,
     User,
+    Sponsor,
     Owner,
     Maintainer,
     Admin,
@@ -86,18 +96,19 @@ const fn ok(status: u16) -> Expect {
 }
 
 // The policies the operations follow, one outcome per column of `WHO`:
-//        anonymous   read        write       user        owner       maintainer
-//        admin       admin-token admin+scope admin-full
+//        anonymous   read        write       user        sponsor     owner
+//        maintainer  admin       admin-token admin+scope admin-full
 
 /// Anyone, signed in or not.
-fn public(s: u16) -> [Expect; 10] {
-    [ok(s); 10]
+fn public(s: u16) -> [Expect; KINDS] {
+    [ok(s); KINDS]
 }
 
 /// Any credential; reads need no more than the `read` scope.
-fn signed_in(s: u16) -> [Expect; 10] {
+fn signed_in(s: u16) -> [Expect; KINDS] {
     [
         UNAUTH,
+        ok(s),
         ok(s),
         ok(s),
         ok(s),
@@ -111,10 +122,11 @@ fn signed_in(s: u16) -> [Expect; 10] {
 }
 
 /// Changes with any credential that has the `write` scope.
-fn writer(s: u16) -> [Expect; 10] {
+fn writer(s: u16) -> [Expect; KINDS] {
     [
         UNAUTH,
         SCOPE,
+        ok(s),
         ok(s),
         ok(s),
         ok(s),
@@ -127,11 +139,12 @@ fn writer(s: u16) -> [Expect; 10] {
 }
 
 /// Account management: a signed-in session, never an API token.
-fn session_only(s: u16) -> [Expect; 10] {
+fn session_only(s: u16) -> [Expect; KINDS] {
     [
         UNAUTH,
         SESSION,
         SESSION,
+        ok(s),
         ok(s),
         ok(s),
         ok(s),
@@ -143,9 +156,10 @@ fn session_only(s: u16) -> [Expect; 10] {
 }
 
 /// Operator views: site admins, in a session or with a token that has `admin`.
-fn admin_view(s: u16) -> [Expect; 10] {
+fn admin_view(s: u16) -> [Expect; KINDS] {
     [
         UNAUTH,
+        NOT_ADMIN,
         NOT_ADMIN,
         NOT_ADMIN,
         NOT_ADMIN,
@@ -159,9 +173,10 @@ fn admin_view(s: u16) -> [Expect; 10] {
 }
 
 /// Operator actions: site admins, with `admin` and `write` when using a token.
-fn admin_change(s: u16) -> [Expect; 10] {
+fn admin_change(s: u16) -> [Expect; KINDS] {
     [
         UNAUTH,
+        NOT_ADMIN,
         NOT_ADMIN,
         NOT_ADMIN,
         NOT_ADMIN,
@@ -175,11 +190,12 @@ fn admin_change(s: u16) -> [Expect; 10] {
 }
 
 /// Authenticated by the refresh cookie, which only sessions hold.
-fn refresh_cookie_holder(s: u16) -> [Expect; 10] {
+fn refresh_cookie_holder(s: u16) -> [Expect; KINDS] {
     [
         NO_REFRESH,
         NO_REFRESH,
         NO_REFRESH,
+        ok(s),
         ok(s),
         ok(s),
         ok(s),
@@ -190,14 +206,14 @@ fn refresh_cookie_holder(s: u16) -> [Expect; 10] {
     ]
 }
 
-/// The same for everyone.
 /// Changes to a project: its owners and maintainers, and site admins, with the `write`
 /// scope.
-fn project_editor(s: u16) -> [Expect; 10] {
+fn project_editor(s: u16) -> [Expect; KINDS] {
     const NO_ROLE: Expect = Refused(403, "forbidden");
     [
         UNAUTH,
         SCOPE,
+        NO_ROLE,
         NO_ROLE,
         NO_ROLE,
         ok(s),
@@ -210,10 +226,11 @@ fn project_editor(s: u16) -> [Expect; 10] {
 }
 
 /// A project's private views: its owners and maintainers, and site admins.
-fn project_reader(s: u16) -> [Expect; 10] {
+fn project_reader(s: u16) -> [Expect; KINDS] {
     const NO_ROLE: Expect = Refused(403, "forbidden");
     [
         UNAUTH,
+        NO_ROLE,
         NO_ROLE,
         NO_ROLE,
         NO_ROLE,
@@ -228,11 +245,12 @@ fn project_reader(s: u16) -> [Expect; 10] {
 
 /// Managing a project's members, archiving it: its owners and site admins, with the
 /// `write` scope.
-fn project_owner(s: u16) -> [Expect; 10] {
+fn project_owner(s: u16) -> [Expect; KINDS] {
     const NO_ROLE: Expect = Refused(403, "forbidden");
     [
         UNAUTH,
         SCOPE,
+        NO_ROLE,
         NO_ROLE,
         NO_ROLE,
         ok(s),
@@ -244,8 +262,9 @@ fn project_owner(s: u16) -> [Expect; 10] {
     ]
 }
 
-fn everyone(e: Expect) -> [Expect; 10] {
-    [e; 10]
+/// The same for everyone.
+fn everyone(e: Expect) -> [Expect; KINDS] {
+    [e; KINDS]
 }
 
 /// A password none of the test accounts has.
@@ -259,7 +278,7 @@ struct Row {
     /// The path template, as in the OpenAPI document.
     path: &'static str,
     variant: &'static str,
-    expect: [Expect; 10],
+    expect: [Expect; KINDS],
     call: fn(&World, &Caller) -> Call,
     fresh: bool,
 }
@@ -267,7 +286,7 @@ struct Row {
 fn row(
     method: &'static str,
     path: &'static str,
-    expect: [Expect; 10],
+    expect: [Expect; KINDS],
     call: fn(&World, &Caller) -> Call,
 ) -> Row {
     Row {
@@ -630,12 +649,13 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/projects/{slug}/sponsors/{user_id}/approve",
             project_editor(200),
-            |w, _| {
-                w.plant_pledge(w.owner_id());
+            |w, c| {
+                // The caller decides about itself, as the sponsor of a public pledge.
+                let sponsor = w.own(c);
+                w.plant_pledge(sponsor);
                 Call::at(format!(
-                    "/api/v1/projects/{}/sponsors/{}/approve",
+                    "/api/v1/projects/{}/sponsors/{sponsor}/approve",
                     w.project_slug,
-                    w.owner_id()
                 ))
             },
         ),
@@ -643,12 +663,13 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/projects/{slug}/sponsors/{user_id}/reject",
             project_editor(200),
-            |w, _| {
-                w.plant_pledge(w.owner_id());
+            |w, c| {
+                // The caller decides about itself, as the sponsor of a public pledge.
+                let sponsor = w.own(c);
+                w.plant_pledge(sponsor);
                 Call::at(format!(
-                    "/api/v1/projects/{}/sponsors/{}/reject",
+                    "/api/v1/projects/{}/sponsors/{sponsor}/reject",
                     w.project_slug,
-                    w.owner_id()
                 ))
             },
         ),
@@ -766,7 +787,7 @@ fn table() -> Vec<Row> {
             "/api/v1/pledges/{id}/confirm",
             project_editor(200),
             |w, c| {
-                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                let sponsor = w.own(c);
                 Call::at(format!(
                     "/api/v1/pledges/{}/confirm",
                     w.plant_pledge(sponsor)
@@ -779,7 +800,7 @@ fn table() -> Vec<Row> {
             writer(200),
             |w, c| {
                 // The caller's own pledge: nobody else may cancel it.
-                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                let sponsor = w.own(c);
                 Call::at(format!(
                     "/api/v1/pledges/{}/cancel",
                     w.plant_pledge(sponsor)
@@ -809,7 +830,7 @@ fn table() -> Vec<Row> {
             writer(201),
             |w, c| {
                 // The caller's own compute pledge: its sponsor may report.
-                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                let sponsor = w.own(c);
                 Call {
                     path: Some(format!(
                         "/api/v1/pledges/{}/deliveries",
@@ -825,7 +846,7 @@ fn table() -> Vec<Row> {
             "/api/v1/pledges/{id}/deliveries",
             signed_in(200),
             |w, c| {
-                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                let sponsor = w.own(c);
                 Call::at(format!(
                     "/api/v1/pledges/{}/deliveries",
                     w.plant_compute_pledge(sponsor).0
@@ -837,7 +858,7 @@ fn table() -> Vec<Row> {
             "/api/v1/pledges/{id}/tokens",
             session_only(201),
             |w, c| {
-                let sponsor = c.user.as_ref().map_or(w.owner_id(), |u| u.id);
+                let sponsor = w.own(c);
                 Call {
                     path: Some(format!(
                         "/api/v1/pledges/{}/tokens",
@@ -863,13 +884,25 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/deliveries/{id}/confirm",
             project_editor(200),
-            |w, _| Call::at(format!("/api/v1/deliveries/{}/confirm", w.plant_delivery())),
+            |w, c| {
+                // A report on the caller's own compute pledge, by the caller.
+                Call::at(format!(
+                    "/api/v1/deliveries/{}/confirm",
+                    w.plant_delivery(w.own(c))
+                ))
+            },
         ),
         row(
             "POST",
             "/api/v1/deliveries/{id}/reject",
             project_editor(200),
-            |w, _| Call::at(format!("/api/v1/deliveries/{}/reject", w.plant_delivery())),
+            |w, c| {
+                // A report on the caller's own compute pledge, by the caller.
+                Call::at(format!(
+                    "/api/v1/deliveries/{}/reject",
+                    w.plant_delivery(w.own(c))
+                ))
+            },
         ),
         row(
             "GET",
@@ -912,13 +945,13 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/projects/{slug}/deliveries/slurm",
             project_editor(200),
-            |w, _| Call {
+            |w, c| Call {
                 path: Some(format!(
                     "/api/v1/projects/{}/deliveries/slurm",
                     w.project_slug
                 )),
                 body: Some(json!({
-                    "pledge_id": w.plant_compute_pledge(w.owner_id()).0,
+                    "pledge_id": w.plant_compute_pledge(w.own(c)).0,
                     "sacct": "",
                 })),
                 cookie: None,
@@ -928,8 +961,8 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/projects/{slug}/deliveries/slurm/confirm",
             project_editor(201),
-            |w, _| {
-                let (pledge, class) = w.plant_compute_pledge(w.owner_id());
+            |w, c| {
+                let (pledge, class) = w.plant_compute_pledge(w.own(c));
                 let gpu = w.plant_slurm_type(&class);
                 let sacct = format!(
                     "7|2024-05-01T10:00:00|2024-05-01T11:00:00|600|gres/gpu:{gpu}=1,gres/gpu=1|COMPLETED\n"
@@ -973,10 +1006,11 @@ fn table() -> Vec<Row> {
             "POST",
             "/api/v1/instalments/{id}/confirm",
             project_editor(200),
-            |w, _| {
+            |w, c| {
+                // An instalment of the caller's own monthly pledge.
                 Call::at(format!(
                     "/api/v1/instalments/{}/confirm",
-                    w.plant_instalment()
+                    w.plant_instalment(w.own(c))
                 ))
             },
         ),
@@ -1046,14 +1080,15 @@ impl World {
         })
         .await;
         let owner = make_caller(&app, Owner, None).await;
-        let (project_id, project_slug) = owner.created.clone().expect("the owner's project");
+        let project = owner.created.clone().expect("the owner's project");
+        let (project_id, project_slug) = project.clone();
         // Money the expense rows spend (one cent each).
         crate::ledger::gift(&app, ProjectId(project_id), 100);
         let mut callers = Vec::new();
         for who in WHO {
             callers.push(match who {
                 Owner => owner.clone(),
-                _ => make_caller(&app, who, Some(project_id)).await,
+                _ => make_caller(&app, who, Some(&project)).await,
             });
         }
         World {
@@ -1071,7 +1106,8 @@ impl World {
 
     /// A new caller of the same kind (a new account).
     async fn fresh(&self, who: Who) -> Caller {
-        make_caller(&self.app, who, Some(self.project_id)).await
+        let project = (self.project_id, self.project_slug.clone());
+        make_caller(&self.app, who, Some(&project)).await
     }
 
     /// A mailed link's secret for a new account.
@@ -1231,6 +1267,12 @@ impl World {
         self.caller(Owner).user.as_ref().unwrap().id
     }
 
+    /// Whose pledge a row about a pledge, delivery, instalment or approval acts on: the
+    /// caller's own (an anonymous caller has none: then the owner's).
+    fn own(&self, c: &Caller) -> i64 {
+        c.user.as_ref().map_or(self.owner_id(), |u| u.id)
+    }
+
     /// A one-time pledge of 5 US dollars to the project by `sponsor`, still pledged;
     /// returns its id.
     fn plant_pledge(&self, sponsor: i64) -> i64 {
@@ -1259,12 +1301,12 @@ impl World {
         .get()
     }
 
-    /// A monthly pledge by the owner with its first instalment due; returns the
+    /// A monthly pledge by `sponsor` with its first instalment due; returns the
     /// instalment's id.
-    fn plant_instalment(&self) -> i64 {
+    fn plant_instalment(&self, sponsor: i64) -> i64 {
         use diesel::QueryDsl;
         use openfund::db::schema::{instalments, pledges};
-        let pledge = self.plant_pledge(self.owner_id());
+        let pledge = self.plant_pledge(sponsor);
         diesel::update(pledges::table.find(pledge))
             .set(pledges::recurrence.eq("monthly"))
             .execute(&mut self.app.conn())
@@ -1361,11 +1403,12 @@ impl World {
         (id, class)
     }
 
-    /// A reported delivery of 60 GPU-minutes on a new compute pledge; returns its id.
-    fn plant_delivery(&self) -> i64 {
+    /// A delivery of 60 GPU-minutes on a new compute pledge of `sponsor`'s, reported by
+    /// `sponsor`; returns its id.
+    fn plant_delivery(&self, sponsor: i64) -> i64 {
         use openfund::domain::delivery::{DeliverySource, DeliveryState};
         use openfund::store::deliveries::{NewDeliveryRow, insert};
-        let (pledge, _) = self.plant_compute_pledge(self.owner_id());
+        let (pledge, _) = self.plant_compute_pledge(sponsor);
         insert(
             &mut self.app.conn(),
             &NewDeliveryRow {
@@ -1374,7 +1417,7 @@ impl World {
                 evidence: "planted",
                 source: DeliverySource::Report,
                 state: DeliveryState::Reported,
-                reported_by: Some(UserId(self.owner_id())),
+                reported_by: Some(UserId(sponsor)),
                 reported_token_id: None,
                 decided_by: None,
                 decided_at: None,
@@ -1425,8 +1468,9 @@ impl World {
 }
 
 /// A new account of the given kind, signed in, with its token if it is a token kind.
-/// The owner creates a project of its own; a maintainer is added to `project_id`.
-async fn make_caller(app: &TestApp, who: Who, project_id: Option<i64>) -> Caller {
+/// The owner creates a project of its own; a maintainer is added to `project` (id and
+/// slug); a sponsor pledges to it through the API.
+async fn make_caller(app: &TestApp, who: Who, project: Option<&(i64, String)>) -> Caller {
     let (admin, scopes): (bool, &[&str]) = match who {
         Anonymous => {
             return Caller {
@@ -1440,7 +1484,7 @@ async fn make_caller(app: &TestApp, who: Who, project_id: Option<i64>) -> Caller
         }
         ReadToken => (false, &["read"]),
         WriteToken => (false, &["read", "write"]),
-        User | Owner | Maintainer => (false, &[]),
+        User | Sponsor | Owner | Maintainer => (false, &[]),
         Admin => (true, &[]),
         AdminToken => (true, &["read", "write"]),
         AdminScopedToken => (true, &["read", "admin"]),
@@ -1478,7 +1522,7 @@ async fn make_caller(app: &TestApp, who: Who, project_id: Option<i64>) -> Caller
         Maintainer => {
             let n = diesel::insert_into(project_members::table)
                 .values((
-                    project_members::project_id.eq(project_id.expect("a project")),
+                    project_members::project_id.eq(project.expect("a project").0),
                     project_members::user_id.eq(user.id),
                     project_members::role.eq("maintainer"),
                     project_members::created_at.eq(openfund::db::now()),
@@ -1486,6 +1530,23 @@ async fn make_caller(app: &TestApp, who: Who, project_id: Option<i64>) -> Caller
                 .execute(&mut app.conn())
                 .unwrap();
             assert_eq!(n, 1);
+        }
+        Sponsor => {
+            let (_, slug) = project.expect("a project");
+            let res = app
+                .client
+                .post(app.url(&format!("/api/v1/projects/{slug}/pledges")))
+                .bearer_auth(&user.token)
+                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                .json(&json!({
+                    "kind": "money",
+                    "amount": {"currency": "USD", "amount_minor": 2500},
+                    "message": "From the matrix's sponsor"
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 201, "the sponsor pledges");
         }
         _ => {}
     }

@@ -150,3 +150,124 @@ async fn concurrent_token_creates_stop_exactly_at_the_limit() {
         .unwrap();
     assert_eq!(stored as usize, limit);
 }
+
+/// How long the archive below keeps its unit of work open after archiving: long enough
+/// for the pledges fired meanwhile to reach the database, well inside the lock timeout.
+const HOLD: std::time::Duration = std::time::Duration::from_millis(1500);
+
+#[tokio::test]
+async fn pledges_that_race_an_archive_wait_for_it_and_are_refused() {
+    use openfund::app::Principal;
+    use openfund::app::projects::{CountCache, ProjectError, set_archived};
+    use openfund::db::Db;
+    use openfund::db::schema::{ledger_transactions, pledges};
+    use openfund::domain::ids::{SessionId, UserId};
+
+    let app = racing_app().await;
+    let owner = app.user().await;
+    let sponsor = app.user().await;
+    let slug = "archived-mid-pledge";
+    let res = app
+        .create_project(
+            &owner.token,
+            &json!({"slug": slug, "name": "Archived", "kind": "model"}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    let project: i64 = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    openfund::store::accelerators::insert_if_absent(
+        &mut app.conn(),
+        "H100-80GB",
+        "NVIDIA H100 80GB",
+        openfund::db::now(),
+    )
+    .unwrap();
+
+    // The owner archives through the use case, in a unit of work that stays open (not
+    // committed) for `HOLD` after the archive is written.
+    let (archived, archived_rx) = std::sync::mpsc::channel();
+    let url = app.database_url.clone();
+    let owner_id = owner.id;
+    let holder = std::thread::spawn(move || {
+        let db = Db::new(url, 1).unwrap();
+        let user = db
+            .read_blocking(|c| {
+                openfund::store::users::find(c, UserId(owner_id))
+                    .map_err(openfund::db::DbError::from)
+            })
+            .unwrap()
+            .unwrap();
+        let who = Principal::for_session(&user, SessionId(1));
+        db.write_blocking(|tx| {
+            set_archived(
+                tx,
+                &who,
+                slug,
+                true,
+                &CountCache::default(),
+                openfund::db::now(),
+            )?;
+            archived.send(()).unwrap();
+            std::thread::sleep(HOLD);
+            Ok::<_, ProjectError>(())
+        })
+    });
+    tokio::task::spawn_blocking(move || archived_rx.recv().unwrap())
+        .await
+        .unwrap();
+
+    // Money and compute pledges arrive while the archive is under way.
+    let window_end = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let bodies = [
+        json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 500}}),
+        json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 700},
+               "recurrence": "monthly"}),
+        json!({"kind": "compute", "compute": {"accelerator": "H100-80GB", "gpu_minutes": 600},
+               "window_end": window_end}),
+    ];
+    let started = std::time::Instant::now();
+    let outcomes = all(bodies.iter().map(|body| {
+        let (app, sponsor) = (&app, &sponsor);
+        async move {
+            let res = app
+                .client
+                .post(app.url(&format!("/api/v1/projects/{slug}/pledges")))
+                .bearer_auth(&sponsor.token)
+                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            outcome(res).await
+        }
+    }))
+    .await;
+    holder.join().unwrap().unwrap();
+
+    // Each waited for the archive to commit, then saw it.
+    for o in &outcomes {
+        assert_eq!(o, &(409, "project_archived".to_owned()), "{outcomes:?}");
+    }
+    assert!(
+        started.elapsed() >= HOLD / 2,
+        "the pledges did not wait for the archive"
+    );
+    let mut conn = app.conn();
+    let stored: i64 = pledges::table
+        .filter(pledges::project_id.eq(project))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(stored, 0, "a pledge went into an archived project");
+    let posted: i64 = ledger_transactions::table
+        .filter(ledger_transactions::project_id.eq(project))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        posted, 0,
+        "a compute grant went into an archived project's ledger"
+    );
+}

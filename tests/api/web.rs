@@ -231,6 +231,19 @@ async fn a_project_page_has_its_own_title_and_preview_tags() {
     // Only one title: the build's default was replaced.
     assert_eq!(html.matches("<title>").count(), 1, "{html}");
     assert!(!html.contains("openfund:head"), "{html}");
+
+    // The project's goal pages are pages of the app (the app says if a goal is missing).
+    for path in ["/projects/tiny-lm/goals/1", "/projects/tiny-lm/goals/999"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        // Sponsor logos on the project's wall load over https, nothing else from elsewhere.
+        let csp = header(&res, "content-security-policy");
+        assert!(
+            csp.split(';')
+                .any(|d| d.trim() == "img-src 'self' data: https:"),
+            "{path}: {csp}"
+        );
+    }
 }
 
 #[tokio::test]

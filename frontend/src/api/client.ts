@@ -117,6 +117,21 @@ type ProjectPledgePage = components["schemas"]["ProjectPledgePage"];
 type InstalmentPage = components["schemas"]["InstalmentPage"];
 type AcceleratorList = components["schemas"]["AcceleratorList"];
 
+// Goal progress, compute pledges and their deliveries, the sponsor wall and profile
+// (Goal, GoalStatus and Delivery are with the maintainer console's types below).
+export type GoalProgress = components["schemas"]["GoalProgress"];
+export type MoneyProgress = components["schemas"]["MoneyProgress"];
+export type ComputeProgress = components["schemas"]["ComputeProgress"];
+export type CombinedProgress = components["schemas"]["CombinedProgress"];
+/** The compute variant of a pledge request (`kind: "compute"`). */
+export type CreateComputePledge = Extract<CreatePledge, { kind: "compute" }>;
+export type SponsorWall = components["schemas"]["SponsorWall"];
+export type WallSponsor = components["schemas"]["WallSponsor"];
+export type SponsorProfile = components["schemas"]["SponsorProfileView"];
+export type UpdateSponsorProfile = RequestJson<paths["/api/v1/me/sponsor-profile"]["put"]>;
+export type PledgeDeliveries = components["schemas"]["PledgeDeliveryList"];
+export type ReportDelivery = RequestJson<paths["/api/v1/pledges/{id}/deliveries"]["post"]>;
+
 /** One page of a list read with keyset cursors; `next_cursor` is null on the last page. */
 export interface CursorPage<T> {
   items: T[];
@@ -126,6 +141,26 @@ export interface CursorPage<T> {
 export type ListProjectsQuery = NonNullable<
   paths["/api/v1/projects"]["get"]["parameters"]["query"]
 >;
+
+// The maintainer console: goals, compute deliveries, Slurm uploads, fair-market
+// values, sponsor approval.
+export type Goal = components["schemas"]["Goal"];
+export type GoalStatus = Goal["status"];
+export type CreateGoal = components["schemas"]["CreateGoal"];
+export type UpdateGoal = components["schemas"]["UpdateGoal"];
+export type Delivery = components["schemas"]["Delivery"];
+export type DeliveryState = Delivery["state"];
+export type ConfirmedDelivery = components["schemas"]["ConfirmedDelivery"];
+export type SlurmUpload = components["schemas"]["SlurmUpload"];
+export type SlurmPreview = components["schemas"]["SlurmPreviewView"];
+export type SlurmRecorded = components["schemas"]["SlurmRecorded"];
+export type SlurmGpuType = components["schemas"]["SlurmGpuType"];
+export type AcceleratorValue = components["schemas"]["AcceleratorValue"];
+export type ProjectSponsor = components["schemas"]["ProjectSponsor"];
+type GoalPage = components["schemas"]["GoalPage"];
+type DeliveryPage = components["schemas"]["DeliveryPage"];
+type AcceleratorValues = components["schemas"]["AcceleratorValues"];
+type PendingSponsors = components["schemas"]["PendingSponsors"];
 
 /** Codes the client itself produces when the server gave no problem document. */
 export const CLIENT_ERROR_CODES = {
@@ -261,7 +296,7 @@ type Auth =
   | "optional";
 
 interface Call {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   body?: unknown;
   auth?: Auth;
@@ -803,6 +838,56 @@ export function createApiClient(options: ApiClientOptions = {}) {
       return getJson<AcceleratorList>("/api/v1/accelerators", opts);
     },
 
+    /** `GET /goals/{id}` — public; with its targets and progress. */
+    getGoal(id: number, opts: RequestOptions = {}) {
+      return getJson<Goal>(`/api/v1/goals/${encodeURIComponent(String(id))}`, opts);
+    },
+
+    /** `GET /projects/{slug}/sponsors` — public: approved sponsors of public pledges. */
+    sponsorWall(slug: string, opts: RequestOptions = {}) {
+      return getJson<SponsorWall>(`/api/v1/projects/${encodeURIComponent(slug)}/sponsors`, opts);
+    },
+
+    /** `GET /me/sponsor-profile` — the caller's public name, link and logo. */
+    mySponsorProfile(opts: RequestOptions = {}) {
+      return json<SponsorProfile>({
+        method: "GET",
+        path: "/api/v1/me/sponsor-profile",
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `PUT /me/sponsor-profile` — 422 for a link that is not http(s). */
+    updateSponsorProfile(body: UpdateSponsorProfile) {
+      return json<SponsorProfile>({
+        method: "PUT",
+        path: "/api/v1/me/sponsor-profile",
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `GET /pledges/{id}/deliveries` — a compute pledge's delivery reports and totals. */
+    pledgeDeliveries(id: number, opts: RequestOptions = {}) {
+      return json<PledgeDeliveries>({
+        method: "GET",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/deliveries`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /pledges/{id}/deliveries` — 422 `exceeds_pledge`, 409 `invalid_state`. */
+    reportDelivery(id: number, body: ReportDelivery) {
+      return json<Delivery>({
+        method: "POST",
+        path: `/api/v1/pledges/${encodeURIComponent(String(id))}/deliveries`,
+        body,
+        auth: "required",
+      });
+    },
+
     // ---- site admins ----
 
     /** `GET /admin/jobs` — newest first; 400 `invalid_cursor` for a stale cursor. */
@@ -843,6 +928,178 @@ export function createApiClient(options: ApiClientOptions = {}) {
         path: `/api/v1/admin/outbox${query({ all: q.all ? true : undefined, limit: q.limit, cursor: q.cursor })}`,
         auth: "required",
         signal: opts.signal,
+      });
+    },
+
+    // ---- the maintainer console: goals, deliveries, Slurm, values, sponsors ----
+
+    /** `GET /projects/{slug}/goals` — public, newest first; `status` filters. */
+    listGoals(
+      slug: string,
+      q: { status?: GoalStatus; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Goal>> {
+      return json<GoalPage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/goals${query(q)}`,
+        auth: "optional",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/goals` — maintainers; 422 `validation_failed`, `currency_mismatch`. */
+    createGoal(slug: string, body: CreateGoal) {
+      return json<Goal>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/goals`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `PATCH /goals/{id}` — members left out stay; 409 `goal_not_open` for new targets of a goal not open. */
+    updateGoal(id: number, body: UpdateGoal) {
+      return json<Goal>({
+        method: "PATCH",
+        path: `/api/v1/goals/${encodeURIComponent(String(id))}`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `POST /goals/{id}/close` — 409 `goal_not_open` when met, closed or expired already. */
+    closeGoal(id: number) {
+      return json<Goal>({
+        method: "POST",
+        path: `/api/v1/goals/${encodeURIComponent(String(id))}/close`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/deliveries` — maintainers; `state: "reported"` for those to confirm. */
+    listProjectDeliveries(
+      slug: string,
+      q: { state?: DeliveryState; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<Delivery>> {
+      return json<DeliveryPage>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/deliveries${query(q)}`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /deliveries/{id}/confirm` — ledger entries written; 422 `exceeds_pledge`, 409 `invalid_state`. */
+    confirmDelivery(id: number) {
+      return json<ConfirmedDelivery>({
+        method: "POST",
+        path: `/api/v1/deliveries/${encodeURIComponent(String(id))}/confirm`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /deliveries/{id}/reject` — 409 `invalid_state` when decided already. */
+    rejectDelivery(id: number) {
+      return json<Delivery>({
+        method: "POST",
+        path: `/api/v1/deliveries/${encodeURIComponent(String(id))}/reject`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /projects/{slug}/deliveries/slurm` — adds up sacct output; stores nothing; 422 `invalid_sacct`. */
+    previewSlurm(slug: string, body: SlurmUpload) {
+      return json<SlurmPreview>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/deliveries/slurm`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `POST /projects/{slug}/deliveries/slurm/confirm` — records what the preview (its `digest`) showed. */
+    confirmSlurm(slug: string, body: SlurmUpload) {
+      return json<SlurmRecorded>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/deliveries/slurm/confirm`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/slurm-gpu-types` — the project's Slurm GPU type → class map. */
+    listSlurmGpuTypes(slug: string, opts: RequestOptions = {}) {
+      return json<SlurmGpuType[]>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/slurm-gpu-types`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `PUT /projects/{slug}/slurm-gpu-types/{slurm_type}` — 422 for a bad name or an unknown class. */
+    putSlurmGpuType(slug: string, slurmType: string, accelerator: string) {
+      return json<SlurmGpuType>({
+        method: "PUT",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/slurm-gpu-types/${encodeURIComponent(slurmType)}`,
+        body: { accelerator },
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /projects/{slug}/slurm-gpu-types/{slurm_type}` */
+    deleteSlurmGpuType(slug: string, slurmType: string) {
+      return empty({
+        method: "DELETE",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/slurm-gpu-types/${encodeURIComponent(slurmType)}`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/accelerator-values` — public: each class's value per GPU-hour. */
+    listAcceleratorValues(slug: string, opts: RequestOptions = {}) {
+      return getJson<AcceleratorValues>(
+        `/api/v1/projects/${encodeURIComponent(slug)}/accelerator-values`,
+        opts,
+      );
+    },
+
+    /** `PUT /projects/{slug}/accelerator-values/{code}` — in the project's currency. */
+    setAcceleratorValue(slug: string, code: string, valuePerGpuHour: { currency: string; amount_minor: number }) {
+      return json<AcceleratorValue>({
+        method: "PUT",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/accelerator-values/${encodeURIComponent(code)}`,
+        body: { value_per_gpu_hour: valuePerGpuHour },
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /projects/{slug}/accelerator-values/{code}` */
+    deleteAcceleratorValue(slug: string, code: string) {
+      return empty({
+        method: "DELETE",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/accelerator-values/${encodeURIComponent(code)}`,
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/sponsors/pending` — maintainers: sponsors waiting for a decision. */
+    listPendingSponsors(slug: string, opts: RequestOptions = {}) {
+      return json<PendingSponsors>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/sponsors/pending`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/sponsors/{user_id}/approve` or `/reject`. */
+    decideSponsor(slug: string, userId: number, decision: "approve" | "reject") {
+      return json<ProjectSponsor>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/sponsors/${encodeURIComponent(String(userId))}/${decision}`,
+        auth: "required",
       });
     },
   };

@@ -1511,7 +1511,8 @@ export interface components {
             delivered_basis_points: number;
             /**
              * Format: int64
-             * @description Confirmed deliveries.
+             * @description What the ledger holds as used from the goal's pledges: confirmed deliveries net
+             *     of reversals.
              */
             delivered_gpu_minutes: number;
             /** Format: int64 */
@@ -2089,7 +2090,10 @@ export interface components {
              * @description Pledged as basis points of the target (10000 = 100 %), rounded down, not capped.
              */
             pledged_basis_points: number;
-            /** @description One-time pledges received and instalments received. */
+            /**
+             * @description What the ledger holds from the goal's pledges: their receipts (one-time pledges
+             *     and instalments) net of reversals, so a reversed receipt counts nothing.
+             */
             received: components["schemas"]["MoneyView"];
             /**
              * Format: int64

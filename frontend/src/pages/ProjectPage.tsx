@@ -2,10 +2,12 @@ import { api, isApiError } from "../api/client";
 import { useSession } from "../auth/useSession";
 import { KindBadge } from "../components/KindBadge";
 import { Markdown } from "../components/Markdown";
-import { EmptyState, ErrorState, LoadingBlock } from "../components/States";
+import { ErrorState, LoadingBlock } from "../components/States";
 import { displayUrl, formatDate, kindLabel, safeHttpUrl } from "../lib/format";
 import { useAsync, useDocumentTitle } from "../lib/useAsync";
 import { FundingSection } from "./funding/FundingSection";
+import { GoalsSection } from "./funding/Goals";
+import { SponsorWallSection } from "./funding/SponsorWall";
 import { Link } from "../router";
 
 function BackLink() {
@@ -118,13 +120,9 @@ export function ProjectPage({ slug }: { slug: string }) {
       <div className="project-body">
         <section className="project-main" aria-labelledby="funding-title">
           <h2 id="funding-title">Funding</h2>
-          <EmptyState title="No funding goals yet" testId="no-goals">
-            <p>
-              Goals in money and GPU-hours, pledges and this project's public ledger will appear
-              here.
-            </p>
-          </EmptyState>
+          <GoalsSection project={p} />
           <FundingSection project={p} />
+          <SponsorWallSection slug={p.slug} />
         </section>
 
         <aside className="project-aside" aria-labelledby="details-title">

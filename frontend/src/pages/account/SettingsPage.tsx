@@ -21,6 +21,7 @@ import {
 import { useLocation, useNavigate, useSearchParams } from "../../router";
 import { GithubButton, GithubMark } from "./GithubButton";
 import { TokensSection } from "./TokensSection";
+import { SponsorProfileForm } from "../funding/SponsorProfileForm";
 
 function Section({
   id,
@@ -514,6 +515,13 @@ export function SettingsPage() {
       </nav>
       <div className="settings-sections">
         <ProfileSection me={me} />
+        <Section
+          id="sponsor-profile"
+          title="Sponsor profile"
+          description="How projects you sponsor under your name may show you on their sponsor wall, once their maintainers approve you."
+        >
+          <SponsorProfileForm />
+        </Section>
         <EmailSection me={me} />
         <PasswordSection me={me} />
         {showGithub && (

@@ -1,7 +1,7 @@
 /**
  * The project page's funding block: what the project holds per commodity, the few
  * newest ledger transactions (the full ledger has its own page), and the pledge button.
- * Goals and compute pledges are separate components (their own helpers add them).
+ * Goals (./Goals.tsx) and the sponsor wall (./SponsorWall.tsx) are their own sections.
  */
 import { api, isApiError, type Project } from "../../api/client";
 import { useSession } from "../../auth/useSession";
@@ -112,6 +112,9 @@ export function FundingSection({ project }: { project: Pick<Project, "slug" | "c
         <div className="funding-actions">
           <Link to={pledgeHref(slug)} className="button" data-testid="pledge-money">
             Pledge money
+          </Link>
+          <Link to={`${pledgeHref(slug)}?kind=compute`} className="button button-secondary" data-testid="pledge-compute">
+            Pledge compute
           </Link>
           {canManage && (
             <Link to={manageHref(slug)} className="button button-secondary" data-testid="manage-funding">

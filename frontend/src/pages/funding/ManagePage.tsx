@@ -1,9 +1,10 @@
 /**
  * The maintainer console of a project: one tab per section in {@link MANAGE_SECTIONS}.
- * Goals, deliveries, the Slurm upload, settings, members and sponsor approval are
- * added by appending a section there (a component that gets the project); nothing here
- * needs to change for it. Visible to owners, maintainers and site admins: the server
- * answers 403 to everyone else, and the page says so.
+ * Goals, deliveries, the Slurm upload, compute values and sponsor approval live in
+ * ConsoleGoals, ConsoleCompute and ConsoleSponsors; another section is added by
+ * appending it to MANAGE_SECTIONS below (a component that gets the project). Visible
+ * to owners, maintainers and site admins: the server answers 403 to everyone else, and
+ * the page says so.
  */
 import { useEffect, useId, useState, type ComponentType, type FormEvent } from "react";
 import {
@@ -27,6 +28,9 @@ import { useCursorList } from "../../lib/useCursorList";
 import { useSubmit } from "../../lib/useSubmit";
 import { Link, useLocation, useNavigate, useSearchParams } from "../../router";
 import { LedgerTable, LoadMore } from "./common";
+import { ConsoleDeliveries, ConsoleSlurm } from "./ConsoleCompute";
+import { ConsoleGoals } from "./ConsoleGoals";
+import { ConsoleSponsors, ConsoleValues } from "./ConsoleSponsors";
 import { ProjectFrame } from "./ProjectFrame";
 import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
@@ -474,14 +478,18 @@ function Reversals({ project }: { project: Project }) {
 }
 
 /**
- * The console's sections, in tab order. Append here to add one (goals, deliveries,
- * the Slurm upload, settings, members, sponsor approval).
+ * The console's sections, in tab order. Append here to add one.
  */
 export const MANAGE_SECTIONS: ManageSection[] = [
   { id: "pledges", title: "Pledges to confirm", Component: PendingPledges },
   { id: "instalments", title: "Instalments due", Component: DueInstalments },
   { id: "expenses", title: "Expenses", Component: Expenses },
   { id: "ledger", title: "Reverse a transaction", Component: Reversals },
+  { id: "goals", title: "Goals", Component: ConsoleGoals },
+  { id: "deliveries", title: "Deliveries to confirm", Component: ConsoleDeliveries },
+  { id: "slurm", title: "Slurm upload", Component: ConsoleSlurm },
+  { id: "values", title: "Compute values", Component: ConsoleValues },
+  { id: "sponsors", title: "Sponsor approval", Component: ConsoleSponsors },
 ];
 
 function Console({ project, sections }: { project: Project; sections: ManageSection[] }) {

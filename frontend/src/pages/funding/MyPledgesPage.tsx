@@ -1,7 +1,8 @@
 /**
  * The sponsor dashboard: my pledges with their state, what was received, totals per
  * currency, cancelling an open pledge, and the table as a CSV file (written by
- * papaparse, which quotes and escapes every cell).
+ * papaparse, which quotes and escapes every cell). Compute pledges show GPU-hours
+ * delivered of pledged and open onto their delivery reports (./ComputeDeliveries.tsx).
  */
 import Papa from "papaparse";
 import { useEffect, useState } from "react";
@@ -17,9 +18,12 @@ import { useCursorList } from "../../lib/useCursorList";
 import { useSubmit } from "../../lib/useSubmit";
 import { Link, useLocation, useNavigate } from "../../router";
 import { LoadMore, pledgeStateLabel } from "./common";
+import { ComputePledgeRows } from "./ComputeDeliveries";
 import { fundingProblemMessage } from "./problems";
 
 const PAGE_SIZE = 50;
+/** The pledge table's column count (a compute pledge's deliveries row spans them). */
+const PLEDGE_COLUMNS = 8;
 
 /** The money a pledge brought in so far: all of a received one-time pledge. */
 function receivedMinor(p: MyPledge): number {
@@ -50,6 +54,8 @@ export function pledgesCsv(items: MyPledge[]): string {
       "received",
       "anonymous",
       "message",
+      "accelerator",
+      "gpu_minutes",
     ],
     data: items.map((p) => [
       p.id,
@@ -64,6 +70,8 @@ export function pledgesCsv(items: MyPledge[]): string {
       p.amount ? minorToDecimal(receivedMinor(p), p.amount.currency) : "",
       p.anonymous ? "yes" : "no",
       p.message ?? "",
+      p.compute?.accelerator ?? "",
+      p.compute ? String(p.compute.gpu_minutes) : "",
     ]),
   }, { escapeFormulae: true });
 }
@@ -197,33 +205,37 @@ function PledgeTable({ items, onCancelled }: { items: MyPledge[]; onCancelled: (
           </tr>
         </thead>
         <tbody>
-          {items.map((p) => (
-            <tr key={p.id} data-testid="my-pledge" data-id={p.id} data-state={p.state}>
-              <td>
-                #{p.id}
-                {p.anonymous && <span className="pill"> anonymous</span>}
-              </td>
-              <td>
-                <Link to={`/projects/${encodeURIComponent(p.project_slug)}`}>{p.project_name}</Link>
-              </td>
-              <td>
-                <time dateTime={p.created_at}>{formatShortDate(p.created_at)}</time>
-              </td>
-              <td>{recurrenceWords(p)}</td>
-              <td className="num">{p.amount ? formatMoney(p.amount) : "—"}</td>
-              <td data-testid="my-pledge-state">{pledgeStateLabel(p.state)}</td>
-              <td className="num" data-testid="my-pledge-received">
-                {p.amount && p.recurrence !== "monthly"
-                  ? formatMoney({ currency: p.amount.currency, amount_minor: receivedMinor(p) })
-                  : p.recurrence === "monthly"
-                    ? "Month by month"
-                    : "—"}
-              </td>
-              <td>
-                {p.state === "pledged" && <CancelButton pledge={p} onCancelled={onCancelled} />}
-              </td>
-            </tr>
-          ))}
+          {items.map((p) =>
+            p.kind === "compute" ? (
+              <ComputePledgeRows key={p.id} pledge={p} columns={PLEDGE_COLUMNS} />
+            ) : (
+              <tr key={p.id} data-testid="my-pledge" data-id={p.id} data-state={p.state}>
+                <td>
+                  #{p.id}
+                  {p.anonymous && <span className="pill"> anonymous</span>}
+                </td>
+                <td>
+                  <Link to={`/projects/${encodeURIComponent(p.project_slug)}`}>{p.project_name}</Link>
+                </td>
+                <td>
+                  <time dateTime={p.created_at}>{formatShortDate(p.created_at)}</time>
+                </td>
+                <td>{recurrenceWords(p)}</td>
+                <td className="num">{p.amount ? formatMoney(p.amount) : "—"}</td>
+                <td data-testid="my-pledge-state">{pledgeStateLabel(p.state)}</td>
+                <td className="num" data-testid="my-pledge-received">
+                  {p.amount && p.recurrence !== "monthly"
+                    ? formatMoney({ currency: p.amount.currency, amount_minor: receivedMinor(p) })
+                    : p.recurrence === "monthly"
+                      ? "Month by month"
+                      : "—"}
+                </td>
+                <td>
+                  {p.state === "pledged" && <CancelButton pledge={p} onCancelled={onCancelled} />}
+                </td>
+              </tr>
+            ),
+          )}
         </tbody>
       </table>
     </div>
@@ -293,7 +305,8 @@ export function MyPledgesPage() {
       <h1>My pledges</h1>
       <p className="muted">
         What you pledged, and what the projects confirmed they received. Monthly pledges are
-        received month by month, each month confirmed by the project.
+        received month by month, each month confirmed by the project. Compute counts as
+        delivered once the project confirms your delivery reports.
       </p>
       <Dashboard />
     </div>

@@ -1,14 +1,23 @@
 /**
- * Pledging money: a form (amount typed in the project's currency, one-time or monthly,
- * anonymous, a message) → a review step → the receipt.
+ * Pledging: money or compute (`?kind=compute`; the compute flow is ./ComputePledge.tsx),
+ * optionally toward one of the project's open goals (`?goal=ID`). Money: a form
+ * (amount typed in the project's currency, one-time or monthly, anonymous, a message)
+ * → a review step → the receipt.
  *
  * Each reviewed pledge gets one `Idempotency-Key` (crypto.randomUUID()) when the review
  * step opens; a retry of that same pledge (after a lost answer, a network error, a 5xx)
  * sends the same key, so the server makes at most one pledge of it. Editing the pledge
  * throws the key away: the next review gets a new one.
  */
-import { useEffect, useId, useState, type FormEvent } from "react";
-import { api, isApiError, type CreateMoneyPledge, type Pledge, type Project } from "../../api/client";
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import {
+  api,
+  isApiError,
+  type CreateMoneyPledge,
+  type Goal,
+  type Pledge,
+  type Project,
+} from "../../api/client";
 import { useSession } from "../../auth/useSession";
 import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
 import { LoadingBlock } from "../../components/States";
@@ -22,7 +31,18 @@ import {
 import { loginHref } from "../../lib/next";
 import type { FieldErrors } from "../../lib/problems";
 import { useSubmit } from "../../lib/useSubmit";
-import { Link, useLocation, useNavigate } from "../../router";
+import { Link, useLocation, useNavigate, useSearchParams } from "../../router";
+import { ComputePledgeFlow } from "./ComputePledge";
+import {
+  chosenGoal,
+  goalIdOf,
+  goalProblem,
+  GoalSelect,
+  PledgeKindChoice,
+  pledgeKindOf,
+  useOpenGoals,
+  type PledgeKind,
+} from "./PledgeParts";
 import { ProjectFrame, projectHref } from "./ProjectFrame";
 import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
@@ -35,6 +55,8 @@ interface Draft {
   recurrence: Recurrence;
   anonymous: boolean;
   message: string;
+  /** The id of the goal it counts toward, or "". */
+  goal: string;
 }
 
 /** A pledge checked and ready to send, with the key every try of it is sent with. */
@@ -43,7 +65,7 @@ interface Reviewed {
   idempotencyKey: string;
 }
 
-const EMPTY: Draft = { amount: "", recurrence: "one_time", anonymous: false, message: "" };
+const EMPTY: Draft = { amount: "", recurrence: "one_time", anonymous: false, message: "", goal: "" };
 
 /** A new Idempotency-Key: a random UUID (crypto.randomUUID is in every current browser). */
 export function newIdempotencyKey(): string {
@@ -56,18 +78,22 @@ function recurrenceWords(r: Recurrence): string {
 
 function PledgeForm({
   project,
+  goals,
   draft,
   setDraft,
   errors,
   formError,
   onReview,
+  chooser,
 }: {
   project: Project;
+  goals: Goal[] | null;
   draft: Draft;
   setDraft: (d: Draft) => void;
   errors: FieldErrors;
   formError: string | null;
   onReview: (e: FormEvent) => void;
+  chooser?: ReactNode;
 }) {
   const exponent = currencyExponent(project.currency);
   const example = exponent === 0 ? "1500" : `25.${"0".repeat(exponent)}`;
@@ -75,6 +101,7 @@ function PledgeForm({
   return (
     <form className="form form-narrow" onSubmit={onReview} noValidate data-testid="pledge-form">
       {formError && <FormAlert>{formError}</FormAlert>}
+      {chooser}
       <Field
         label={`Amount (${project.currency})`}
         name="amount"
@@ -112,6 +139,12 @@ function PledgeForm({
           A monthly pledge falls due on this day of each month; you can cancel it while it is open.
         </p>
       </fieldset>
+      <GoalSelect
+        goals={goals}
+        value={draft.goal}
+        onChange={(goal) => setDraft({ ...draft, goal })}
+        error={errors.goal}
+      />
       <label className="checkbox">
         <input
           type="checkbox"
@@ -153,6 +186,7 @@ function PledgeForm({
 
 function PledgeReview({
   project,
+  goal,
   reviewed,
   pending,
   error,
@@ -160,6 +194,7 @@ function PledgeReview({
   onSubmit,
 }: {
   project: Project;
+  goal: Goal | null;
   reviewed: Reviewed;
   pending: boolean;
   error: unknown;
@@ -177,6 +212,12 @@ function PledgeReview({
         <dd data-testid="review-amount">{formatMoney(body.amount)}</dd>
         <dt>How often</dt>
         <dd data-testid="review-recurrence">{recurrenceWords(body.recurrence ?? "one_time")}</dd>
+        {goal && (
+          <>
+            <dt>Goal</dt>
+            <dd data-testid="review-goal">{goal.title}</dd>
+          </>
+        )}
         <dt>Shown as</dt>
         <dd data-testid="review-anonymous">{body.anonymous ? "Anonymous" : "Your display name"}</dd>
         {body.message && (
@@ -241,13 +282,28 @@ function PledgeReceipt({ project, pledge }: { project: Project; pledge: Pledge }
   );
 }
 
-function PledgeFlow({ project }: { project: Project }) {
-  const [draft, setDraft] = useState<Draft>(EMPTY);
+function PledgeFlow({
+  project,
+  initialGoal,
+  chooser,
+}: {
+  project: Project;
+  initialGoal: number | null;
+  chooser?: ReactNode;
+}) {
+  const goals = useOpenGoals(project.slug);
+  const [draft, setDraft] = useState<Draft>({ ...EMPTY, goal: initialGoal ? String(initialGoal) : "" });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [reviewed, setReviewed] = useState<Reviewed | null>(null);
   const [receipt, setReceipt] = useState<Pledge | null>(null);
   const submit = useSubmit((r: Reviewed) => api.createPledge(project.slug, r.body, r.idempotencyKey));
+  const goal = chosenGoal(goals, draft.goal);
+
+  // A goal from the link that is not open (any more) is not offered.
+  useEffect(() => {
+    if (goals && draft.goal && !chosenGoal(goals, draft.goal)) setDraft((d) => ({ ...d, goal: "" }));
+  }, [goals, draft.goal]);
 
   function onReview(e: FormEvent) {
     e.preventDefault();
@@ -268,6 +324,7 @@ function PledgeFlow({ project }: { project: Project }) {
         recurrence: draft.recurrence,
         anonymous: draft.anonymous,
         message: message || null,
+        ...(goal ? { goal_id: goal.id } : {}),
       },
       idempotencyKey: newIdempotencyKey(),
     });
@@ -283,8 +340,12 @@ function PledgeFlow({ project }: { project: Project }) {
       return;
     }
     // The server refused what was typed: back to the form, with its words per field.
-    if (isApiError(result.error) && result.error.code === "validation_failed") {
-      setErrors(moneyFieldErrors(result.error));
+    const goalErrors = goalProblem(result.error);
+    if (
+      (isApiError(result.error) && result.error.code === "validation_failed") ||
+      Object.keys(goalErrors).length > 0
+    ) {
+      setErrors({ ...moneyFieldErrors(result.error), ...goalErrors });
       setFormError(fundingProblemMessage(result.error));
       setReviewed(null);
     }
@@ -306,6 +367,7 @@ function PledgeFlow({ project }: { project: Project }) {
         <h1>Review your pledge</h1>
         <PledgeReview
           project={project}
+          goal={goal}
           reviewed={reviewed}
           pending={submit.pending}
           error={submit.error}
@@ -323,6 +385,8 @@ function PledgeFlow({ project }: { project: Project }) {
       <h1>Pledge money to {project.name}</h1>
       <PledgeForm
         project={project}
+        goals={goals}
+        chooser={chooser}
         draft={draft}
         setDraft={setDraft}
         errors={errors}
@@ -333,7 +397,30 @@ function PledgeFlow({ project }: { project: Project }) {
   );
 }
 
+/** Money or compute, chosen at the top of the form (first from `?kind=`). */
+function PledgeKinds({ project, initialKind, initialGoal }: {
+  project: Project;
+  initialKind: PledgeKind;
+  initialGoal: number | null;
+}) {
+  const [kind, setKind] = useState<PledgeKind>(initialKind);
+  const chooser = <PledgeKindChoice kind={kind} onChange={setKind} />;
+  return kind === "compute" ? (
+    <ComputePledgeFlow
+      project={project}
+      initialGoal={initialGoal}
+      chooser={chooser}
+      newKey={newIdempotencyKey}
+    />
+  ) : (
+    <PledgeFlow project={project} initialGoal={initialGoal} chooser={chooser} />
+  );
+}
+
 export function PledgePage({ slug }: { slug: string }) {
+  const params = useSearchParams();
+  const initialKind = pledgeKindOf(params.get("kind"));
+  const initialGoal = goalIdOf(params.get("goal"));
   const session = useSession();
   const navigate = useNavigate();
   const { pathname, search } = useLocation();
@@ -342,8 +429,8 @@ export function PledgePage({ slug }: { slug: string }) {
   }, [session.status, navigate, pathname, search]);
   if (session.status !== "signed_in") return <LoadingBlock label="Loading your account…" />;
   return (
-    <ProjectFrame slug={slug} title="Pledge money" testId="pledge-page">
-      {(project) => <PledgeFlow project={project} />}
+    <ProjectFrame slug={slug} title="Pledge" testId="pledge-page">
+      {(project) => <PledgeKinds project={project} initialKind={initialKind} initialGoal={initialGoal} />}
     </ProjectFrame>
   );
 }

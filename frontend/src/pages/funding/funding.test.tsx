@@ -326,6 +326,13 @@ describe("sponsor dashboard", () => {
     const csv = pledgesCsv([
       myPledge({ message: 'Thanks, "team"\nkeep going', amount: { currency: "KWD", amount_minor: 10_000_000_000_001 } }),
       myPledge({ id: 4, project_name: "=HYPERLINK(\"x\")", state: "received" }),
+      myPledge({
+        id: 5,
+        kind: "compute",
+        amount: null,
+        recurrence: null,
+        compute: { accelerator: "H100-80GB", gpu_minutes: 90 },
+      }),
     ]);
     const parsed = Papa.parse<string[]>(csv.trim());
     expect(parsed.errors).toEqual([]);
@@ -342,7 +349,12 @@ describe("sponsor dashboard", () => {
       "received",
       "anonymous",
       "message",
+      "accelerator",
+      "gpu_minutes",
     ]);
+    expect(parsed.data[1]![12]).toBe("");
+    expect(parsed.data[3]!.slice(7, 10)).toEqual(["", "", ""]);
+    expect(parsed.data[3]!.slice(12)).toEqual(["H100-80GB", "90"]);
     expect(parsed.data[1]![8]).toBe("10000000000.001");
     expect(parsed.data[1]![9]).toBe("0.000");
     expect(parsed.data[1]![11]).toBe('Thanks, "team"\nkeep going');

@@ -144,6 +144,12 @@ function SettingsBody({
         creating={false}
         submitLabel="Save settings"
       />
+      <p className="muted" data-testid="console-links">
+        Goals, fair-market values of compute and sponsor approval are in the{" "}
+        <Link to={`/projects/${project.slug}/manage?section=goals`}>funding console</Link> (
+        <Link to={`/projects/${project.slug}/manage?section=values`}>compute values</Link>,{" "}
+        <Link to={`/projects/${project.slug}/manage?section=sponsors`}>sponsor approval</Link>).
+      </p>
       <MembersSection slug={project.slug} members={members} canManage={canManage} meId={meId} reload={reload} />
       {canManage && <ArchiveSection project={project} onChange={setProject} />}
     </section>
