@@ -1122,7 +1122,7 @@ export interface paths {
          * Everything a project's page shows, in one call (public): the project, its newest
          *     goals with progress, the first sponsors of its wall, its balances and its newest
          *     ledger transactions. Changes made through this server show at once; changes made by
-         *     another instance within a second.
+         *     another instance within about a second.
          */
         get: operations["project_overview"];
         put?: never;
