@@ -17,7 +17,9 @@ import { launchBrowser, startServer } from "./harness.mjs";
 const ADMIN = { email: "admin@openfund.test", password: "demo-admin-violet-harbour" };
 const SPONSOR = { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" };
 const MAINTAINER = { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" };
-const SLUG = "tinystories-lm";
+// FlashKernels, not TinyStories LM: the console test expects the demo sponsor still
+// waiting for approval there, and on PostgreSQL every e2e file shares one database.
+const SLUG = "flashkernels";
 const CLASS = "H100-80GB";
 const GOAL_TITLE = "Train the 110M checkpoint";
 const PUBLIC_NAME = "Amber Lantern Compute";

@@ -35,6 +35,7 @@ describe("OpenFund console: a mixed goal, a Slurm upload toward it, sponsor appr
   let goalId;
   let pledgeId;
   let sponsorName;
+  let sponsorId;
 
   async function api(method, path, { token, body, headers = {} } = {}) {
     const res = await fetch(`${server.baseUrl}${path}`, {
@@ -144,7 +145,7 @@ describe("OpenFund console: a mixed goal, a Slurm upload toward it, sponsor appr
   test("a sponsor pledges compute toward the goal (through the API)", async () => {
     const sponsor = await tokenOf(SPONSOR);
     const me = await api("GET", "/api/v1/me", { token: sponsor });
-    sponsorName = me.body.display_name;
+    sponsorId = me.body.id;
     const windowEnd = new Date(Date.now() + 180 * 24 * 3600 * 1000).toISOString();
     const res = await api("POST", `/api/v1/projects/${SLUG}/pledges`, {
       token: sponsor,
@@ -230,8 +231,16 @@ describe("OpenFund console: a mixed goal, a Slurm upload toward it, sponsor appr
   });
 
   test("the maintainer approves the waiting sponsor, who then shows on the wall", async () => {
+    // The name the console shows: the sponsor's public profile name when one is set
+    // (on PostgreSQL the e2e files share one database, and compute.test.mjs sets one).
+    const pending = await api("GET", `/api/v1/projects/${SLUG}/sponsors/pending`, {
+      token: await tokenOf(MAINTAINER),
+    });
+    assert.equal(pending.status, 200, JSON.stringify(pending.body));
+    sponsorName = pending.body.items.find((s) => s.user_id === sponsorId)?.display_name;
+    assert.ok(sponsorName, `the sponsor waits for approval: ${JSON.stringify(pending.body)}`);
     await section("sponsors");
-    const row = page.locator('[data-testid="pending-sponsor-row"]').filter({ hasText: sponsorName });
+    const row = page.locator(`[data-testid="pending-sponsor-row"][data-user-id="${sponsorId}"]`);
     await row.waitFor();
     await audit("console: sponsor approval");
     await row.getByTestId("approve-sponsor").click();
