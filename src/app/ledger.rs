@@ -249,8 +249,10 @@ pub fn reverse(
         Some(project.id),
         TransactionKind::Reversal,
         &undo,
+        // A reversal belongs to the pledge of what it reverses (so of the whole chain).
         Links {
             reverses: Some(id),
+            pledge: original.pledge_id,
             ..Links::default()
         },
         Some(who.user_id),
@@ -270,18 +272,13 @@ pub fn reverse(
     })
 }
 
-/// The goal of the pledge a transaction (or the transaction a chain of reversals ends
-/// in) is linked to, if any.
+/// The goal of the pledge a transaction (a reversal carries its original's) is linked
+/// to, if any.
 fn goal_behind(
     conn: &mut AnyConnection,
     transaction: &TransactionRow,
 ) -> Result<Option<crate::domain::ids::GoalId>, LedgerFault> {
-    let mut root = transaction.clone();
-    while let Some(original) = root.reverses_id {
-        root = store::find_transaction(conn, original)?
-            .ok_or(LedgerFault::TransactionNotFound(original))?;
-    }
-    let Some(pledge) = root.pledge_id else {
+    let Some(pledge) = transaction.pledge_id else {
         return Ok(None);
     };
     Ok(crate::store::pledges::find(conn, pledge)?.and_then(|p| p.goal_id))

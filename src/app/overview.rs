@@ -210,7 +210,8 @@ impl<V: Clone> OverviewCache<V> {
     }
 
     /// The fresh entry for `slug` at `generation`, if there is one.
-    pub fn get(&self, slug: &str, generation: u64) -> Option<V> {
+    #[cfg(test)]
+    fn get(&self, slug: &str, generation: u64) -> Option<V> {
         match self.lookup(slug, generation) {
             Lookup::Fresh(v) => Some(v),
             _ => None,

@@ -364,9 +364,10 @@ pub struct LedgerSums {
 
 /// What the ledger holds from every pledge linked to one of `goals`: per pledge, the sum
 /// of the `Held` entries of its receipts and the `ComputeUsed` entries of its delivery
-/// confirmations, together with every transaction that reverses one of those (and any
-/// reversal of a reversal: the chain is followed to its end). Sums are checked, an
-/// overflow is [`DbError::Corrupt`]. Pledges the ledger holds nothing from are absent.
+/// confirmations, together with every reversal of those (a reversal carries the pledge
+/// of the transaction it reverses, so a reversal's reversal counts too). Sums are
+/// checked, an overflow is [`DbError::Corrupt`]. Pledges the ledger holds nothing from
+/// are absent.
 pub fn ledger_sums_of(
     conn: &mut AnyConnection,
     ids: &[GoalId],
@@ -379,54 +380,24 @@ pub fn ledger_sums_of(
     if ids.is_empty() {
         return Ok(sums);
     }
-    // Each transaction that moves what progress counts, with the pledge it came from.
-    let roots: Vec<(i64, PledgeId)> = ledger_transactions::table
+    let entries: Vec<(PledgeId, String, i64)> = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .inner_join(ledger_transactions::table)
         .inner_join(pledges::table.on(ledger_transactions::pledge_id.eq(pledges::id.nullable())))
         .filter(pledges::goal_id.eq_any(ids))
-        .filter(
-            ledger_transactions::kind.eq_any([TransactionKind::Receipt, TransactionKind::Delivery]),
-        )
-        .select((ledger_transactions::id, pledges::id))
-        .load(conn)?;
-    let mut origin: HashMap<i64, PledgeId> = roots.iter().copied().collect();
-    // Their reversals carry no pledge of their own: follow `reverses_id` down the chain
-    // (a transaction is reversed at most once, so each step is one row per link).
-    let mut frontier: Vec<i64> = roots.iter().map(|(id, _)| *id).collect();
-    while !frontier.is_empty() {
-        let reversals: Vec<(i64, Option<i64>)> = ledger_transactions::table
-            .filter(ledger_transactions::reverses_id.eq_any(&frontier))
-            .select((ledger_transactions::id, ledger_transactions::reverses_id))
-            .load(conn)?;
-        frontier = Vec::with_capacity(reversals.len());
-        for (id, reverses) in reversals {
-            let pledge = reverses
-                .and_then(|r| origin.get(&r).copied())
-                .ok_or_else(|| DbError::Corrupt(format!("reversal {id} of nothing")))?;
-            if origin.insert(id, pledge).is_none() {
-                frontier.push(id);
-            }
-        }
-    }
-    let transactions: Vec<i64> = origin.keys().copied().collect();
-    let entries: Vec<(i64, String, i64)> = ledger_entries::table
-        .inner_join(ledger_accounts::table)
-        .filter(ledger_entries::transaction_id.eq_any(&transactions))
+        .filter(ledger_transactions::kind.eq_any([
+            TransactionKind::Receipt,
+            TransactionKind::Delivery,
+            TransactionKind::Reversal,
+        ]))
         .filter(ledger_accounts::kind.eq_any([
             AccountKind::ProjectHeld.as_str(),
             AccountKind::ComputeUsed.as_str(),
         ]))
-        .select((
-            ledger_entries::transaction_id,
-            ledger_accounts::kind,
-            ledger_entries::amount,
-        ))
+        .select((pledges::id, ledger_accounts::kind, ledger_entries::amount))
         .load(conn)?;
     let overflow = || DbError::Corrupt("a pledge's ledger sum overflows".into());
-    for (transaction, kind, amount) in entries {
-        let pledge = origin
-            .get(&transaction)
-            .copied()
-            .ok_or_else(|| DbError::Corrupt(format!("entry of transaction {transaction}")))?;
+    for (pledge, kind, amount) in entries {
         let sum = sums.entry(pledge).or_default();
         let target = if kind == AccountKind::ProjectHeld.as_str() {
             &mut sum.received_minor

@@ -150,27 +150,19 @@ pub fn public_totals(
     project: ProjectId,
 ) -> Result<Vec<SponsorTotalRow>, DbError> {
     Ok(diesel::sql_query(
-        // Driven from the project's public pledges (`pledges_project_idx`), their
-        // transactions (`ledger_transactions_pledge_idx`) and the reversals of those
-        // (the unique `reverses_id`), so it reads the project's rows only, never every
-        // entry of the ledger. A reversal names no pledge; it counts for the pledge of
-        // the transaction it reverses.
-        "WITH linked (sponsor_id, transaction_id) AS ( \
-             SELECT p.sponsor_id, t.id FROM pledges p \
-             JOIN ledger_transactions t ON t.pledge_id = p.id \
-             WHERE p.project_id = $1 AND p.anonymous = FALSE \
-             UNION ALL \
-             SELECT p.sponsor_id, r.id FROM pledges p \
-             JOIN ledger_transactions t ON t.pledge_id = p.id \
-             JOIN ledger_transactions r ON r.reverses_id = t.id \
-             WHERE p.project_id = $1 AND p.anonymous = FALSE AND r.pledge_id IS NULL) \
-         SELECT l.sponsor_id AS user_id, e.commodity, CAST(-SUM(e.amount) AS BIGINT) AS total \
-         FROM linked l \
-         JOIN ledger_entries e ON e.transaction_id = l.transaction_id \
+        // Driven from the project's public pledges (`pledges_project_idx`) and their
+        // transactions (`ledger_transactions_pledge_idx`; a reversal carries the pledge
+        // of what it reverses), so it reads the project's rows only, never every entry
+        // of the ledger.
+        "SELECT p.sponsor_id AS user_id, e.commodity, CAST(-SUM(e.amount) AS BIGINT) AS total \
+         FROM pledges p \
+         JOIN ledger_transactions t ON t.pledge_id = p.id \
+         JOIN ledger_entries e ON e.transaction_id = t.id \
          JOIN ledger_accounts a ON a.id = e.account_id \
-         WHERE a.kind = 'sponsor_contributions' AND a.user_id = l.sponsor_id \
-         GROUP BY l.sponsor_id, e.commodity \
-         ORDER BY l.sponsor_id, e.commodity",
+         WHERE p.project_id = $1 AND p.anonymous = FALSE \
+           AND a.kind = 'sponsor_contributions' AND a.user_id = p.sponsor_id \
+         GROUP BY p.sponsor_id, e.commodity \
+         ORDER BY p.sponsor_id, e.commodity",
     )
     .bind::<BigInt, _>(project.get())
     .load(conn)?)

@@ -730,6 +730,42 @@ async fn reversals_move_progress_exactly_as_they_move_the_ledger() {
         .map(|b| b["amount"].as_i64().unwrap())
         .collect();
     assert_eq!(held, vec![5_000], "{balances}");
+
+    // Reversals written before migration 8 carried no pledge; its backfill links them
+    // (down the chain) so the figures stay the ledger's.
+    let mut conn = s.app.conn();
+    {
+        use diesel_migrations::MigrationHarness;
+        use openfund::db::{AnyConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+        let reverted = match &mut conn {
+            AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+            AnyConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+        }
+        .unwrap();
+        assert_eq!(
+            reverted.to_string(),
+            "20261207000008",
+            "migration 8 (reversal_pledge_link)"
+        );
+    }
+    use openfund::db::schema::ledger_transactions as t;
+    let unlinked: i64 = t::table
+        .filter(t::reverses_id.is_not_null())
+        .filter(t::pledge_id.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(unlinked, 0, "down.sql unlinks the reversals");
+    openfund::db::run_migrations(&mut conn).unwrap();
+    let linked: Vec<Option<i64>> = t::table
+        .filter(t::reverses_id.is_not_null())
+        .order(t::id)
+        .select(t::pledge_id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(linked, vec![Some(undone), Some(undone), Some(pledge)]);
+    assert_eq!(money(&s.read_goal(money_goal).await), (5_000, 5_000));
+    assert_eq!(compute(&s.read_goal(compute_goal).await), (600, 100));
 }
 
 #[tokio::test]
