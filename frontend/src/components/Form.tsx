@@ -198,3 +198,58 @@ export function PasswordRules({
     </ul>
   );
 }
+
+/** A labelled textarea with its hint and error, described for screen readers. */
+export function TextArea({
+  label,
+  name,
+  value,
+  onChange,
+  error,
+  hint,
+  maxLength,
+  rows = 4,
+  spellCheck,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | null;
+  hint?: ReactNode;
+  maxLength?: number;
+  rows?: number;
+  spellCheck?: boolean;
+}) {
+  const id = useId();
+  const described = [error ? `${id}-error` : "", hint ? `${id}-hint` : ""].join(" ").trim() || undefined;
+  return (
+    <div className={`field${error ? " field-invalid" : ""}`} data-field={name}>
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        name={name}
+        className="input"
+        rows={rows}
+        maxLength={maxLength}
+        value={value}
+        spellCheck={spellCheck}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+      />
+      {hint && (
+        <p className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`} data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

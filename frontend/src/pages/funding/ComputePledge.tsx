@@ -34,12 +34,11 @@ import { useAsync } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
 import { Link } from "../../router";
 import { goalHref } from "./Goals";
-import { chosenGoal, goalProblem, GoalSelect, SelectField, useOpenGoals } from "./PledgeParts";
+import { chosenGoal, goalProblem, MESSAGE_MAX, PledgeExtras, SelectField, useOpenGoals } from "./PledgeParts";
 import { projectHref } from "./ProjectFrame";
 import { fundingProblemMessage } from "./problems";
 
 export const PROVIDER_MAX = 200;
-export const COMPUTE_MESSAGE_MAX = 2000;
 
 export interface ComputeDraft {
   accelerator: string;
@@ -109,8 +108,8 @@ export function checkComputeDraft(
   else if (draft.start && isDate(draft.start) && draft.end < draft.start) {
     errors.end = "The last day must not be before the first.";
   }
-  if (draft.message.length > COMPUTE_MESSAGE_MAX) {
-    errors.message = `Use at most ${COMPUTE_MESSAGE_MAX} characters.`;
+  if (draft.message.length > MESSAGE_MAX) {
+    errors.message = `Use at most ${MESSAGE_MAX} characters.`;
   }
   if (!hours.ok || Object.keys(errors).length > 0) return { ok: false, errors };
   const message = draft.message.trim();
@@ -227,47 +226,13 @@ function ComputeForm({
           />
         </div>
       </fieldset>
-      <GoalSelect
+      <PledgeExtras
+        idPrefix={id}
         goals={goals}
-        value={draft.goal}
-        onChange={(goal) => setDraft({ ...draft, goal })}
-        error={errors.goal}
+        draft={draft}
+        errors={errors}
+        onChange={(patch) => setDraft({ ...draft, ...patch })}
       />
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          name="anonymous"
-          checked={draft.anonymous}
-          onChange={(e) => setDraft({ ...draft, anonymous: e.target.checked })}
-          data-testid="pledge-anonymous"
-        />
-        Pledge anonymously (your name is shown nowhere, not even to the maintainers)
-      </label>
-      <div className={`field${errors.message ? " field-invalid" : ""}`} data-field="message">
-        <label className="field-label" htmlFor={`${id}-message`}>
-          Message to the project (optional)
-        </label>
-        <textarea
-          id={`${id}-message`}
-          name="message"
-          className="input"
-          rows={3}
-          maxLength={COMPUTE_MESSAGE_MAX}
-          value={draft.message}
-          onChange={(e) => setDraft({ ...draft, message: e.target.value })}
-          aria-invalid={errors.message ? true : undefined}
-        />
-        {errors.message && (
-          <p className="field-error" data-testid="error-message">
-            {errors.message}
-          </p>
-        )}
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="button" data-testid="pledge-review">
-          Review pledge
-        </button>
-      </div>
     </form>
   );
 }

@@ -17,7 +17,7 @@ import {
   type SlurmPreview,
   type SlurmRecorded,
 } from "../../api/client";
-import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
+import { Field, FormAlert, Notice, SubmitButton, TextArea } from "../../components/Form";
 import { EmptyState, ErrorState, LoadingBlock } from "../../components/States";
 import { formatShortDate, safeHttpUrl } from "../../lib/format";
 import { formatGpuHours } from "../../lib/money";
@@ -30,7 +30,6 @@ import {
   acceleratorName,
   ActionButton,
   consoleProblemMessage,
-  TextArea,
   useAccelerators,
 } from "./consoleParts";
 

@@ -12,9 +12,10 @@ import {
   type Project,
   type UpdateGoal,
 } from "../../api/client";
-import { Field, FormAlert, Notice, SubmitButton } from "../../components/Form";
+import { Field, FormAlert, Notice, SubmitButton, TextArea } from "../../components/Form";
 import { Markdown } from "../../components/Markdown";
 import { EmptyState, ErrorState, LoadingBlock } from "../../components/States";
+import { formatBasisPoints } from "../../lib/compute";
 import { formatShortDate } from "../../lib/format";
 import { hoursErrorMessage, hoursInputOf, parseGpuHours } from "../../lib/gpuHours";
 import {
@@ -32,9 +33,7 @@ import { LoadMore } from "./common";
 import {
   acceleratorName,
   consoleProblemMessage,
-  percentText,
   ProgressBar,
-  TextArea,
   useAccelerators,
 } from "./consoleParts";
 
@@ -341,8 +340,8 @@ function GoalProgressFigures({ goal, catalogue }: { goal: Goal; catalogue: Accel
           <ProgressBar basisPoints={p.money.received_basis_points} label={`Money received toward ${goal.title}`} />
           <span>
             Received <strong>{formatMoney(p.money.received)}</strong> of {formatMoney(p.money.target)} (
-            {percentText(p.money.received_basis_points)}); pledged {formatMoney(p.money.pledged)} (
-            {percentText(p.money.pledged_basis_points)})
+            {formatBasisPoints(p.money.received_basis_points)}); pledged {formatMoney(p.money.pledged)} (
+            {formatBasisPoints(p.money.pledged_basis_points)})
           </span>
         </li>
       )}
@@ -355,8 +354,8 @@ function GoalProgressFigures({ goal, catalogue }: { goal: Goal; catalogue: Accel
           <span>
             {acceleratorName(c.accelerator, catalogue)}: delivered{" "}
             <strong data-testid="goal-compute-delivered">{formatGpuHours(c.delivered_gpu_minutes)}</strong> of{" "}
-            {formatGpuHours(c.target_gpu_minutes)} ({percentText(c.delivered_basis_points)}); pledged{" "}
-            {formatGpuHours(c.pledged_gpu_minutes)} ({percentText(c.pledged_basis_points)})
+            {formatGpuHours(c.target_gpu_minutes)} ({formatBasisPoints(c.delivered_basis_points)}); pledged{" "}
+            {formatGpuHours(c.pledged_gpu_minutes)} ({formatBasisPoints(c.pledged_basis_points)})
           </span>
         </li>
       ))}
@@ -365,8 +364,8 @@ function GoalProgressFigures({ goal, catalogue }: { goal: Goal; catalogue: Accel
           <ProgressBar basisPoints={p.combined.received_basis_points} label={`${goal.title} altogether`} />
           <span>
             Altogether, compute at its fair-market value: received {formatMoney(p.combined.received)} of{" "}
-            {formatMoney(p.combined.target)} ({percentText(p.combined.received_basis_points)}); pledged{" "}
-            {formatMoney(p.combined.pledged)} ({percentText(p.combined.pledged_basis_points)})
+            {formatMoney(p.combined.target)} ({formatBasisPoints(p.combined.received_basis_points)}); pledged{" "}
+            {formatMoney(p.combined.pledged)} ({formatBasisPoints(p.combined.pledged_basis_points)})
           </span>
         </li>
       )}

@@ -37,7 +37,8 @@ import {
   chosenGoal,
   goalIdOf,
   goalProblem,
-  GoalSelect,
+  MESSAGE_MAX,
+  PledgeExtras,
   PledgeKindChoice,
   pledgeKindOf,
   useOpenGoals,
@@ -46,7 +47,6 @@ import {
 import { ProjectFrame, projectHref } from "./ProjectFrame";
 import { fundingProblemMessage, moneyFieldErrors } from "./problems";
 
-export const MESSAGE_MAX = 2000;
 
 type Recurrence = NonNullable<CreateMoneyPledge["recurrence"]>;
 
@@ -139,47 +139,13 @@ function PledgeForm({
           A monthly pledge falls due on this day of each month; you can cancel it while it is open.
         </p>
       </fieldset>
-      <GoalSelect
+      <PledgeExtras
+        idPrefix={recurrenceId}
         goals={goals}
-        value={draft.goal}
-        onChange={(goal) => setDraft({ ...draft, goal })}
-        error={errors.goal}
+        draft={draft}
+        errors={errors}
+        onChange={(patch) => setDraft({ ...draft, ...patch })}
       />
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          name="anonymous"
-          checked={draft.anonymous}
-          onChange={(e) => setDraft({ ...draft, anonymous: e.target.checked })}
-          data-testid="pledge-anonymous"
-        />
-        Pledge anonymously (your name is shown nowhere, not even to the maintainers)
-      </label>
-      <div className={`field${errors.message ? " field-invalid" : ""}`} data-field="message">
-        <label className="field-label" htmlFor={`${recurrenceId}-message`}>
-          Message to the project (optional)
-        </label>
-        <textarea
-          id={`${recurrenceId}-message`}
-          name="message"
-          className="input"
-          rows={3}
-          maxLength={MESSAGE_MAX}
-          value={draft.message}
-          onChange={(e) => setDraft({ ...draft, message: e.target.value })}
-          aria-invalid={errors.message ? true : undefined}
-        />
-        {errors.message && (
-          <p className="field-error" data-testid="error-message">
-            {errors.message}
-          </p>
-        )}
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="button" data-testid="pledge-review">
-          Review pledge
-        </button>
-      </div>
     </form>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Pieces both pledge flows (money and compute) share: the choice between them, the
- * optional goal a pledge counts toward, a labelled select, and the words for the
- * pledge endpoint's goal problems.
+ * optional goal a pledge counts toward, a labelled select, the end of every pledge form
+ * (goal, anonymity, message, "Review pledge"), and the words for the pledge endpoint's
+ * goal problems.
  */
 import { useId, type ReactNode } from "react";
 import { api, isApiError, type Goal } from "../../api/client";
@@ -159,4 +160,73 @@ export function goalProblem(error: unknown): FieldErrors {
     return { goal: "That goal takes no more pledges (it is met, closed or expired). Choose another." };
   }
   return {};
+}
+
+/** A pledge's message is at most this many characters (the server's limit). */
+export const MESSAGE_MAX = 2000;
+
+/** The fields every pledge draft has beside its kind's own. */
+export interface PledgeExtrasDraft {
+  goal: string;
+  anonymous: boolean;
+  message: string;
+}
+
+/**
+ * The end of both pledge forms: the optional goal, the anonymity switch, the message to
+ * the project and the "Review pledge" button. `onChange` gets the changed field only.
+ */
+export function PledgeExtras({
+  idPrefix,
+  goals,
+  draft,
+  errors,
+  onChange,
+}: {
+  idPrefix: string;
+  goals: Goal[] | null;
+  draft: PledgeExtrasDraft;
+  errors: FieldErrors;
+  onChange: (patch: Partial<PledgeExtrasDraft>) => void;
+}) {
+  return (
+    <>
+      <GoalSelect goals={goals} value={draft.goal} onChange={(goal) => onChange({ goal })} error={errors.goal} />
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          name="anonymous"
+          checked={draft.anonymous}
+          onChange={(e) => onChange({ anonymous: e.target.checked })}
+          data-testid="pledge-anonymous"
+        />
+        Pledge anonymously (your name is shown nowhere, not even to the maintainers)
+      </label>
+      <div className={`field${errors.message ? " field-invalid" : ""}`} data-field="message">
+        <label className="field-label" htmlFor={`${idPrefix}-message`}>
+          Message to the project (optional)
+        </label>
+        <textarea
+          id={`${idPrefix}-message`}
+          name="message"
+          className="input"
+          rows={3}
+          maxLength={MESSAGE_MAX}
+          value={draft.message}
+          onChange={(e) => onChange({ message: e.target.value })}
+          aria-invalid={errors.message ? true : undefined}
+        />
+        {errors.message && (
+          <p className="field-error" data-testid="error-message">
+            {errors.message}
+          </p>
+        )}
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="button" data-testid="pledge-review">
+          Review pledge
+        </button>
+      </div>
+    </>
+  );
 }

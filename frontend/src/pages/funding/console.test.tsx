@@ -10,7 +10,6 @@ import type {
 import { hoursErrorMessage, parseGpuHours } from "../../lib/gpuHours";
 import { jsonResponse, problem, problemResponse, project } from "../../test/fixtures";
 import { renderAt, stubServer } from "../../test/server";
-import { percentText } from "./consoleParts";
 
 const SLUG = "tiny-llama";
 const P = `/api/v1/projects/${SLUG}`;
@@ -127,14 +126,6 @@ describe("GPU-hours typed in a form", () => {
     expect(minutes("16666666666.7")).toBe("too_large");
     expect(hoursErrorMessage("not_whole_minutes")).toContain("0.05 hours");
   });
-
-  it("shows basis points as a percentage without floats", () => {
-    expect(percentText(4567)).toBe("45.67 %");
-    expect(percentText(10000)).toBe("100 %");
-    expect(percentText(4560)).toBe("45.6 %");
-    expect(percentText(5)).toBe("0.05 %");
-    expect(percentText(0)).toBe("0 %");
-  });
 });
 
 describe("console: goals", () => {
@@ -202,11 +193,11 @@ describe("console: goals", () => {
     const cards = await screen.findAllByTestId("console-goal");
     expect(cards.map((c) => c.getAttribute("data-status"))).toEqual(["open", "met"]);
     const first = cards[0]!;
-    expect(within(first).getByTestId("goal-money").textContent).toContain("Received $1,250.00 of $5,000.00 (25 %)");
-    expect(within(first).getByTestId("goal-money").textContent).toContain("pledged $2,500.00 (50 %)");
+    expect(within(first).getByTestId("goal-money").textContent).toContain("Received $1,250.00 of $5,000.00 (25%)");
+    expect(within(first).getByTestId("goal-money").textContent).toContain("pledged $2,500.00 (50%)");
     const compute = within(first).getByTestId("goal-compute");
     expect(within(compute).getByTestId("goal-compute-delivered").textContent).toBe("1.5 GPU-h");
-    expect(compute.textContent).toContain("of 1,000 GPU-h (0.15 %)");
+    expect(compute.textContent).toContain("of 1,000 GPU-h (0.15%)");
     expect(within(first).queryByTestId("goal-combined")).toBeNull();
     // A met goal cannot be closed again.
     expect(within(cards[1]!).queryByTestId("goal-close")).toBeNull();

@@ -1,12 +1,10 @@
 /**
- * Pieces the console's goal, compute and sponsor sections share: a labelled textarea,
- * an action button that shows its own failure, the accelerator catalogue, percentages
- * from basis points, and words for the console's problem codes.
+ * Pieces the console's goal, compute and sponsor sections share: an action button that
+ * shows its own failure, a bar for basis points, the accelerator catalogue, and words
+ * for the console's problem codes.
  */
-import { useId, type ReactNode } from "react";
 import { api, isApiError, type Accelerator } from "../../api/client";
 import { FormAlert } from "../../components/Form";
-import { scaledDecimal } from "../../lib/money";
 import { useAsync } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
 import { fundingProblemMessage } from "./problems";
@@ -35,12 +33,6 @@ export function consoleProblemMessage(error: unknown): string {
   return fundingProblemMessage(error);
 }
 
-/** Basis points (10000 = 100 %) as a percentage with up to two decimals: 4567 → "45.67 %". */
-export function percentText(basisPoints: number): string {
-  const text = scaledDecimal(basisPoints, 2).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-  return `${text} %`;
-}
-
 /** A bar for basis points, capped at 100 % (the figure next to it is not capped). */
 export function ProgressBar({ basisPoints, label }: { basisPoints: number; label: string }) {
   return (
@@ -62,60 +54,6 @@ export function useAccelerators() {
 export function acceleratorName(code: string, catalogue: Accelerator[]): string {
   const a = catalogue.find((x) => x.code === code);
   return a && a.display_name !== code ? `${a.display_name} (${code})` : code;
-}
-
-export function TextArea({
-  label,
-  name,
-  value,
-  onChange,
-  error,
-  hint,
-  maxLength,
-  rows = 4,
-  spellCheck,
-}: {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (v: string) => void;
-  error?: string | null;
-  hint?: ReactNode;
-  maxLength?: number;
-  rows?: number;
-  spellCheck?: boolean;
-}) {
-  const id = useId();
-  const described = [error ? `${id}-error` : "", hint ? `${id}-hint` : ""].join(" ").trim() || undefined;
-  return (
-    <div className={`field${error ? " field-invalid" : ""}`} data-field={name}>
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        name={name}
-        className="input"
-        rows={rows}
-        maxLength={maxLength}
-        value={value}
-        spellCheck={spellCheck}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={described}
-      />
-      {hint && (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={`${id}-error`} data-testid={`error-${name}`}>
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 /** A small button that runs one call, then `onDone`; its failure is shown under it. */

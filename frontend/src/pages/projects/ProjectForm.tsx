@@ -1,7 +1,7 @@
 /** The settings form shared by "List a project" and a project's settings page. */
-import { useId, type FormEvent, type ReactNode } from "react";
+import { useId, type FormEvent } from "react";
 import type { Project, ProjectKind } from "../../api/client";
-import { Field, FormAlert, SubmitButton } from "../../components/Form";
+import { Field, FormAlert, SubmitButton, TextArea } from "../../components/Form";
 import { kindLabel, PROJECT_KINDS } from "../../lib/format";
 import { fieldErrors, problemMessage } from "../../lib/problems";
 
@@ -76,56 +76,6 @@ export function settingsBody(f: ProjectFields) {
     contact_name: orNull(f.contact_name),
     contact_email: orNull(f.contact_email),
   };
-}
-
-function TextArea({
-  label,
-  name,
-  value,
-  onChange,
-  error,
-  hint,
-  maxLength,
-  rows = 4,
-}: {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (v: string) => void;
-  error?: string;
-  hint?: ReactNode;
-  maxLength: number;
-  rows?: number;
-}) {
-  const id = useId();
-  return (
-    <div className={`field${error ? " field-invalid" : ""}`} data-field={name}>
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        name={name}
-        className="input"
-        rows={rows}
-        maxLength={maxLength}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[error ? `${id}-error` : "", hint ? `${id}-hint` : ""].join(" ").trim() || undefined}
-      />
-      {hint && (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={`${id}-error`} data-testid={`error-${name}`}>
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 export function ProjectForm({
