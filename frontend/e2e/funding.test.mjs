@@ -4,6 +4,7 @@
 // arrived in the console; the public ledger shows the receipt and its balance, and its
 // filters live in the URL. Run `npm run build` first.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, PHONE, watchPage } from "./checks.mjs";
 import { launchBrowser, startServer } from "./harness.mjs";
@@ -135,6 +136,22 @@ describe("OpenFund funding: pledge money, confirm it, see it in the public ledge
     assert.match(
       await page.getByTestId("download-csv").getAttribute("href"),
       new RegExp(`^/api/v1/projects/${SLUG}/ledger\\.csv\\?kind=receipt$`),
+    );
+    // The CSV really downloads (an attachment), with the receipt in it.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("download-csv").click(),
+    ]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    const csv = await readFile(await download.path(), "utf8");
+    const [header, ...lines] = csv.trim().split(/\r?\n/);
+    assert.equal(
+      header,
+      "transaction_id,occurred_at,kind,description,reverses_id,expense_id,account,commodity,amount,amount_minor",
+    );
+    assert.ok(
+      lines.some((l) => l.includes(",receipt,") && l.includes(`Pledge ${pledgeId} received`)),
+      `the receipt's entries are in the CSV:\n${csv}`,
     );
     await w.audit("public ledger");
 
