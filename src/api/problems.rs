@@ -200,7 +200,8 @@ impl From<LedgerFault> for ApiError {
                     .with_detail(e.to_string())
             }
             LedgerFault::AlreadyReversed => ApiError::conflict("already_reversed", e.to_string()),
-            LedgerFault::NotReversible => ApiError::conflict("not_reversible", e.to_string()),
+            LedgerFault::NotReversible(_) => ApiError::conflict("not_reversible", e.to_string()),
+            LedgerFault::StateChanged(_) => ApiError::conflict("invalid_state", e.to_string()),
             LedgerFault::Invalid(_) => ApiError::internal(anyhow::anyhow!(e.to_string())),
             LedgerFault::Db(d) => d.into(),
         }

@@ -313,6 +313,88 @@ pub fn confirm(
     Ok((delivery, pledge))
 }
 
+/// Moves what delivery transaction `used` recorded as a reversal undoes it (`undoing`)
+/// or redoes it (see [`super::ledger::reverse`]). Undone: the report goes back to
+/// `reported` (to confirm again or reject) and a `delivered` pledge back to `pledged`;
+/// refused once the pledge has expired or been cancelled (its remainder is settled).
+/// Redone: the report must still be `reported`, the pledge `pledged` with room for its
+/// minutes (as [`confirm`] checks); it becomes `confirmed` and the pledge `delivered`
+/// when that completes it. Refusals are [`LedgerFault::StateChanged`]. The caller holds
+/// the project's lock.
+pub(super) fn delivery_reversed(
+    tx: &mut Tx<'_>,
+    used: &crate::store::ledger::TransactionRow,
+    undoing: bool,
+    who: &Principal,
+    now: NaiveDateTime,
+) -> Result<(), LedgerFault> {
+    let Some(id) = used.delivery_id else {
+        return Ok(());
+    };
+    let corrupt = || DbError::Corrupt(format!("transaction {}: delivery {id} is missing", used.id));
+    let delivery = store::find(tx, id)?.ok_or_else(corrupt)?;
+    let pledge = pledges::find(tx, delivery.pledge_id)?.ok_or_else(corrupt)?;
+    let now = crate::db::truncate_micros(now);
+    if undoing {
+        match pledge.state {
+            PledgeState::Pledged => {}
+            PledgeState::Delivered => {
+                pledges::transition(
+                    tx,
+                    pledge.id,
+                    PledgeState::Delivered,
+                    PledgeState::Pledged,
+                    now,
+                )?;
+            }
+            other => {
+                return Err(LedgerFault::StateChanged(format!(
+                    "pledge {} is {other}: what it did not deliver is settled, so a delivery \
+                     confirmed before cannot be undone",
+                    pledge.id
+                )));
+            }
+        }
+        if !store::reopen(tx, id)? {
+            return Err(LedgerFault::StateChanged(format!(
+                "delivery {id} is {}, not confirmed",
+                delivery.state
+            )));
+        }
+        return Ok(());
+    }
+    if delivery.state != DeliveryState::Reported {
+        return Err(LedgerFault::StateChanged(format!(
+            "delivery {id} was {} again since it was reversed",
+            delivery.state
+        )));
+    }
+    let confirmed = check_room(tx, pledge.id, delivery.gpu_minutes).map_err(|e| match e {
+        ComputeError::Db(d) => LedgerFault::Db(d),
+        ComputeError::Ledger(l) => l,
+        other => LedgerFault::StateChanged(other.to_string()),
+    })?;
+    if !store::decide(tx, id, DeliveryState::Confirmed, who.user_id, now)? {
+        return Err(LedgerFault::StateChanged(format!(
+            "delivery {id} was decided meanwhile"
+        )));
+    }
+    let fresh = compute_pledge(tx, pledge.id).map_err(|e| match e {
+        ComputeError::Db(d) => LedgerFault::Db(d),
+        other => LedgerFault::StateChanged(other.to_string()),
+    })?;
+    if confirmed + delivery.gpu_minutes >= fresh.pledged() {
+        pledges::transition(
+            tx,
+            pledge.id,
+            PledgeState::Pledged,
+            PledgeState::Delivered,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 /// A maintainer rejects a reported delivery (nothing enters the ledger). Owners,
 /// maintainers and site admins; only while it is `reported`.
 pub fn reject(

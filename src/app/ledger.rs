@@ -37,10 +37,17 @@ pub enum LedgerFault {
     InsufficientFunds(Vec<LedgerError>),
     #[error("the transaction has already been reversed")]
     AlreadyReversed,
-    /// A compute grant is not reversed: what is not delivered lapses when its pledge's
-    /// delivery window ends (a reversal would leave deliveries against nothing).
-    #[error("a compute grant is not reversed; what is not delivered expires with its pledge")]
-    NotReversible,
+    /// The transaction (or the one its reversal chain starts from) is not reversed: a
+    /// compute grant (what is not delivered lapses when its pledge's delivery window
+    /// ends; a reversal would leave deliveries against nothing) or an expiry (the
+    /// pledge's window has closed). The text says which.
+    #[error("{0}")]
+    NotReversible(&'static str),
+    /// Undoing a reversal would record again what has changed since: a pledge or an
+    /// instalment confirmed again or cancelled, a delivery decided again, a compute
+    /// pledge with no room left or no longer open. The text says what.
+    #[error("{0}")]
+    StateChanged(String),
     /// The transaction broke a rule of double entry (a bug in the caller: requests
     /// never build entries directly).
     #[error("invalid transaction: {}", describe(.0))]
@@ -210,10 +217,24 @@ pub fn project_balances(conn: &mut AnyConnection, slug: &str) -> Result<Balances
 /// owners and site admins only; a transaction is reversed once (a second attempt, or a
 /// concurrent one, gets [`LedgerFault::AlreadyReversed`]). A reversal that would take
 /// what a project holds below zero (e.g. undoing a receipt already spent) is refused
-/// with [`LedgerFault::InsufficientFunds`]. Goal progress follows the ledger, so a
-/// reversal of a receipt or a delivery confirmation lowers the goal's received
-/// (delivered) figure, and undoing such a reversal raises it again and may meet the goal
-/// (in this unit of work, as a confirmation would); a met goal stays met.
+/// with [`LedgerFault::InsufficientFunds`]. Compute grants and expiries are not
+/// reversed ([`LedgerFault::NotReversible`]).
+///
+/// The states follow the ledger, in this unit of work. A reversal either *undoes* the
+/// transaction its chain starts from (reversing it, or a reversal's reversal's
+/// reversal, …) or *redoes* it (reversing a reversal):
+/// - a receipt undone puts its pledge back to `pledged` (its instalment back to `due`),
+///   so it can be confirmed again or cancelled; redone, it needs the pledge still
+///   `pledged` (the instalment still `due`) and marks it `received` again;
+/// - a delivery undone puts its report back to `reported` (to confirm again or reject)
+///   and a `delivered` pledge back to `pledged` (refused once the pledge has expired:
+///   its remainder is already written off); redone, it needs the report still
+///   `reported`, the pledge `pledged` and room for the minutes, and may make the
+///   pledge `delivered`.
+///
+/// What has changed since is refused with [`LedgerFault::StateChanged`]. Goal progress
+/// follows the ledger, so undoing lowers the goal's received (delivered) figure and
+/// redoing raises it and may meet the goal (a met goal stays met).
 pub fn reverse(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -226,9 +247,22 @@ pub fn reverse(
     let original = store::find_transaction(tx, id)?
         .filter(|t| t.project_id == Some(project.id))
         .ok_or(LedgerFault::TransactionNotFound(id))?;
-    if original.kind == TransactionKind::Pledge {
-        return Err(LedgerFault::NotReversible);
+    let (root, depth) = chain_root(tx, &original)?;
+    match root.kind {
+        TransactionKind::Pledge => {
+            return Err(LedgerFault::NotReversible(
+                "a compute grant is not reversed; what is not delivered expires with its pledge",
+            ));
+        }
+        TransactionKind::Expiry => {
+            return Err(LedgerFault::NotReversible(
+                "an expiry is not reversed: the pledge's delivery window has closed",
+            ));
+        }
+        _ => {}
     }
+    // States change under the project's lock, as confirmations do.
+    tx.lock(RowLock::Project(project.id))?;
     let entries = store::entries_of(tx, &[id])?
         .iter()
         .map(store::StoredEntry::to_entry)
@@ -244,6 +278,15 @@ pub fn reverse(
         LedgerError::AlreadyReversed => LedgerFault::AlreadyReversed,
         other => LedgerFault::Invalid(vec![other]),
     })?;
+    // The new reversal sits at depth + 1: odd depths undo the root, even ones redo it.
+    let undoing = depth % 2 == 0;
+    match root.kind {
+        TransactionKind::Receipt => super::pledges::receipt_reversed(tx, &root, undoing, now)?,
+        TransactionKind::Delivery => {
+            super::compute::delivery_reversed(tx, &root, undoing, who, now)?;
+        }
+        _ => {}
+    }
     let new_id = post(
         tx,
         Some(project.id),
@@ -258,9 +301,6 @@ pub fn reverse(
         Some(who.user_id),
         now,
     )?;
-    // Goal progress counts what the ledger holds from a pledge (see
-    // `domain::goal::Contribution`): undoing the reversal of a receipt or a delivery
-    // brings it back, which may meet the pledge's goal.
     if let Some(goal) = goal_behind(tx, &original)? {
         super::goals::after_progress(tx, goal, now)?;
     }
@@ -270,6 +310,23 @@ pub fn reverse(
         row,
         entries: undo.into_parts().1,
     })
+}
+
+/// The transaction a reversal chain starts from (`transaction` itself when it is not a
+/// reversal) and how many reversals lie between them (0 for the root itself).
+fn chain_root(
+    conn: &mut AnyConnection,
+    transaction: &TransactionRow,
+) -> Result<(TransactionRow, u32), LedgerFault> {
+    let mut current = transaction.clone();
+    let mut depth = 0;
+    while let Some(earlier) = current.reverses_id {
+        current = store::find_transaction(conn, earlier)?.ok_or_else(|| {
+            DbError::Corrupt(format!("transaction {} reverses a missing one", current.id))
+        })?;
+        depth += 1;
+    }
+    Ok((current, depth))
 }
 
 /// The goal of the pledge a transaction (a reversal carries its original's) is linked

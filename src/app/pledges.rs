@@ -388,6 +388,54 @@ pub fn confirm_received(
     store::find(tx, id)?.ok_or(PledgeError::NotFound(id))
 }
 
+/// Moves what receipt `receipt` recorded as a reversal undoes it (`undoing`) or redoes
+/// it (see [`super::ledger::reverse`]): a one-time pledge between `received` and
+/// `pledged`, an instalment between `received` and `due`. Redoing needs the pledge
+/// (instalment) still where the undo left it; anything else is
+/// [`LedgerFault::StateChanged`]. The caller holds the project's lock.
+pub(super) fn receipt_reversed(
+    tx: &mut Tx<'_>,
+    receipt: &crate::store::ledger::TransactionRow,
+    undoing: bool,
+    now: NaiveDateTime,
+) -> Result<(), LedgerFault> {
+    let Some(pledge) = receipt.pledge_id else {
+        return Ok(());
+    };
+    if let Some(instalment) = receipt.instalment_id {
+        let moved = if undoing {
+            crate::store::instalments::unreceive(tx, instalment)?
+        } else {
+            crate::store::instalments::receive(tx, instalment, now)?
+        };
+        if !moved {
+            return Err(LedgerFault::StateChanged(if undoing {
+                format!("instalment {instalment} of pledge {pledge} is not received")
+            } else {
+                format!(
+                    "instalment {instalment} of pledge {pledge} was received again since \
+                     its receipt was reversed"
+                )
+            }));
+        }
+        return Ok(());
+    }
+    let (from, to) = if undoing {
+        (PledgeState::Received, PledgeState::Pledged)
+    } else {
+        (PledgeState::Pledged, PledgeState::Received)
+    };
+    if !store::transition(tx, pledge, from, to, now)? {
+        let state = store::find(tx, pledge)?.map(|p| p.state.to_string());
+        return Err(LedgerFault::StateChanged(format!(
+            "pledge {pledge} is {} now, not {from}: it was received again or cancelled since \
+             its receipt was reversed",
+            state.as_deref().unwrap_or("gone")
+        )));
+    }
+    Ok(())
+}
+
 /// Records in the ledger that `amount_minor` of money pledge `pledge` arrived (all of a
 /// one-time pledge, or one instalment): the project's `Held` debited, the sponsor's
 /// contributions credited, linked to the pledge (and the instalment).

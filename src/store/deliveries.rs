@@ -84,6 +84,23 @@ pub fn decide(
     Ok(n == 1)
 }
 
+/// Moves a confirmed delivery back to reported, undecided (its ledger entry was
+/// reversed); returns whether it was confirmed.
+pub fn reopen(conn: &mut AnyConnection, id: DeliveryId) -> QueryResult<bool> {
+    let n = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::state.eq(DeliveryState::Confirmed)),
+    )
+    .set((
+        deliveries::state.eq(DeliveryState::Reported),
+        deliveries::decided_by.eq(None::<UserId>),
+        deliveries::decided_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The GPU-minutes of pledge `pledge`'s deliveries in `state`.
 pub fn total(conn: &mut AnyConnection, pledge: PledgeId, state: DeliveryState) -> QueryResult<i64> {
     // SUM of BIGINT is NUMERIC on PostgreSQL: cast back (a sum past i64 is an error

@@ -90,6 +90,22 @@ pub fn receive(
     Ok(n == 1)
 }
 
+/// Moves a received instalment back to due (its receipt was reversed); returns whether
+/// it was received.
+pub fn unreceive(conn: &mut AnyConnection, id: InstalmentId) -> QueryResult<bool> {
+    let n = diesel::update(
+        instalments::table
+            .filter(instalments::id.eq(id))
+            .filter(instalments::state.eq(InstalmentState::Received)),
+    )
+    .set((
+        instalments::state.eq(InstalmentState::Due),
+        instalments::received_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// One page of a project's instalments, newest first, optionally in one state.
 pub fn page_of_project(
     conn: &mut AnyConnection,

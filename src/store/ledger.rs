@@ -28,6 +28,10 @@ pub struct TransactionRow {
     pub created_by: Option<UserId>,
     pub reverses_id: Option<TransactionId>,
     pub pledge_id: Option<PledgeId>,
+    /// The instalment a receipt records (monthly pledges).
+    pub instalment_id: Option<InstalmentId>,
+    /// The delivery report a delivery transaction records.
+    pub delivery_id: Option<DeliveryId>,
     pub expense_id: Option<ExpenseId>,
     pub created_at: NaiveDateTime,
 }

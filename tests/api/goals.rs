@@ -768,6 +768,102 @@ async fn reversals_move_progress_exactly_as_they_move_the_ledger() {
     assert_eq!(compute(&s.read_goal(compute_goal).await), (600, 100));
 }
 
+/// A reversal undoes what the confirmation did to the pledge, not only to the ledger: a
+/// reversed receipt leaves the pledge `pledged` (to confirm again when the money really
+/// arrives, or to cancel), a reversed delivery leaves its report `reported` and the
+/// pledge open. Redoing (reversing the reversal) needs things still where the undo left
+/// them: once the pledge is received again, or the report rejected, it is 409.
+#[tokio::test]
+async fn a_reversed_confirmation_can_be_made_again_and_then_its_reversal_stays() {
+    use openfund::db::schema::deliveries;
+    let s = setup().await;
+    s.accelerator("H100-80GB");
+    let sponsor = s.app.user().await;
+    let goal = s
+        .goal(json!({
+            "title": "Both",
+            "money_target": {"currency": "USD", "amount_minor": 5_000},
+            "compute_targets": [{"accelerator": "H100-80GB", "gpu_minutes": 600}]
+        }))
+        .await;
+    let pledge_state = |id: i64| -> String {
+        pledges::table
+            .find(id)
+            .select(pledges::state)
+            .first(&mut s.app.conn())
+            .unwrap()
+    };
+    let delivery_state = |id: i64| -> (String, Option<chrono::NaiveDateTime>) {
+        deliveries::table
+            .find(id)
+            .select((deliveries::state, deliveries::decided_at))
+            .first(&mut s.app.conn())
+            .unwrap()
+    };
+    let progress = |p: &Value| {
+        (
+            p["progress"]["money"]["received"]["amount_minor"]
+                .as_i64()
+                .unwrap(),
+            p["progress"]["compute"][0]["delivered_gpu_minutes"]
+                .as_i64()
+                .unwrap(),
+        )
+    };
+    let reversal_id = |body: Value| body["id"].as_i64().unwrap();
+
+    let money = s.money_pledge(&sponsor, goal, 3_000, false).await;
+    assert_eq!(s.confirm(money).await.status().as_u16(), 200);
+    let receipt = s.transaction_of(money, "receipt");
+    let res = s.reverse(receipt).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let undo = reversal_id(res.json().await.unwrap());
+    assert_eq!(pledge_state(money), "pledged");
+    assert_eq!(progress(&s.read_goal(goal).await), (0, 0));
+    // The money arrives after all: confirmed again, a second receipt.
+    assert_eq!(s.confirm(money).await.status().as_u16(), 200);
+    assert_eq!(pledge_state(money), "received");
+    assert_eq!(progress(&s.read_goal(goal).await), (3_000, 0));
+    // Redoing the first receipt now would count the money twice.
+    assert_problem(s.reverse(undo).await, 409, "invalid_state").await;
+    assert_eq!(progress(&s.read_goal(goal).await), (3_000, 0));
+
+    let compute = s.compute_pledge(&sponsor, goal, "H100-80GB", 600).await;
+    let report = s.report(&sponsor, compute, 600).await;
+    s.confirm_delivery(report).await;
+    assert_eq!(pledge_state(compute), "delivered");
+    let used = s.transaction_of(compute, "delivery");
+    let res = s.reverse(used).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let undo = reversal_id(res.json().await.unwrap());
+    assert_eq!(pledge_state(compute), "pledged");
+    assert_eq!(delivery_state(report), ("reported".to_owned(), None));
+    assert_eq!(progress(&s.read_goal(goal).await), (3_000, 0));
+    // Redone: the report is confirmed again and completes the pledge.
+    let res = s.reverse(undo).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let redo = reversal_id(res.json().await.unwrap());
+    assert_eq!(pledge_state(compute), "delivered");
+    assert_eq!(delivery_state(report).0, "confirmed");
+    assert_eq!(progress(&s.read_goal(goal).await), (3_000, 600));
+    // Undone again, then rejected: redoing it is refused and nothing moves.
+    assert_eq!(s.reverse(redo).await.status().as_u16(), 201);
+    let again = s.transaction_of(compute, "reversal");
+    let res = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/deliveries/{report}/reject"),
+            &s.owner.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_problem(s.reverse(again).await, 409, "invalid_state").await;
+    assert_eq!(delivery_state(report).0, "rejected");
+    assert_eq!(pledge_state(compute), "pledged");
+    assert_eq!(progress(&s.read_goal(goal).await), (3_000, 0));
+}
+
 #[tokio::test]
 async fn a_goal_is_met_once_and_its_maintainers_and_sponsors_are_mailed_once() {
     let s = setup().await;

@@ -94,19 +94,55 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// What the model knows of one posted transaction: its effect on `Held`, and whether it
-/// was reversed (or is itself a reversal, which cannot be reversed again: the
-/// reversal's reversal is allowed by the app, so the model tracks it like any other).
+/// What a transaction's reversal chain starts from: what the model moves back and forth
+/// as reversals undo and redo it.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// A one-time pledge's receipt (index into `Model::pledges`).
+    Receipt(usize),
+    /// A monthly pledge's instalment received: id, amount.
+    Instalment(InstalmentId, i64),
+    /// A confirmed delivery: report, grant index, minutes.
+    Delivery(DeliveryId, usize, i64),
+    /// A compute grant: never reversed (`not_reversible`).
+    Grant,
+    /// An expiry: never reversed (`not_reversible`).
+    Expiry,
+    Expense,
+}
+
+/// What the model knows of one posted transaction: its effect on `Held`, whether it was
+/// reversed, what its chain starts from, and whether reversing it undoes that (a
+/// transaction itself, a reversal's reversal, …) or redoes it (a reversal).
 #[derive(Debug, Clone)]
 struct Posted {
     id: TransactionId,
     held: i64,
     reversed: bool,
-    /// Moves compute (a grant, a delivery): its reversal may be refused for the
-    /// receivable it would overdraw, which the model does not track.
-    compute: bool,
-    /// A compute grant: never reversed (`not_reversible`).
-    grant: bool,
+    origin: Origin,
+    undoes: bool,
+}
+
+impl Posted {
+    fn new(id: TransactionId, held: i64, origin: Origin) -> Self {
+        Posted {
+            id,
+            held,
+            reversed: false,
+            origin,
+            undoes: true,
+        }
+    }
+}
+
+/// How the model expects a reversal to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Ok,
+    NotReversible,
+    AlreadyReversed,
+    StateChanged,
+    InsufficientFunds,
 }
 
 /// A compute pledge as the model sees it.
@@ -119,6 +155,8 @@ struct Grant {
     window_end: NaiveDateTime,
     /// Still pledged (not delivered in full, not expired).
     open: bool,
+    /// Its window closed while it was open: the remainder was written off.
+    expired: bool,
 }
 
 #[derive(Default)]
@@ -229,13 +267,11 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                     model.pledges[k].3 = false;
                     if confirm {
                         model.held += amount;
-                        model.posted.push(Posted {
-                            id: last_transaction(&w.db),
-                            held: amount,
-                            reversed: false,
-                            compute: false,
-                            grant: false,
-                        });
+                        model.posted.push(Posted::new(
+                            last_transaction(&w.db),
+                            amount,
+                            Origin::Receipt(k),
+                        ));
                     } else {
                         // A cancelled monthly pledge's due instalments stay as they are.
                     }
@@ -284,13 +320,11 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 w.db.write_blocking(|tx| instalments::confirm(tx, &owner, id, now));
             prop_assert!(result.is_ok(), "{result:?}");
             model.held += amount;
-            model.posted.push(Posted {
-                id: last_transaction(&w.db),
-                held: amount,
-                reversed: false,
-                compute: false,
-                grant: false,
-            });
+            model.posted.push(Posted::new(
+                last_transaction(&w.db),
+                amount,
+                Origin::Instalment(id, amount),
+            ));
         }
         Op::Expense(amount) => {
             let owner = w.owner;
@@ -306,13 +340,9 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 Ok((_, transaction)) => {
                     prop_assert!(*amount <= model.held, "overdrew {amount} of {}", model.held);
                     model.held -= amount;
-                    model.posted.push(Posted {
-                        id: transaction,
-                        held: -amount,
-                        reversed: false,
-                        compute: false,
-                        grant: false,
-                    });
+                    model
+                        .posted
+                        .push(Posted::new(transaction, -amount, Origin::Expense));
                 }
                 Err(ExpenseError::Ledger(LedgerFault::InsufficientFunds(_))) => {
                     prop_assert!(*amount > model.held, "refused {amount} of {}", model.held);
@@ -326,42 +356,60 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
             }
             let k = i % model.posted.len();
             let target = model.posted[k].clone();
+            let expect = expected_reversal(model, &target);
             let owner = w.owner;
             let slug = w.slug.clone();
             let result =
                 w.db.write_blocking(|tx| app_ledger::reverse(tx, &owner, &slug, target.id, now));
-            match result {
-                Ok(posted) => {
-                    prop_assert!(!target.grant, "reversed a grant: {target:?}");
-                    prop_assert!(!target.reversed, "reversed twice: {target:?}");
-                    prop_assert!(model.held - target.held >= 0, "reversal overdrew");
-                    model.held -= target.held;
-                    model.posted[k].reversed = true;
-                    model.posted.push(Posted {
-                        id: posted.row.id,
-                        held: -target.held,
-                        reversed: false,
-                        compute: target.compute,
-                        grant: false,
-                    });
+            let got = match &result {
+                Ok(_) => Expect::Ok,
+                Err(LedgerFault::NotReversible(_)) => Expect::NotReversible,
+                Err(LedgerFault::AlreadyReversed) => Expect::AlreadyReversed,
+                Err(LedgerFault::StateChanged(_)) => Expect::StateChanged,
+                Err(LedgerFault::InsufficientFunds(_)) => Expect::InsufficientFunds,
+                Err(e) => return Err(TestCaseError::fail(format!("reverse: {e:?}"))),
+            };
+            prop_assert_eq!(
+                got,
+                expect,
+                "reversing {:?} (held {}): {:?}",
+                &target,
+                model.held,
+                &result
+            );
+            if let Ok(posted) = result {
+                model.held -= target.held;
+                model.posted[k].reversed = true;
+                model.posted.push(Posted {
+                    id: posted.row.id,
+                    held: -target.held,
+                    reversed: false,
+                    origin: target.origin,
+                    undoes: !target.undoes,
+                });
+                match target.origin {
+                    Origin::Receipt(p) => model.pledges[p].3 = target.undoes,
+                    Origin::Instalment(id, amount) => {
+                        if target.undoes {
+                            model.due.push((id, amount));
+                        } else {
+                            model.due.retain(|(d, _)| *d != id);
+                        }
+                    }
+                    Origin::Delivery(report, g, minutes) => {
+                        let grant = &mut model.grants[g];
+                        if target.undoes {
+                            grant.confirmed -= minutes;
+                            grant.open = true;
+                            model.reports.push((report, g, minutes));
+                        } else {
+                            grant.confirmed += minutes;
+                            grant.open = grant.confirmed < grant.pledged;
+                            model.reports.retain(|(r, ..)| *r != report);
+                        }
+                    }
+                    Origin::Grant | Origin::Expiry | Origin::Expense => {}
                 }
-                Err(LedgerFault::NotReversible) => {
-                    prop_assert!(target.grant, "refused as not reversible: {target:?}")
-                }
-                Err(LedgerFault::AlreadyReversed) => {
-                    prop_assert!(target.reversed, "refused as reversed: {target:?}")
-                }
-                Err(LedgerFault::InsufficientFunds(_)) if target.compute => {
-                    prop_assert!(!target.reversed, "refused as overdrawing: {target:?}")
-                }
-                Err(LedgerFault::InsufficientFunds(_)) => {
-                    prop_assert!(
-                        !target.reversed && model.held - target.held < 0,
-                        "refused as overdrawing: {target:?}, held {}",
-                        model.held
-                    )
-                }
-                Err(e) => prop_assert!(false, "reverse: {e:?}"),
             }
         }
         Op::ComputePledge {
@@ -409,14 +457,11 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 confirmed: 0,
                 window_end,
                 open: true,
+                expired: false,
             });
-            model.posted.push(Posted {
-                id: last_transaction(&w.db),
-                held: 0,
-                reversed: false,
-                compute: true,
-                grant: true,
-            });
+            model
+                .posted
+                .push(Posted::new(last_transaction(&w.db), 0, Origin::Grant));
         }
         Op::Report { pledge, minutes } => {
             if model.grants.is_empty() {
@@ -467,13 +512,11 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                     if model.grants[k].confirmed == grant.pledged {
                         model.grants[k].open = false;
                     }
-                    model.posted.push(Posted {
-                        id: last_transaction(&w.db),
-                        held: 0,
-                        reversed: false,
-                        compute: true,
-                        grant: false,
-                    });
+                    model.posted.push(Posted::new(
+                        last_transaction(&w.db),
+                        0,
+                        Origin::Delivery(id, k, minutes),
+                    ));
                 }
                 Err(ComputeError::ExceedsPledge(_)) => prop_assert!(
                     grant.confirmed + minutes > grant.pledged,
@@ -496,20 +539,53 @@ fn run(w: &World, model: &mut Model, step: usize, op: &Op) -> Result<(), TestCas
                 prop_assert_eq!(lapsed.is_some(), due, "expiry of {:?} at {}", grant, at);
                 if due {
                     model.grants[k].open = false;
+                    model.grants[k].expired = true;
                     if lapsed.unwrap_or(0) > 0 {
-                        model.posted.push(Posted {
-                            id: last_transaction(&w.db),
-                            held: 0,
-                            reversed: false,
-                            compute: true,
-                            grant: false,
-                        });
+                        model
+                            .posted
+                            .push(Posted::new(last_transaction(&w.db), 0, Origin::Expiry));
                     }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// What reversing `target` should do, checked in the app's order: grants and expiries
+/// are never reversed; a transaction is reversed once; undoing or redoing must find the
+/// state where the last step left it; money must not be overdrawn.
+fn expected_reversal(model: &Model, target: &Posted) -> Expect {
+    if matches!(target.origin, Origin::Grant | Origin::Expiry) {
+        return Expect::NotReversible;
+    }
+    if target.reversed {
+        return Expect::AlreadyReversed;
+    }
+    let state_holds = match target.origin {
+        // Undoing finds the pledge received (the chain is in effect); redoing needs it
+        // still pledged (not received again, not cancelled).
+        Origin::Receipt(p) => target.undoes || model.pledges[p].3,
+        Origin::Instalment(id, _) => target.undoes || model.due.iter().any(|(d, _)| *d == id),
+        Origin::Delivery(report, g, minutes) => {
+            let grant = &model.grants[g];
+            if target.undoes {
+                !grant.expired
+            } else {
+                model.reports.iter().any(|(r, ..)| *r == report)
+                    && grant.open
+                    && grant.confirmed + minutes <= grant.pledged
+            }
+        }
+        Origin::Grant | Origin::Expiry | Origin::Expense => true,
+    };
+    if !state_holds {
+        return Expect::StateChanged;
+    }
+    if model.held - target.held < 0 {
+        return Expect::InsufficientFunds;
+    }
+    Expect::Ok
 }
 
 fn pledge_sponsor(w: &World, id: PledgeId) -> Principal {
