@@ -62,7 +62,16 @@ const SCISSORS: &[u8] = b"# ------------------------ >8 ------------------------
 /// --no-divider` lists them (see the module documentation for the rules). Never fails:
 /// a message without a trailer block gives an empty list.
 pub fn parse(message: &str) -> Vec<Trailer> {
-    let buf = message.as_bytes();
+    // A commit object's message ends with a newline, and `git interpret-trailers`
+    // completes the last line too (`strbuf_complete_line`); GitHub's API drops it.
+    let mut owned;
+    let mut buf = message.as_bytes();
+    if !buf.is_empty() && !buf.ends_with(b"\n") {
+        owned = Vec::with_capacity(buf.len() + 1);
+        owned.extend_from_slice(buf);
+        owned.push(b'\n');
+        buf = &owned;
+    }
     let end = buf.len() - ignored_log_message_bytes(buf);
     let start = find_trailer_block_start(&buf[..end]);
     let block = &buf[start..end];
@@ -431,6 +440,9 @@ mod tests {
         let msg = "subject\n\nAcked-by: A\n# ------------------------ >8 ------------------------\nprose\n";
         assert_eq!(pairs(msg), vec![p("Acked-by", "A")]);
         let msg = "subject\n\nAcked-by: A\n\nConflicts:\n\tsrc/x.rs\n";
+        assert_eq!(pairs(msg), vec![p("Acked-by", "A")]);
+        // As the API returns it, without the final newline.
+        let msg = "subject\n\nAcked-by: A\nConflicts:";
         assert_eq!(pairs(msg), vec![p("Acked-by", "A")]);
     }
 
