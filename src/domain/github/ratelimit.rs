@@ -163,12 +163,23 @@ pub enum FailReason {
 pub enum Decision {
     /// Use the response (2xx, or 304 Not Modified).
     Proceed,
-    /// Send nothing to GitHub before `at` (UTC epoch seconds), then retry.
-    WaitUntil { at: i64, reason: WaitReason },
-    /// A transient server error: retry after this long.
-    Retry { after: Duration },
+    /// A rate limit: send nothing to GitHub before `at`, then retry.
+    WaitUntil {
+        /// UTC epoch seconds, always later than the `now` given.
+        at: i64,
+        /// Which limit.
+        reason: WaitReason,
+    },
+    /// A transient server error: retry this request after `after`.
+    Retry {
+        /// How long to wait (exponential backoff, or a longer `retry-after`).
+        after: Duration,
+    },
     /// Stop: the request cannot succeed as it is.
-    Fail { reason: FailReason },
+    Fail {
+        /// Why.
+        reason: FailReason,
+    },
 }
 
 /// Whether an error body's `message` reports a secondary rate limit: GitHub's says
