@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod email;
 pub mod exports;
 pub mod funding;
+pub mod github;
 pub mod goal;
 pub mod ids;
 pub mod ledger;
