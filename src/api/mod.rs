@@ -22,6 +22,7 @@ pub mod overview;
 pub mod pledges;
 pub mod problems;
 pub mod projects;
+pub mod repositories;
 pub mod routes;
 pub mod sponsors;
 
@@ -68,6 +69,7 @@ pub struct AppState {
         (name = "compute", description = "Compute deliveries against pledges, Slurm accounting uploads and their GPU type map"),
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses, and its CSV and Beancount exports"),
         (name = "sponsors", description = "Sponsor profiles, the maintainers' approval and each project's public sponsor wall"),
+        (name = "repositories", description = "GitHub repositories linked to projects: webhooks and sync status"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
         (name = "admin", description = "Operator views: jobs and the mail outbox"),
@@ -106,6 +108,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(projects::add_project_member)
         .service(projects::remove_project_member)
         .service(projects::my_projects)
+        .service(repositories::list_repositories)
+        .service(repositories::link_repository)
+        .service(repositories::rotate_repository_secret)
+        .service(repositories::unlink_repository)
+        .service(repositories::sync_repository)
         .service(ledger::list_ledger)
         .service(exports::ledger_csv)
         .service(exports::ledger_beancount)

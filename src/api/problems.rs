@@ -18,6 +18,7 @@ use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
 use crate::app::pledges::PledgeError;
 use crate::app::projects::ProjectError;
+use crate::app::repositories::RepositoryError;
 use crate::app::sessions::SessionError;
 use crate::app::sponsors::SponsorError;
 use crate::app::tokens::TokenError;
@@ -250,6 +251,21 @@ impl From<PledgeError> for ApiError {
             PledgeError::WrongState { .. } => ApiError::conflict("invalid_state", e.to_string()),
             PledgeError::Ledger(l) => l.into(),
             PledgeError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            RepositoryError::Denied(d) => d.into(),
+            RepositoryError::ProjectNotFound(_) | RepositoryError::NotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            RepositoryError::Linked { .. } => ApiError::conflict("repository_linked", e.to_string()),
+            RepositoryError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
+            RepositoryError::Secret(_) => ApiError::internal(e),
+            RepositoryError::Db(d) => d.into(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod overview;
 pub mod pledges;
 pub mod principal;
 pub mod projects;
+pub mod repositories;
 pub mod sessions;
 pub mod sponsors;
 pub mod tokens;

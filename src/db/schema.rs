@@ -21,6 +21,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         search_name -> Text,
+        count_bots -> Bool,
     }
 }
 
@@ -351,6 +352,114 @@ diesel::table! {
     }
 }
 
+// GitHub activity (migration 2026-12-08-000001; design in `store::repositories`).
+
+diesel::table! {
+    repositories (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        full_name -> Text,
+        full_name_key -> Text,
+        github_id -> Nullable<BigInt>,
+        default_branch -> Nullable<Text>,
+        webhook_secret -> Text,
+        linked_by -> BigInt,
+        created_at -> Timestamp,
+        unlinked_at -> Nullable<Timestamp>,
+        sync_requested_at -> Nullable<Timestamp>,
+        last_sync_started_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        rate_limit_remaining -> Nullable<BigInt>,
+        rate_limit_limit -> Nullable<BigInt>,
+        rate_limit_reset_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    repository_sync_state (repository_id, resource) {
+        repository_id -> BigInt,
+        resource -> Text,
+        watermark -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        resume_url -> Nullable<Text>,
+        items_stored -> BigInt,
+        requests_spent -> BigInt,
+        not_modified -> BigInt,
+        full_pass_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contributors (id) {
+        id -> BigInt,
+        github_user_id -> Nullable<BigInt>,
+        login -> Nullable<Text>,
+        name -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        html_url -> Nullable<Text>,
+        is_bot -> Bool,
+        email_hash -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contributor_emails (email_hash) {
+        email_hash -> Text,
+        contributor_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contributions (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        repository_id -> Nullable<BigInt>,
+        contributor_id -> BigInt,
+        kind -> Text,
+        source_key -> Text,
+        occurred_at -> Timestamp,
+        title -> Nullable<Text>,
+        url -> Nullable<Text>,
+        removed_at -> Nullable<Timestamp>,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identity_merges (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        from_contributor_id -> BigInt,
+        into_contributor_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        undone_at -> Nullable<Timestamp>,
+        undone_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        delivery_guid -> Text,
+        repository_id -> Nullable<BigInt>,
+        event -> Text,
+        action -> Nullable<Text>,
+        payload -> Text,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::table! {
@@ -376,6 +485,16 @@ diesel::joinable!(deliveries -> pledges (pledge_id));
 diesel::joinable!(expenses -> projects (project_id));
 diesel::joinable!(ledger_entries -> ledger_transactions (transaction_id));
 diesel::joinable!(ledger_entries -> ledger_accounts (account_id));
+diesel::joinable!(repositories -> projects (project_id));
+diesel::joinable!(repositories -> users (linked_by));
+diesel::joinable!(repository_sync_state -> repositories (repository_id));
+diesel::joinable!(contributors -> users (user_id));
+diesel::joinable!(contributor_emails -> contributors (contributor_id));
+diesel::joinable!(contributions -> projects (project_id));
+diesel::joinable!(contributions -> repositories (repository_id));
+diesel::joinable!(contributions -> contributors (contributor_id));
+diesel::joinable!(identity_merges -> projects (project_id));
+diesel::joinable!(webhook_deliveries -> repositories (repository_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     projects,
@@ -406,4 +525,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transactions,
     ledger_entries,
     idempotency_keys,
+    repositories,
+    repository_sync_state,
+    contributors,
+    contributor_emails,
+    contributions,
+    identity_merges,
+    webhook_deliveries,
 );

@@ -65,3 +65,8 @@ crate::id_type! {
     /// A report of compute delivered against a pledge (`deliveries.id`).
     pub struct DeliveryId;
 }
+
+crate::id_type! {
+    /// A GitHub repository linked to a project (`repositories.id`; not GitHub's id).
+    pub struct RepositoryId;
+}

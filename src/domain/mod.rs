@@ -20,6 +20,7 @@ pub mod password;
 pub mod pledge;
 pub mod policy;
 pub mod project;
+pub mod repository;
 pub mod schedule;
 pub mod slug;
 pub mod slurm;

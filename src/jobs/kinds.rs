@@ -8,9 +8,9 @@ use super::{Attempt, Job, JobContext, JobError};
 use crate::app;
 use crate::db::{self, DbError};
 use crate::domain::Email;
-use crate::domain::ids::{OutboxId, PledgeId};
+use crate::domain::ids::{OutboxId, PledgeId, RepositoryId};
 use crate::mail::Delivery;
-use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, sessions};
+use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, repositories, sessions};
 
 /// Delivers one outbox message. Retried by age rather than by count: an SMTP outage
 /// of days loses nothing, and a retry of a message older than `mail_max_age` is given
@@ -404,5 +404,42 @@ impl Job for Purge {
             }
         }
         Ok(())
+    }
+}
+
+/// Syncs one linked repository's activity from GitHub (queued by
+/// `POST /api/v1/projects/{slug}/repositories/{owner}/{name}/sync`; see
+/// [`app::repositories::request_sync`]). Its unique key is the repository, so one
+/// repository is never queued or synced twice at once, however many workers run.
+///
+/// Not implemented yet: the job records "sync is not implemented yet" as the
+/// repository's last error (so the maintainers' status says so) and fails for good,
+/// instead of pretending to have synced.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SyncRepository {
+    pub repository_id: RepositoryId,
+}
+
+/// What [`SyncRepository`] reports until the sync exists.
+pub const SYNC_NOT_IMPLEMENTED: &str = "sync is not implemented yet";
+
+impl Job for SyncRepository {
+    const NAME: &'static str = "sync_repository";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.repository_id.to_string())
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let id = self.repository_id;
+        ctx.db
+            .write(move |tx| {
+                let now = db::now();
+                repositories::record_sync_started(tx, id, now)?;
+                repositories::record_error(tx, id, SYNC_NOT_IMPLEMENTED, now)?;
+                Ok::<_, DbError>(())
+            })
+            .await?;
+        Err(JobError::Permanent(SYNC_NOT_IMPLEMENTED.to_owned()))
     }
 }

@@ -242,6 +242,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         ExpireGoals,
         ExpireCompute,
         Notify,
+        SyncRepository,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(
