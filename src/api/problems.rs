@@ -262,8 +262,12 @@ impl From<RepositoryError> for ApiError {
             RepositoryError::ProjectNotFound(_) | RepositoryError::NotFound(_) => {
                 ApiError::not_found(e.to_string())
             }
-            RepositoryError::Linked { .. } => ApiError::conflict("repository_linked", e.to_string()),
-            RepositoryError::ProjectArchived => ApiError::conflict("project_archived", e.to_string()),
+            RepositoryError::Linked { .. } => {
+                ApiError::conflict("repository_linked", e.to_string())
+            }
+            RepositoryError::ProjectArchived => {
+                ApiError::conflict("project_archived", e.to_string())
+            }
             RepositoryError::Secret(_) => ApiError::internal(e),
             RepositoryError::Db(d) => d.into(),
         }

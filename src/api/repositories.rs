@@ -107,7 +107,11 @@ fn view(r: RepositoryRow, sync: Option<Vec<SyncStateRow>>) -> Repository {
         last_sync_started_at: utc(r.last_sync_started_at),
         last_error: r.last_error.clone(),
         last_error_at: utc(r.last_error_at),
-        rate_limit: match (r.rate_limit_remaining, r.rate_limit_limit, r.rate_limit_reset_at) {
+        rate_limit: match (
+            r.rate_limit_remaining,
+            r.rate_limit_limit,
+            r.rate_limit_reset_at,
+        ) {
             (Some(remaining), Some(limit), Some(reset_at)) => Some(RateLimitStatus {
                 remaining,
                 limit,
@@ -163,14 +167,20 @@ fn with_webhook(state: &AppState, linked: WithSecret) -> RepositoryWebhook {
 pub struct LinkRepository {
     /// `owner/name`: GitHub's owner (1–39 letters, digits, single inner hyphens) and
     /// repository name (1–100 of letters, digits, `.`, `-`, `_`; not `.` or `..`).
-    #[schema(pattern = "^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", example = "huggingface/transformers")]
+    #[schema(
+        pattern = "^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$",
+        example = "huggingface/transformers"
+    )]
     pub full_name: String,
 }
 
 /// The repository named by the path; one no repository could have is not found.
 fn path_name(owner: &str, name: &str) -> Result<RepoFullName, ApiError> {
-    RepoFullName::from_parts("repository", owner, name)
-        .map_err(|_| ApiError::not_found(format!("this project has no linked repository {owner}/{name}")))
+    RepoFullName::from_parts("repository", owner, name).map_err(|_| {
+        ApiError::not_found(format!(
+            "this project has no linked repository {owner}/{name}"
+        ))
+    })
 }
 
 /// Link a GitHub repository to the project. Owners, maintainers and site admins (an API
@@ -236,7 +246,10 @@ pub async fn list_repositories(
         .read(move |conn| flow::list(conn, who.as_ref(), &slug))
         .await?;
     Ok(web::Json(RepositoryList {
-        items: rows.into_iter().map(|l| view(l.repository, l.sync)).collect(),
+        items: rows
+            .into_iter()
+            .map(|l| view(l.repository, l.sync))
+            .collect(),
     }))
 }
 
@@ -367,7 +380,8 @@ mod tests {
     #[test]
     fn the_documented_pattern_is_the_domains() {
         let doc = serde_json::to_value(crate::api::openapi()).unwrap();
-        let pattern = &doc["components"]["schemas"]["LinkRepository"]["properties"]["full_name"]["pattern"];
+        let pattern =
+            &doc["components"]["schemas"]["LinkRepository"]["properties"]["full_name"]["pattern"];
         assert_eq!(pattern, crate::domain::repository::PATTERN);
     }
 }

@@ -40,7 +40,10 @@ pub enum RepositoryError {
     NotFound(String),
     /// Some project (this one or another) has the repository linked.
     #[error("{full_name} is already linked to {}", if *.same_project { "this project" } else { "another project" })]
-    Linked { full_name: String, same_project: bool },
+    Linked {
+        full_name: String,
+        same_project: bool,
+    },
     #[error("this project is archived: it links and syncs no repositories")]
     ProjectArchived,
     /// The system's random source failed.

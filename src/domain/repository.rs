@@ -107,7 +107,9 @@ impl fmt::Display for RepoFullName {
 fn valid_owner(owner: &str) -> bool {
     let len = owner.len();
     (1..=OWNER_MAX).contains(&len)
-        && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !owner.starts_with('-')
         && !owner.ends_with('-')
         && !owner.contains("--")
@@ -209,7 +211,11 @@ mod tests {
             (&format!("a/{}", "b".repeat(101)), "name"),
         ] {
             let err = RepoFullName::parse("full_name", bad).unwrap_err();
-            assert_eq!((err.field.as_str(), err.code.as_str()), ("full_name", code), "{bad:?}");
+            assert_eq!(
+                (err.field.as_str(), err.code.as_str()),
+                ("full_name", code),
+                "{bad:?}"
+            );
         }
     }
 

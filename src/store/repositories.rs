@@ -267,14 +267,22 @@ pub fn set_secret(
 
 /// Unlinks row `id` (history kept); false if it was not linked.
 pub fn unlink(conn: &mut AnyConnection, id: RepositoryId, now: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(repositories::table.find(id).filter(repositories::unlinked_at.is_null()))
-        .set(repositories::unlinked_at.eq(now))
-        .execute(conn)?;
+    let n = diesel::update(
+        repositories::table
+            .find(id)
+            .filter(repositories::unlinked_at.is_null()),
+    )
+    .set(repositories::unlinked_at.eq(now))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Records that a sync of `id` was asked for at `now`.
-pub fn request_sync(conn: &mut AnyConnection, id: RepositoryId, now: NaiveDateTime) -> QueryResult<()> {
+pub fn request_sync(
+    conn: &mut AnyConnection,
+    id: RepositoryId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(repositories::table.find(id))
         .set(repositories::sync_requested_at.eq(now))
         .execute(conn)?;
@@ -339,7 +347,11 @@ pub fn record_rate_limit(
 }
 
 /// Records a sync of `id` that completed at `now` (clears the last error).
-pub fn record_success(conn: &mut AnyConnection, id: RepositoryId, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record_success(
+    conn: &mut AnyConnection,
+    id: RepositoryId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(repositories::table.find(id))
         .set((
             repositories::last_success_at.eq(now),

@@ -157,7 +157,11 @@ pub fn record_page(
 
 /// Forgets every resource's watermark, ETag and resume point of `repository` (counters
 /// stay), so the next sync walks the whole history again.
-pub fn reset(conn: &mut AnyConnection, repository: RepositoryId, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn reset(
+    conn: &mut AnyConnection,
+    repository: RepositoryId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(state::table.filter(state::repository_id.eq(repository)))
         .set((
             state::watermark.eq(None::<String>),

@@ -26,6 +26,7 @@ mod permissions;
 mod pledges;
 mod projects;
 mod races;
+mod repositories;
 mod schema_parity;
 mod security;
 mod tokens;

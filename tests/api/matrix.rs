@@ -427,6 +427,60 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // Linked GitHub repositories: the list is public (the maintainers' status only
+        // for editors, checked in tests/api/repositories.rs); changes are project edits.
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/repositories",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/repositories", w.project_slug)),
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/repositories",
+            project_editor(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/repositories", w.project_slug)),
+                body: Some(json!({"full_name": unique_repository()})),
+                cookie: None,
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/repositories/{owner}/{name}/rotate-secret",
+            project_editor(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/repositories/{}/rotate-secret",
+                    w.project_slug,
+                    w.plant_repository()
+                ))
+            },
+        ),
+        row(
+            "DELETE",
+            "/api/v1/projects/{slug}/repositories/{owner}/{name}",
+            project_editor(204),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/repositories/{}",
+                    w.project_slug,
+                    w.plant_repository()
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/repositories/{owner}/{name}/sync",
+            project_editor(202),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/repositories/{}/sync",
+                    w.project_slug,
+                    w.plant_repository()
+                ))
+            },
+        ),
         row("GET", "/api/v1/me/projects", signed_in(200), |_, _| {
             Call::plain()
         }),
@@ -1200,6 +1254,24 @@ impl World {
         slug
     }
 
+    /// A repository linked to the project, straight into the table; returns its
+    /// `owner/name`.
+    fn plant_repository(&self) -> String {
+        let name = unique_repository();
+        openfund::store::repositories::insert_linked(
+            &mut self.app.conn(),
+            ProjectId(self.project_id),
+            &name,
+            &name.to_ascii_lowercase(),
+            &"5".repeat(64),
+            UserId(self.owner_id()),
+            openfund::db::now(),
+        )
+        .unwrap()
+        .unwrap();
+        name
+    }
+
     /// A new account made a maintainer of the project; returns its id.
     fn plant_maintainer(&self) -> i64 {
         let id = self.app.insert_account(&fresh_email(), true, false);
@@ -1567,6 +1639,14 @@ async fn make_caller(app: &TestApp, who: Who, project: Option<&(i64, String)>) -
         caller.refresh = None;
     }
     caller
+}
+
+/// An `owner/name` no project has linked.
+fn unique_repository() -> String {
+    format!(
+        "matrix-org/Repo-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
 }
 
 fn unique_slug() -> String {

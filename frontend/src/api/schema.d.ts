@@ -1162,6 +1162,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's linked repositories, by name (public). Callers who may edit the
+         *     project (a `read` token will do) also get each one's `status`: last error, GitHub's
+         *     rate limit, per-resource progress. Unlinked repositories are not listed. Never the
+         *     webhook secret.
+         */
+        get: operations["list_repositories"];
+        put?: never;
+        /**
+         * Link a GitHub repository to the project. Owners, maintainers and site admins (an API
+         *     token needs `write`). Answers the webhook's URL and secret, shown this once. A
+         *     repository belongs to one project: linked here or elsewhere already (names compare
+         *     case-insensitively) → 409 `repository_linked`. An archived project → 409
+         *     `project_archived`.
+         */
+        post: operations["link_repository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/repositories/{owner}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a repository: its contributions stay in the project's history but no longer
+         *     count, it is no longer synced and its webhooks are refused. Linking it again later
+         *     picks up where it left. Owners, maintainers and site admins.
+         */
+        delete: operations["unlink_repository"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/repositories/{owner}/{name}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a linked repository a new webhook secret, shown this once; the old one stops
+         *     verifying at once (paste the new one into GitHub's webhook settings). Owners,
+         *     maintainers and site admins.
+         */
+        post: operations["rotate_repository_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/repositories/{owner}/{name}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a linked repository from GitHub now: queues a `sync_repository` job unless one
+         *     is queued or running for it (one repository never syncs twice at once). Its progress
+         *     shows in the list's `status`. Owners, maintainers and site admins; an archived
+         *     project → 409 `project_archived`.
+         */
+        post: operations["sync_repository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/slurm-gpu-types": {
         parameters: {
             query?: never;
@@ -2045,6 +2138,15 @@ export interface components {
             occurred_at: string;
             reverses_id: components["schemas"]["TransactionId"] | null;
         };
+        /** @description A repository to link. */
+        LinkRepository: {
+            /**
+             * @description `owner/name`: GitHub's owner (1–39 letters, digits, single inner hyphens) and
+             *     repository name (1–100 of letters, digits, `.`, `-`, `_`; not `.` or `..`).
+             * @example huggingface/transformers
+             */
+            full_name: string;
+        };
         LoginRequest: {
             email: string;
             password: string;
@@ -2419,6 +2521,24 @@ export interface components {
              */
             accelerator: string;
         };
+        /** @description GitHub's rate limit as last seen (`x-ratelimit-*` headers). */
+        RateLimitStatus: {
+            /**
+             * Format: int64
+             * @description Requests per window.
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description Requests left in the window.
+             */
+            remaining: number;
+            /**
+             * Format: date-time
+             * @description When the window resets.
+             */
+            reset_at: string;
+        };
         /** @description The answer to recording an expense. */
         RecordedExpense: {
             expense: components["schemas"]["Expense"];
@@ -2455,6 +2575,48 @@ export interface components {
              */
             gpu_minutes: number;
         };
+        /**
+         * @description A repository linked to a project. Everyone sees its name and when it last synced;
+         *     `status` is for the project's owners, maintainers and site admins (null for others).
+         */
+        Repository: {
+            /**
+             * @description `owner/name` as it was linked.
+             * @example huggingface/transformers
+             */
+            full_name: string;
+            /**
+             * Format: date-time
+             * @description When a sync last completed; null if none has.
+             */
+            last_success_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was linked (or linked again).
+             */
+            linked_at: string;
+            name: string;
+            owner: string;
+            status?: components["schemas"]["SyncStatus"] | null;
+        };
+        /** @description A project's linked repositories. */
+        RepositoryList: {
+            items: components["schemas"]["Repository"][];
+        };
+        /**
+         * @description A repository with its webhook's settings, as GitHub's "Add webhook" form asks for
+         *     them. The secret is shown in this answer only (and again only by rotating it).
+         */
+        RepositoryWebhook: {
+            repository: components["schemas"]["Repository"];
+            /** @description The Secret: 64 hex digits (256 random bits). */
+            webhook_secret: string;
+            /**
+             * @description The Payload URL.
+             * @example https://openfund.example.org/api/v1/webhooks/github
+             */
+            webhook_url: string;
+        };
         ResetConfirmRequest: {
             /**
              * @description Keep personal API tokens working (by default a reset revokes them all, since
@@ -2463,6 +2625,29 @@ export interface components {
             keep_api_tokens?: boolean;
             password: string;
             token: string;
+        };
+        /** @description The sync of one resource of a repository. */
+        ResourceStatus: {
+            /**
+             * Format: int64
+             * @description Items stored (handled) so far.
+             */
+            items_stored: number;
+            /**
+             * Format: int64
+             * @description Requests answered 304 Not Modified (free of rate limit).
+             */
+            not_modified: number;
+            /**
+             * Format: int64
+             * @description Requests sent to GitHub, 304s included.
+             */
+            requests_spent: number;
+            resource: components["schemas"]["SyncResource"];
+            /** @description Whether a pass stopped part-way and will resume where it stopped. */
+            resuming: boolean;
+            /** Format: date-time */
+            updated_at: string;
         };
         Retried: {
             /**
@@ -2622,6 +2807,45 @@ export interface components {
              *     `password_changed`.
              */
             status: string;
+        };
+        /** @description What a sync request did. */
+        SyncQueued: {
+            full_name: string;
+            /**
+             * @description False when a sync of this repository was already queued or running: no second
+             *     one is queued (a queued one is moved to now).
+             */
+            queued: boolean;
+            /** Format: date-time */
+            sync_requested_at: string;
+        };
+        /**
+         * @description What a sync walks, one watermark each (`repository_sync_state.resource`).
+         * @enum {string}
+         */
+        SyncResource: "commits" | "pulls" | "reviews" | "issues" | "issue_comments" | "review_comments" | "releases";
+        /** @description How a repository's sync goes (for the project's maintainers). */
+        SyncStatus: {
+            default_branch?: string | null;
+            /**
+             * Format: int64
+             * @description GitHub's id of the repository, once a sync has seen it.
+             */
+            github_id?: number | null;
+            /** @description Why the last sync stopped, if it failed after the last success. */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_error_at?: string | null;
+            /** Format: date-time */
+            last_sync_started_at?: string | null;
+            rate_limit?: components["schemas"]["RateLimitStatus"] | null;
+            /** @description Progress per resource synced so far. */
+            resources: components["schemas"]["ResourceStatus"][];
+            /**
+             * Format: date-time
+             * @description When a sync was last asked for (by a maintainer or the schedule).
+             */
+            sync_requested_at?: string | null;
         };
         TokenRequest: {
             /** @description The token from the emailed link. */
@@ -7203,6 +7427,306 @@ export interface operations {
             };
             /** @description Invalid fields, another currency than the project's, or a goal that is not an open one of this project */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_repositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked repositories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryList"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    link_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkRepository"];
+            };
+        };
+        responses: {
+            /** @description Linked; the secret is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryWebhook"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Linked already (`repository_linked`), or the project is archived (`project_archived`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a valid `owner/name` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlink_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The repository's owner */
+                owner: string;
+                /** @description The repository's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or the project has no such linked repository */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_repository_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The repository's owner */
+                owner: string;
+                /** @description The repository's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown this once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryWebhook"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or the project has no such linked repository */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sync_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The repository's owner */
+                owner: string;
+                /** @description The repository's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Asked for */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncQueued"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or the project has no such linked repository */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project is archived (`project_archived`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
