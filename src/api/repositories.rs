@@ -1,7 +1,8 @@
 //! `/api/v1/projects/{slug}/repositories`: the GitHub repositories a project draws its
 //! contributors' activity from. Parse, call `app::repositories`, answer.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -230,16 +231,25 @@ pub async fn link_repository(
     params(("slug" = String, Path, description = "The project's slug")),
     responses(
         (status = 200, description = "The linked repositories", body = RepositoryList),
+        (status = 401, description = "A credential was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/projects/{slug}/repositories")]
 pub async fn list_repositories(
-    caller: Option<Caller>,
+    req: HttpRequest,
+    caller: Result<Caller, ApiError>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<web::Json<RepositoryList>, ApiError> {
-    let (slug, who) = (slug.into_inner(), caller.map(|c| c.0));
+    // Anonymous callers are welcome; a credential that does not hold is refused as
+    // everywhere else, rather than quietly read as anonymous.
+    let who = match caller {
+        Ok(caller) => Some(caller.0),
+        Err(_) if !req.headers().contains_key(header::AUTHORIZATION) => None,
+        Err(e) => return Err(e),
+    };
+    let slug = slug.into_inner();
     let rows: Vec<Listed> = state
         .services
         .db

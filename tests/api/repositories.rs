@@ -548,3 +548,29 @@ async fn sync_progress_adds_up_and_keeps_what_a_page_does_not_bring() {
         })
     );
 }
+
+#[tokio::test]
+async fn a_bad_credential_on_the_public_list_is_refused_not_read_as_anonymous() {
+    let app = spawn_app().await;
+    project(&app, "open").await;
+    assert_eq!(
+        app.get("/api/v1/projects/open/repositories")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_problem(
+        app.get_as("/api/v1/projects/open/repositories", "not-a-token")
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/projects/missing/repositories").await,
+        404,
+        "not_found",
+    )
+    .await;
+}

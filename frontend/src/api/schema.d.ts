@@ -7457,6 +7457,15 @@ export interface operations {
                     "application/json": components["schemas"]["RepositoryList"];
                 };
             };
+            /** @description A credential was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such project */
             404: {
                 headers: {
