@@ -196,5 +196,6 @@ mod tests {
         assert!(ProjectKind::spellings_agree());
         assert!(JobState::spellings_agree());
         assert!(crate::domain::goal::GoalStatus::spellings_agree());
+        assert!(crate::domain::repository::SyncResource::spellings_agree());
     }
 }

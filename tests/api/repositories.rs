@@ -574,3 +574,179 @@ async fn a_bad_credential_on_the_public_list_is_refused_not_read_as_anonymous() 
     )
     .await;
 }
+
+/// The keys of the GitHub activity tables hold on this backend: what the sync, the
+/// webhook intake and identity merges rely on for "never twice".
+#[test]
+fn the_activity_tables_keys_make_credit_idempotent() {
+    use crate::helpers::{TestDatabase, backend, postgres_available_or_skip};
+    use diesel::result::{DatabaseErrorKind, Error};
+    use openfund::db;
+
+    if backend() == openfund::db::Backend::Postgres && !postgres_available_or_skip() {
+        return;
+    }
+    let (_db, url) = TestDatabase::create(backend());
+    let mut conn = db::establish(&url).unwrap();
+    db::run_migrations(&mut conn).unwrap();
+    let now = db::now();
+    let user = openfund::store::users::insert_if_absent(
+        &mut conn,
+        &openfund::store::users::NewUser {
+            email: "keys@example.org",
+            display_name: "Keys",
+            password_hash: None,
+            email_verified_at: None,
+            is_admin: false,
+            github_id: None,
+            github_login: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap()
+    .unwrap();
+    let new = openfund::domain::NewProject::parse(
+        "keys",
+        "Keys",
+        "",
+        openfund::domain::ProjectKind::Tool,
+        None,
+    )
+    .unwrap();
+    let project = openfund::store::projects::insert_if_absent(&mut conn, new, now)
+        .unwrap()
+        .unwrap()
+        .id;
+    let repo = openfund::store::repositories::insert_linked(
+        &mut conn,
+        project,
+        "Org/Repo",
+        "org/repo",
+        &"a".repeat(64),
+        user,
+        now,
+    )
+    .unwrap()
+    .unwrap()
+    .id;
+    let (p, u, r) = (project.get(), user.get(), repo.get());
+    let ts = now.format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut run = |sql: String| diesel::sql_query(sql).execute(&mut conn);
+    let unique = |e: Result<usize, Error>| {
+        matches!(
+            e,
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+        )
+    };
+
+    // The full name's key is its lower case, and a name is linked once.
+    assert!(run(format!(
+        "INSERT INTO repositories (project_id, full_name, full_name_key, webhook_secret, linked_by, created_at) \
+         VALUES ({p}, 'Org/Other', 'Org/Other', '{}', {u}, '{ts}')",
+        "a".repeat(64)
+    ))
+    .is_err());
+    assert!(unique(run(format!(
+        "INSERT INTO repositories (project_id, full_name, full_name_key, webhook_secret, linked_by, created_at) \
+         VALUES ({p}, 'ORG/REPO', 'org/repo', '{}', {u}, '{ts}')",
+        "a".repeat(64)
+    ))));
+
+    // Contributors: one per GitHub user id, one per email hash, never neither.
+    let contributor = |key: &str| {
+        format!(
+            "INSERT INTO contributors ({key}, is_bot, created_at, updated_at) \
+             VALUES ({{}}, FALSE, '{ts}', '{ts}') ON CONFLICT DO NOTHING"
+        )
+    };
+    assert_eq!(
+        run(contributor("github_user_id").replace("{}", "583231")).unwrap(),
+        1
+    );
+    assert_eq!(
+        run(contributor("github_user_id").replace("{}", "583231")).unwrap(),
+        0
+    );
+    assert_eq!(
+        run(contributor("email_hash").replace("{}", "'h1'")).unwrap(),
+        1
+    );
+    assert_eq!(
+        run(contributor("email_hash").replace("{}", "'h1'")).unwrap(),
+        0
+    );
+    assert!(run(format!(
+        "INSERT INTO contributors (login, is_bot, created_at, updated_at) VALUES ('nobody', FALSE, '{ts}', '{ts}')"
+    ))
+    .is_err());
+    let ids: Vec<i64> = openfund::db::schema::contributors::table
+        .select(openfund::db::schema::contributors::id)
+        .order(openfund::db::schema::contributors::id)
+        .load(&mut db::establish(&url).unwrap())
+        .unwrap();
+    let (a, b) = (ids[0], ids[1]);
+
+    // A commit with a co-author: one row each; a redelivery or overlapping sync adds none.
+    let credit = |who: i64| {
+        format!(
+            "INSERT INTO contributions (project_id, repository_id, contributor_id, kind, source_key, occurred_at, created_at) \
+             VALUES ({p}, {r}, {who}, 'commit', 'deadbeef', '{ts}', '{ts}') \
+             ON CONFLICT (project_id, kind, source_key, contributor_id) DO NOTHING"
+        )
+    };
+    assert_eq!(run(credit(a)).unwrap(), 1);
+    assert_eq!(run(credit(b)).unwrap(), 1);
+    assert_eq!(run(credit(a)).unwrap(), 0);
+    assert_eq!(run(credit(b)).unwrap(), 0);
+    // Work GitHub does not see names who recorded it.
+    assert!(run(format!(
+        "INSERT INTO contributions (project_id, contributor_id, kind, source_key, occurred_at, created_at) \
+         VALUES ({p}, {a}, 'data', 'n1', '{ts}', '{ts}')"
+    ))
+    .is_err());
+    assert_eq!(
+        run(format!(
+            "INSERT INTO contributions (project_id, contributor_id, kind, source_key, occurred_at, recorded_by, created_at) \
+             VALUES ({p}, {a}, 'data', 'n1', '{ts}', {u}, '{ts}')"
+        ))
+        .unwrap(),
+        1
+    );
+
+    // One active merge of a contributor per project; undone merges do not count.
+    let merge = |from: i64, into: i64| {
+        format!(
+            "INSERT INTO identity_merges (project_id, from_contributor_id, into_contributor_id, created_by, created_at) \
+             VALUES ({p}, {from}, {into}, {u}, '{ts}')"
+        )
+    };
+    assert!(run(merge(a, a)).is_err());
+    assert_eq!(run(merge(a, b)).unwrap(), 1);
+    assert!(unique(run(merge(a, b))));
+    assert_eq!(
+        run(format!(
+            "UPDATE identity_merges SET undone_at = '{ts}', undone_by = {u}"
+        ))
+        .unwrap(),
+        1
+    );
+    assert_eq!(run(merge(a, b)).unwrap(), 1);
+
+    // A delivery is stored once.
+    let delivery = format!(
+        "INSERT INTO webhook_deliveries (delivery_guid, repository_id, event, payload, received_at) \
+         VALUES ('72d3162e-cc78-11e3-81ab-4c9367dc0958', {r}, 'push', '{{}}', '{ts}') \
+         ON CONFLICT (delivery_guid) DO NOTHING"
+    );
+    assert_eq!(run(delivery.clone()).unwrap(), 1);
+    assert_eq!(run(delivery).unwrap(), 0);
+
+    // Bots are left out unless the project counts them.
+    let count_bots: bool = openfund::db::schema::projects::table
+        .find(p)
+        .select(openfund::db::schema::projects::count_bots)
+        .first(&mut db::establish(&url).unwrap())
+        .unwrap();
+    assert!(!count_bots);
+}
