@@ -152,9 +152,8 @@ pub struct RepositoryWebhook {
 
 fn with_webhook(state: &AppState, linked: WithSecret) -> RepositoryWebhook {
     RepositoryWebhook {
-        // The caller may edit the project: they see the status too (nothing synced yet
-        // after a link).
-        repository: view(linked.repository, Some(Vec::new())),
+        // The caller may edit the project: they see the status too.
+        repository: view(linked.repository, Some(linked.sync)),
         webhook_url: format!(
             "{}{WEBHOOK_PATH}",
             state.services.mail.public_url.trim_end_matches('/')

@@ -59,10 +59,12 @@ impl From<diesel::result::Error> for RepositoryError {
     }
 }
 
-/// A repository as just linked or rotated: the row and its secret, shown this once.
+/// A repository as just linked or rotated: the row, its sync state (a relinked
+/// repository keeps its own) and its secret, shown this once.
 #[derive(Debug, Clone)]
 pub struct WithSecret {
     pub repository: RepositoryRow,
+    pub sync: Vec<SyncStateRow>,
     pub webhook_secret: String,
 }
 
@@ -163,8 +165,10 @@ pub fn link(
         )?
         .ok_or_else(|| linked(false))?,
     };
+    let sync = sync_state::for_repository(tx, row.id)?;
     Ok(WithSecret {
         repository: row,
+        sync,
         webhook_secret: secret,
     })
 }
@@ -219,8 +223,10 @@ pub fn rotate_secret(
     let secret = new_secret()?;
     let repository = store::set_secret(tx, row.id, &secret)?
         .ok_or_else(|| RepositoryError::NotFound(name.to_string()))?;
+    let sync = sync_state::for_repository(tx, repository.id)?;
     Ok(WithSecret {
         repository,
+        sync,
         webhook_secret: secret,
     })
 }

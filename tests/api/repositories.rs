@@ -547,6 +547,26 @@ async fn sync_progress_adds_up_and_keeps_what_a_page_does_not_bring() {
             "updated_at": mine["items"][0]["status"]["resources"][0]["updated_at"],
         })
     );
+    // Unlinked and linked again, it picks up where it left.
+    let res = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/projects/progress/repositories/org/history",
+        &owner.token,
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 204);
+    let res = link(&app, &owner.token, "progress", "Org/History").await;
+    assert_eq!(res.status().as_u16(), 201);
+    let relinked: Value = res.json().await.unwrap();
+    assert_eq!(
+        relinked["repository"]["status"]["resources"][0]["items_stored"], 100,
+        "{relinked}"
+    );
+    let row = sync_state::get(&mut conn, id, SyncResource::Commits)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.watermark.as_deref(), Some("2026-01-01T00:00:00Z"));
 }
 
 #[tokio::test]
