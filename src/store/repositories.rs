@@ -56,7 +56,10 @@
 //!   project rather than repository so a commit present in two linked repositories (a
 //!   fork) counts once; by contributor so each co-author of a commit is one row, and
 //!   the author repeated as a co-author collapses into one. Overlapping syncs and
-//!   redelivered webhooks are `ON CONFLICT DO NOTHING`. `removed_at` is set when a
+//!   redelivered webhooks are `ON CONFLICT DO NOTHING`. `kind` holds
+//!   [`crate::domain::github::kinds::ContributionKind`]'s spelling; the column checks
+//!   only its length, not the list, because a new kind would otherwise mean rebuilding
+//!   the largest table on SQLite (which cannot alter a `CHECK`). `removed_at` is set when a
 //!   force-push dropped a commit (unlinking never touches it). Indexes: the feed
 //!   `(project_id, occurred_at, id)` (read backwards for newest first, keyset
 //!   paginated); the contributors list `(project_id, contributor_id, kind)` (covers
