@@ -352,7 +352,7 @@ diesel::table! {
     }
 }
 
-// GitHub activity (migration 2026-12-08-000001; design in `store::repositories`).
+// GitHub activity (migration 2026-12-08-000009; design in `store::repositories`).
 
 diesel::table! {
     repositories (id) {

@@ -1,7 +1,7 @@
 //! Queries on `repositories`: GitHub repositories linked to projects, with their sync
 //! status. (Per-resource sync progress is in [`super::sync_state`].)
 //!
-//! # The GitHub activity data model (migration `2026-12-08-000001_github_activity`)
+//! # The GitHub activity data model (migration `2026-12-08-000009_github_activity`)
 //!
 //! Built for the full history of busy repositories (100k+ commits, thousands of pull
 //! requests, hundreds of authors), written in bulk upserts keyed by GitHub's own ids,
