@@ -167,6 +167,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{retried} failed job(s) back in the queue");
             Ok(())
         }
+        Command::GithubDouble(args) => crate::github::double::run_cli(args).await,
         Command::Openapi => {
             let doc = api::openapi()
                 .to_pretty_json()

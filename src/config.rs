@@ -66,6 +66,10 @@ pub enum Command {
         /// The job kind, e.g. `send_mail`.
         kind: String,
     },
+    /// Development/test only: serve a generated GitHub REST double of one repository's
+    /// activity (`src/github/double.rs`), print its base URL, serve until killed.
+    #[command(hide = true)]
+    GithubDouble(crate::github::double::DoubleArgs),
 }
 
 #[derive(Debug, Clone, Args)]

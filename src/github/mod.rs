@@ -2,6 +2,11 @@
 //! point it at a local double. Today: the OAuth web flow for signing in. Every call has
 //! a connect timeout and a total deadline, so a slow GitHub never holds a request (or
 //! a worker) for long.
+//!
+//! [`double`] is a development/test double of GitHub's REST API (tests, browser tests,
+//! benchmark); nothing in the product's own paths uses it.
+
+pub mod double;
 
 use std::future::Future;
 use std::time::Duration;
