@@ -10,6 +10,7 @@ mod demo;
 mod errors;
 mod exports;
 mod github;
+mod github_activity_double;
 mod github_double;
 mod goals;
 mod health;
