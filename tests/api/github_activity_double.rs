@@ -491,3 +491,77 @@ async fn a_generated_history_of_10000_commits_and_5000_pulls_is_complete_and_var
         started.elapsed()
     );
 }
+
+/// The process form the browser tests and the benchmark use: `openfund github-double`
+/// prints its URL first, honours its fault flags and serves `/_double/stats`.
+#[tokio::test]
+async fn the_cli_form_prints_its_url_and_honours_fault_flags() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_openfund"))
+        .args([
+            "github-double",
+            "--port",
+            "0",
+            "--repo",
+            "acme/cli",
+            "--commits",
+            "150",
+            "--pulls",
+            "20",
+            "--seed",
+            "3",
+            "--rate-limit-at",
+            "2",
+            "--rate-limit-reset-secs",
+            "30",
+            "--fail-at",
+            "4",
+            "--fail-count",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn openfund github-double");
+    let stdout = child.stdout.take().unwrap();
+    // Killed even when an assertion below fails.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = KillOnDrop(child);
+    let url = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| line)
+    })
+    .await
+    .unwrap()
+    .expect("first line");
+    let url = url.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let c = client();
+    let commits = format!("{url}/repos/acme/cli/commits?per_page=100");
+    let first = c.get(&commits).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let page: Vec<Value> = first.json().await.unwrap();
+    assert_eq!(page.len(), 100);
+    let limited = c.get(&commits).send().await.unwrap();
+    assert_eq!(limited.status(), 403, "request 2 is the rate-limit fault");
+    assert_eq!(limited.headers()["x-ratelimit-remaining"], "0");
+    let stats: Value = c
+        .get(format!("{url}/_double/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["requests"], 2);
+    assert_eq!(stats["rate_limited"], 1);
+    assert_eq!(stats["ok"], 1);
+}
