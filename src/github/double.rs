@@ -1374,7 +1374,10 @@ impl Inner {
             self.reset_at = now + WINDOW_SECS;
         }
         if self.exhausted_until.is_some_and(|t| now >= t) {
+            // The injected window ended: a fresh window starts, as at a real reset.
             self.exhausted_until = None;
+            self.remaining = self.limit;
+            self.reset_at = now + WINDOW_SECS;
         }
     }
 
@@ -1694,7 +1697,11 @@ fn answer(inner: &mut Inner, route: Route, q: &Query, tail_path: &str) -> Answer
                 h.commits.iter().position(|c| c.sha == sha).map(|i| i + 1)
             };
             let Some(head) = head else {
-                return not_found("commits/commits#list-commits");
+                return Answer {
+                    status: StatusCode::NOT_FOUND,
+                    body: json!({"message": format!("No commit found for SHA: {sha}"), "documentation_url": format!("{DOCS}/commits/commits#list-commits"), "status": "404"}),
+                    link: None,
+                };
             };
             inner.view(key("commits"), |h| {
                 // Newest first; dates ascend with the index, so `since`/`until` cut ranges.

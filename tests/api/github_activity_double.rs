@@ -310,6 +310,8 @@ async fn an_injected_rate_limit_refuses_until_its_reset_then_serves_again() {
     tokio::time::sleep(Duration::from_secs(wait)).await;
     let ok = c.get(&next).send().await.unwrap();
     assert_eq!(ok.status(), 200);
+    // A fresh window after the reset.
+    assert_eq!(ok.headers()["x-ratelimit-remaining"], "4999");
     let page: Vec<Value> = ok.json().await.unwrap();
     assert_eq!(page.len(), 100);
 }
@@ -564,4 +566,69 @@ async fn the_cli_form_prints_its_url_and_honours_fault_flags() {
     assert_eq!(stats["requests"], 2);
     assert_eq!(stats["rate_limited"], 1);
     assert_eq!(stats["ok"], 1);
+}
+
+/// Every object deserialises into octocrab's models, which the sync engine will use.
+#[tokio::test]
+async fn every_object_deserialises_into_octocrab_models() {
+    use octocrab::models;
+    let h = History::generate(&GenerateSpec {
+        repo: "acme/shapes".to_owned(),
+        commits: 400,
+        pulls: 150,
+        issues: 80,
+        seed: 11,
+    });
+    let d = GithubActivityDouble::start(h);
+    let base = format!("{}/repos/acme/shapes", d.url());
+    async fn all<T: serde::de::DeserializeOwned>(url: String) -> Vec<T> {
+        let (items, _) = walk(url).await;
+        items
+            .into_iter()
+            .map(|v| serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}")))
+            .collect()
+    }
+    let commits: Vec<models::repos::RepoCommit> = all(format!("{base}/commits?per_page=100")).await;
+    assert_eq!(commits.len(), 400);
+    assert!(commits.iter().any(|c| c.author.is_none()));
+    let pulls: Vec<models::pulls::PullRequest> =
+        all(format!("{base}/pulls?state=all&per_page=100")).await;
+    assert_eq!(pulls.len(), 150);
+    let issues: Vec<models::issues::Issue> =
+        all(format!("{base}/issues?state=all&per_page=100")).await;
+    assert_eq!(issues.len(), 230);
+    assert_eq!(
+        issues.iter().filter(|i| i.pull_request.is_some()).count(),
+        150
+    );
+    let with_reviews = pulls
+        .iter()
+        .find(|p| {
+            let n = p.number;
+            d.history()
+                .pulls
+                .iter()
+                .any(|q| q.number == n && !q.reviews.is_empty())
+        })
+        .expect("a reviewed pull request");
+    let reviews: Vec<models::pulls::Review> =
+        all(format!("{base}/pulls/{}/reviews", with_reviews.number)).await;
+    assert!(!reviews.is_empty());
+    let comments: Vec<models::issues::Comment> =
+        all(format!("{base}/issues/comments?per_page=100")).await;
+    assert!(!comments.is_empty());
+    let review_comments: Vec<models::pulls::Comment> =
+        all(format!("{base}/pulls/comments?per_page=100")).await;
+    assert!(!review_comments.is_empty());
+    let releases: Vec<models::repos::Release> = all(format!("{base}/releases")).await;
+    assert_eq!(releases.len(), 2);
+    let repo: models::Repository = client()
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(repo.default_branch.as_deref(), Some("main"));
 }
