@@ -2355,3 +2355,113 @@ pub async fn run_cli(args: DoubleArgs) -> anyhow::Result<()> {
     server.await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_reads_lists() {
+        let tag = "\"abc\"";
+        assert!(none_match(Some("\"abc\""), tag));
+        assert!(none_match(Some("W/\"abc\""), tag));
+        assert!(none_match(Some("\"x\", W/\"abc\""), tag));
+        assert!(none_match(Some("*"), tag));
+        assert!(!none_match(Some("\"abd\""), tag));
+        assert!(!none_match(None, tag));
+    }
+
+    #[test]
+    fn link_urls_keep_the_query_and_replace_page() {
+        let q = Query::parse("sha=main&page=2&per_page=10&since=2020-01-01T00%3A00%3A00Z");
+        let link = link_header(&q, "http://h", "/repositories/1/commits", 2, 10, 35).unwrap();
+        let parsed = crate::domain::github::link::parse(&link);
+        assert_eq!(
+            parsed.next.as_deref(),
+            Some(
+                "http://h/repositories/1/commits?sha=main&page=3&per_page=10&since=2020-01-01T00%3A00%3A00Z"
+            )
+        );
+        assert!(parsed.last.unwrap().contains("page=4"));
+        assert!(parsed.prev.unwrap().contains("page=1"));
+        assert!(parsed.first.unwrap().contains("page=1"));
+        // One page: no header; beyond the last page: back links only.
+        assert!(link_header(&q, "http://h", "/x", 1, 10, 10).is_none());
+        let beyond = crate::domain::github::link::parse(
+            &link_header(&q, "http://h", "/x", 9, 10, 35).unwrap(),
+        );
+        assert!(beyond.next.is_none() && beyond.prev.unwrap().contains("page=4"));
+    }
+
+    #[test]
+    fn node_ids_use_githubs_legacy_form() {
+        assert_eq!(node_id("User", 1), "MDQ6VXNlcjE=");
+        assert_eq!(node_id("Bot", 49_699_333), "MDM6Qm90NDk2OTkzMzM=");
+    }
+
+    #[test]
+    fn faults_fire_in_order_and_wear_out() {
+        let mut inner = Inner::new(History::new("a/b"), 10);
+        inner.faults.push(Fault {
+            trigger: Trigger::AtRequest(3),
+            kind: FaultKind::Status { status: 502 },
+            times: 2,
+        });
+        inner.faults.push(Fault {
+            trigger: Trigger::PathContains("/pulls".to_owned()),
+            kind: FaultKind::Slow { delay_ms: 5 },
+            times: 1,
+        });
+        assert_eq!(inner.take_fault(1, "/repos/a/b/commits"), None);
+        assert_eq!(
+            inner.take_fault(2, "/repos/a/b/pulls"),
+            Some(FaultKind::Slow { delay_ms: 5 })
+        );
+        assert_eq!(
+            inner.take_fault(3, "/repos/a/b/pulls"),
+            Some(FaultKind::Status { status: 502 })
+        );
+        assert_eq!(
+            inner.take_fault(4, "/x"),
+            Some(FaultKind::Status { status: 502 })
+        );
+        assert_eq!(inner.take_fault(5, "/x"), None);
+    }
+
+    #[test]
+    fn the_generated_history_has_the_awkward_accounts() {
+        let h = History::generate(&GenerateSpec {
+            repo: "a/b".to_owned(),
+            commits: 2000,
+            pulls: 300,
+            issues: 100,
+            seed: 1,
+        });
+        let authors: Vec<&Actor> = h
+            .commits
+            .iter()
+            .filter_map(|c| c.author_user.as_ref())
+            .collect();
+        assert!(
+            authors
+                .iter()
+                .any(|a| a.bot && a.login == "dependabot[bot]")
+        );
+        assert!(authors.iter().any(|a| !a.bot && a.login == "botanist"));
+        assert!(authors.iter().any(|a| a.login == known::RENAMED_OLD_LOGIN));
+        assert!(authors.iter().any(|a| a.login == known::RENAMED_NEW_LOGIN));
+        assert!(h.commits.iter().any(|c| c.author_user.is_none()));
+        assert!(
+            h.commits
+                .iter()
+                .any(|c| c.message.contains("\n> Co-authored-by:"))
+        );
+        assert!(h.pulls.iter().any(|p| p.user.id == known::GHOST_ID));
+        // Dates strictly ascend, so `since` cuts a suffix.
+        assert!(
+            h.commits
+                .windows(2)
+                .all(|w| w[0].committer.date < w[1].committer.date)
+        );
+    }
+}
