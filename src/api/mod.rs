@@ -25,6 +25,7 @@ pub mod projects;
 pub mod repositories;
 pub mod routes;
 pub mod sponsors;
+pub mod webhooks;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -113,6 +114,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(repositories::rotate_repository_secret)
         .service(repositories::unlink_repository)
         .service(repositories::sync_repository)
+        .service(webhooks::github_webhook)
         .service(ledger::list_ledger)
         .service(exports::ledger_csv)
         .service(exports::ledger_beancount)

@@ -23,6 +23,7 @@ use crate::app::sessions::SessionError;
 use crate::app::sponsors::SponsorError;
 use crate::app::tokens::TokenError;
 use crate::app::users::UserError;
+use crate::app::webhooks::WebhookError;
 use crate::domain::cursor::PageError;
 
 impl From<Denied> for ApiError {
@@ -270,6 +271,40 @@ impl From<RepositoryError> for ApiError {
             }
             RepositoryError::Secret(_) => ApiError::internal(e),
             RepositoryError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        use crate::domain::github::signature::SignatureError as S;
+        use crate::domain::github::webhook::{EnvelopeError, HeaderError};
+        let signature = |code| ApiError::new(StatusCode::UNAUTHORIZED, code);
+        // An unknown repository answers exactly like a wrong signature.
+        let mismatch = || signature("signature_mismatch").with_detail(S::Mismatch.to_string());
+        match e {
+            WebhookError::Header(h) => match h {
+                HeaderError::MissingDelivery | HeaderError::InvalidDelivery => {
+                    ApiError::bad_request("invalid_delivery_header", h.to_string())
+                }
+                HeaderError::MissingEvent | HeaderError::InvalidEvent => {
+                    ApiError::bad_request("invalid_event_header", h.to_string())
+                }
+            },
+            WebhookError::Signature(s) => match s {
+                S::Missing => signature("signature_missing").with_detail(s.to_string()),
+                S::Sha1Only => signature("signature_sha1_only").with_detail(s.to_string()),
+                S::Malformed(_) => signature("signature_malformed").with_detail(s.to_string()),
+                S::Mismatch | S::NoSecret => mismatch(),
+            },
+            WebhookError::UnknownRepository => mismatch(),
+            WebhookError::Payload(p) => match p {
+                EnvelopeError::NotJson(_) => ApiError::bad_request("malformed_json", p.to_string()),
+                EnvelopeError::NoRepository => {
+                    ApiError::bad_request("no_repository", p.to_string())
+                }
+            },
+            WebhookError::Db(d) => d.into(),
         }
     }
 }

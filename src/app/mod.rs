@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod sponsors;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -70,3 +70,8 @@ crate::id_type! {
     /// A GitHub repository linked to a project (`repositories.id`; not GitHub's id).
     pub struct RepositoryId;
 }
+
+crate::id_type! {
+    /// A webhook delivery as received (`webhook_deliveries.id`; not GitHub's GUID).
+    pub struct WebhookDeliveryId;
+}

@@ -8,9 +8,12 @@ use super::{Attempt, Job, JobContext, JobError};
 use crate::app;
 use crate::db::{self, DbError};
 use crate::domain::Email;
-use crate::domain::ids::{OutboxId, PledgeId, RepositoryId};
+use crate::domain::ids::{OutboxId, PledgeId, RepositoryId, WebhookDeliveryId};
 use crate::mail::Delivery;
-use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, repositories, sessions};
+use crate::store::{
+    email_tokens, jobs, oauth_states, outbox, rate_limits, repositories, sessions,
+    webhook_deliveries,
+};
 
 /// Delivers one outbox message. Retried by age rather than by count: an SMTP outage
 /// of days loses nothing, and a retry of a message older than `mail_max_age` is given
@@ -441,5 +444,44 @@ impl Job for SyncRepository {
             })
             .await?;
         Err(JobError::Permanent(SYNC_NOT_IMPLEMENTED.to_owned()))
+    }
+}
+
+/// Turns one stored webhook delivery into contributions (queued by
+/// `POST /api/v1/webhooks/github`; see [`app::webhooks::record`]). Its unique key is the
+/// delivery, so a delivery is queued once.
+///
+/// Not implemented yet: the job records "webhook processing is not implemented yet" as
+/// the delivery's `error` (it stays unprocessed, `processed_at` null, ready for the
+/// real handler) and fails for good, instead of pretending to have credited anyone.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProcessWebhook {
+    pub delivery_id: WebhookDeliveryId,
+}
+
+/// What [`ProcessWebhook`] reports until processing exists.
+pub const WEBHOOK_PROCESSING_NOT_IMPLEMENTED: &str = "webhook processing is not implemented yet";
+
+impl Job for ProcessWebhook {
+    const NAME: &'static str = "process_webhook";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.delivery_id.to_string())
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let id = self.delivery_id;
+        ctx.db
+            .write(move |tx| {
+                Ok::<_, DbError>(webhook_deliveries::record_error(
+                    tx,
+                    id,
+                    WEBHOOK_PROCESSING_NOT_IMPLEMENTED,
+                )?)
+            })
+            .await?;
+        Err(JobError::Permanent(
+            WEBHOOK_PROCESSING_NOT_IMPLEMENTED.to_owned(),
+        ))
     }
 }

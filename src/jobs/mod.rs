@@ -243,6 +243,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         ExpireCompute,
         Notify,
         SyncRepository,
+        ProcessWebhook,
     );
     Outcome {
         result: Err(JobError::Permanent(format!(

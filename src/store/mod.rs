@@ -24,3 +24,4 @@ pub mod sessions;
 pub mod sponsors;
 pub mod sync_state;
 pub mod users;
+pub mod webhook_deliveries;

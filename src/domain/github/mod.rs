@@ -1,4 +1,4 @@
-//! Pure GitHub rules for the sync and webhooks: signatures, identities, trailers, pagination links, rate limits and contribution kinds.
+//! Pure GitHub rules for the sync and webhooks: signatures, identities, trailers, pagination links, rate limits, contribution kinds and webhook deliveries.
 
 pub mod identity;
 pub mod kinds;
@@ -6,3 +6,4 @@ pub mod link;
 pub mod ratelimit;
 pub mod signature;
 pub mod trailers;
+pub mod webhook;
