@@ -33,3 +33,4 @@ mod security;
 mod tokens;
 mod unit_of_work;
 mod web;
+mod webhooks;

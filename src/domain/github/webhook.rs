@@ -140,6 +140,11 @@ struct RawEnvelope {
 pub fn envelope(body: &[u8]) -> Result<Envelope, EnvelopeError> {
     let raw: RawEnvelope =
         serde_json::from_slice(body).map_err(|e| EnvelopeError::NotJson(e.to_string()))?;
+    // serde also reads a struct from a JSON array (`[repository, action]`): only an
+    // object is a payload.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(EnvelopeError::NotJson("not a JSON object".into()));
+    }
     let repo = raw.repository.ok_or(EnvelopeError::NoRepository)?;
     let repository_id = repo.get("id").and_then(serde_json::Value::as_i64);
     let full_name = repo
