@@ -319,6 +319,10 @@ struct Call {
     path: Option<String>,
     body: Option<Value>,
     cookie: Option<String>,
+    /// Sent as the body exactly (as `application/json`), instead of `body`.
+    raw: Option<Vec<u8>>,
+    /// Extra request headers.
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Call {
@@ -372,7 +376,7 @@ fn table() -> Vec<Row> {
             |w, _| Call {
                 path: Some(format!("/api/v1/projects/{}", w.project_slug)),
                 body: Some(json!({"summary": "Edited by the matrix", "license": "MIT"})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         // Archiving: each call on a project of its own (same owner and maintainer), so
@@ -412,7 +416,7 @@ fn table() -> Vec<Row> {
             |w, _| Call {
                 path: Some(format!("/api/v1/projects/{}/members", w.project_slug)),
                 body: Some(json!({"user_id": w.app.insert_account(&fresh_email(), true, false)})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -442,7 +446,7 @@ fn table() -> Vec<Row> {
             |w, _| Call {
                 path: Some(format!("/api/v1/projects/{}/repositories", w.project_slug)),
                 body: Some(json!({"full_name": unique_repository()})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -481,6 +485,29 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // GitHub calls anonymously: the signature is the permission, and a credential
+        // sent along neither helps nor hurts (tests/api/webhooks.rs for the refusals).
+        row("POST", "/api/v1/webhooks/github", public(202), |w, _| {
+            let name = w.plant_repository();
+            let body = serde_json::to_vec(&json!({
+                "ref": "refs/heads/main",
+                "repository": {"id": null, "full_name": name},
+                "commits": [],
+                "sender": {"login": "octocat", "id": 1, "type": "User"}
+            }))
+            .unwrap();
+            let signature =
+                openfund::domain::github::signature::sign(PLANTED_SECRET.as_bytes(), &body);
+            Call {
+                raw: Some(body),
+                headers: vec![
+                    ("x-github-event", "push".to_owned()),
+                    ("x-github-delivery", uuid::Uuid::new_v4().to_string()),
+                    ("x-hub-signature-256", signature),
+                ],
+                ..Call::default()
+            }
+        }),
         row("GET", "/api/v1/me/projects", signed_in(200), |_, _| {
             Call::plain()
         }),
@@ -625,7 +652,7 @@ fn table() -> Vec<Row> {
                     "description": "Matrix expense",
                     "amount": {"currency": "USD", "amount_minor": 1}
                 })),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -744,7 +771,7 @@ fn table() -> Vec<Row> {
             |w, _| Call {
                 path: Some(format!("/api/v1/accelerators/{}", w.plant_accelerator())),
                 body: Some(json!({"display_name": "Renamed by the matrix"})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         // Goals and fair-market values.
@@ -764,7 +791,7 @@ fn table() -> Vec<Row> {
                     "title": "Matrix goal",
                     "money_target": {"currency": "USD", "amount_minor": 100_000}
                 })),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row("GET", "/api/v1/goals/{id}", public(200), |w, _| {
@@ -777,7 +804,7 @@ fn table() -> Vec<Row> {
             |w, _| Call {
                 path: Some(format!("/api/v1/goals/{}", w.plant_goal())),
                 body: Some(json!({"title": "Renamed by the matrix"})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -808,7 +835,7 @@ fn table() -> Vec<Row> {
                     w.plant_accelerator()
                 )),
                 body: Some(json!({"value_per_gpu_hour": {"currency": "USD", "amount_minor": 250}})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -833,7 +860,7 @@ fn table() -> Vec<Row> {
                 body: Some(
                     json!({"kind": "money", "amount": {"currency": "USD", "amount_minor": 500}}),
                 ),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -873,7 +900,7 @@ fn table() -> Vec<Row> {
                     "provider": "Matrix cluster",
                     "window_end": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
                 })),
-                cookie: None,
+                ..Call::default()
             },
         )
         .variant("kind=compute"),
@@ -891,7 +918,7 @@ fn table() -> Vec<Row> {
                         w.plant_compute_pledge(sponsor).0
                     )),
                     body: Some(json!({"gpu_minutes": 60, "evidence": "matrix run"})),
-                    cookie: None,
+                    ..Call::default()
                 }
             },
         ),
@@ -919,7 +946,7 @@ fn table() -> Vec<Row> {
                         w.plant_compute_pledge(sponsor).0
                     )),
                     body: Some(json!({"name": "matrix cluster"})),
-                    cookie: None,
+                    ..Call::default()
                 }
             },
         ),
@@ -979,7 +1006,7 @@ fn table() -> Vec<Row> {
                     w.project_slug
                 )),
                 body: Some(json!({"accelerator": w.plant_accelerator()})),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -1008,7 +1035,7 @@ fn table() -> Vec<Row> {
                     "pledge_id": w.plant_compute_pledge(w.own(c)).0,
                     "sacct": "",
                 })),
-                cookie: None,
+                ..Call::default()
             },
         ),
         row(
@@ -1027,7 +1054,7 @@ fn table() -> Vec<Row> {
                         w.project_slug
                     )),
                     body: Some(json!({"pledge_id": pledge, "sacct": sacct})),
-                    cookie: None,
+                    ..Call::default()
                 }
             },
         ),
@@ -1263,7 +1290,7 @@ impl World {
             ProjectId(self.project_id),
             &name,
             &name.to_ascii_lowercase(),
-            &"5".repeat(64),
+            PLANTED_SECRET,
             UserId(self.owner_id()),
             openfund::db::now(),
         )
@@ -1642,6 +1669,9 @@ async fn make_caller(app: &TestApp, who: Who, project: Option<&(i64, String)>) -
 }
 
 /// An `owner/name` no project has linked.
+/// The webhook secret of every repository [`World::plant_repository`] links.
+const PLANTED_SECRET: &str = "5555555555555555555555555555555555555555555555555555555555555555";
+
 fn unique_repository() -> String {
     format!(
         "matrix-org/Repo-{}",
@@ -1739,6 +1769,12 @@ async fn send(w: &World, row: &Row, caller: &Caller, call: Call) -> reqwest::Res
     }
     if let Some(body) = &call.body {
         req = req.json(body);
+    }
+    if let Some(raw) = call.raw {
+        req = req.header("content-type", "application/json").body(raw);
+    }
+    for (name, value) in call.headers {
+        req = req.header(name, value);
     }
     if let Some(cookie) = call.cookie {
         req = req.header("cookie", cookie);

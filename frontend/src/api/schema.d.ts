@@ -1397,6 +1397,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a GitHub webhook delivery for a linked repository (set the webhook's content
+         *     type to `application/json` and its secret to the one shown when linking). No
+         *     credential: the `X-Hub-Signature-256` HMAC over the raw body, keyed with the
+         *     repository's secret, is the permission. Checked in this order, nothing stored on a
+         *     refusal: body over 26 MiB → 413 `payload_too_large`; not JSON → 415
+         *     `unsupported_media_type`; `X-GitHub-Delivery` / `X-GitHub-Event` missing or invalid
+         *     → 400 `invalid_delivery_header` / `invalid_event_header`; signature missing, only the
+         *     SHA-1 `X-Hub-Signature`, or not `sha256=` + 64 lowercase hex digits → 401
+         *     `signature_missing` / `signature_sha1_only` / `signature_malformed`; body not JSON or
+         *     without a `repository` → 400 `malformed_json` / `no_repository`; a repository not
+         *     linked here, or a signature that does not match → 401 `signature_mismatch` (the same
+         *     answer for both, so strangers cannot learn which repositories are linked). Then:
+         *     `ping` → 200 `pong` (nothing stored); `push`, `pull_request` (opened, closed,
+         *     reopened), `pull_request_review` (submitted), `issues` (opened), `issue_comment`
+         *     (created), `release` (published) → 202 `queued`, stored once per
+         *     `X-GitHub-Delivery` and processed by a job (a redelivery → 202 `duplicate`); any
+         *     other event or action → 202 `ignored`, not stored.
+         */
+        post: operations["github_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2539,6 +2574,11 @@ export interface components {
              */
             reset_at: string;
         };
+        /**
+         * @description What was done with a delivery.
+         * @enum {string}
+         */
+        ReceiptStatus: "pong" | "queued" | "duplicate" | "ignored";
         /** @description The answer to recording an expense. */
         RecordedExpense: {
             expense: components["schemas"]["Expense"];
@@ -2954,6 +2994,20 @@ export interface components {
             totals: components["schemas"]["SponsorTotals"];
             /** @description An http(s) link; render it with `rel="sponsored nofollow noopener"`. */
             url: string | null;
+        };
+        /** @description The answer to a delivery GitHub's "Recent deliveries" page shows. */
+        WebhookReceipt: {
+            /**
+             * @description The `X-GitHub-Delivery` answered.
+             * @example 72d3162e-cc78-11e3-81ab-4c9367dc0958
+             */
+            delivery: string;
+            /**
+             * @description The `X-GitHub-Event` answered.
+             * @example push
+             */
+            event: string;
+            status: components["schemas"]["ReceiptStatus"];
         };
     };
     responses: never;
@@ -8173,6 +8227,94 @@ export interface operations {
             };
             /** @description The database is not reachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    github_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's name, e.g. `push` */
+                "X-GitHub-Event": string;
+                /** @description The delivery's GUID (the same on a redelivery) */
+                "X-GitHub-Delivery": string;
+                /** @description `sha256=` + the lowercase hex HMAC-SHA256 of the raw body, keyed with the repository's webhook secret */
+                "X-Hub-Signature-256": string;
+                /** @description The legacy SHA-1 signature; never accepted on its own */
+                "X-Hub-Signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GitHub's payload, exactly as sent (verified byte for byte): a JSON object with a `repository` object */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description A `ping`: the webhook works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description Queued, a duplicate, or ignored */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description Bad delivery or event header, malformed JSON, or no repository in the payload */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature missing, SHA-1 only, malformed, or not matching a linked repository's secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 26 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body does not fit the schema (`invalid_body`) or breaks a rule (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
