@@ -98,10 +98,11 @@ fn is_json(req: &HttpRequest) -> bool {
 /// credential: the `X-Hub-Signature-256` HMAC over the raw body, keyed with the
 /// repository's secret, is the permission. Checked in this order, nothing stored on a
 /// refusal: body over 26 MiB → 413 `payload_too_large`; not JSON → 415
-/// `unsupported_media_type`; `X-GitHub-Delivery` / `X-GitHub-Event` missing or invalid
-/// → 400 `invalid_delivery_header` / `invalid_event_header`; signature missing, only the
-/// SHA-1 `X-Hub-Signature`, or not `sha256=` + 64 lowercase hex digits → 401
-/// `signature_missing` / `signature_sha1_only` / `signature_malformed`; body not JSON or
+/// `unsupported_media_type`; signature missing, only the SHA-1 `X-Hub-Signature`, or
+/// not `sha256=` + 64 lowercase hex digits → 401 `signature_missing` /
+/// `signature_sha1_only` / `signature_malformed`; `X-GitHub-Delivery` /
+/// `X-GitHub-Event` missing or invalid → 400 `invalid_delivery_header` /
+/// `invalid_event_header`; body not JSON or
 /// without a `repository` → 400 `malformed_json` / `no_repository`; a repository not
 /// linked here, or a signature that does not match → 401 `signature_mismatch` (the same
 /// answer for both, so strangers cannot learn which repositories are linked). Then:

@@ -10,9 +10,11 @@
 //!
 //! The order of checks (each refusal stores nothing):
 //! 1. the body's size and media type (done by the handler: 413, 415);
-//! 2. `X-GitHub-Delivery` and `X-GitHub-Event` ([`WebhookError::Header`], 400);
-//! 3. the *shape* of the signature headers: missing, SHA-1 only, malformed
-//!    ([`WebhookError::Signature`], 401): no secret is needed to refuse these;
+//! 2. the *shape* of the signature headers: missing, SHA-1 only, malformed
+//!    ([`WebhookError::Signature`], 401): no secret is needed to refuse these, and a
+//!    request without a well-formed signature learns nothing more (so fuzzers and
+//!    strangers sending junk get 401, whatever else is wrong);
+//! 3. `X-GitHub-Delivery` and `X-GitHub-Event` ([`WebhookError::Header`], 400);
 //! 4. the body as JSON with a `repository` object ([`WebhookError::Payload`], 400): the
 //!    secret is the repository's, so the repository must be read (from unverified
 //!    bytes) before anything can be verified;
@@ -137,8 +139,8 @@ fn linked_repository(
     }
 }
 
-/// Steps 2 to 6 of the module's order of checks (a read): the delivery's headers, its
-/// payload's repository among the linked ones, and its signature under that
+/// Steps 2 to 6 of the module's order of checks (a read): the signature's shape, the
+/// delivery's headers, its payload's repository among the linked ones, and its signature under that
 /// repository's secret, over the raw body bytes.
 ///
 /// Errors: [`WebhookError::Header`], [`WebhookError::Signature`] (any of its variants),
@@ -147,13 +149,13 @@ pub fn authenticate(
     conn: &mut AnyConnection,
     incoming: &Incoming,
 ) -> Result<Authenticated, WebhookError> {
-    let delivery = webhook::delivery_id(incoming.delivery.as_deref())?;
-    let event = webhook::event_name(incoming.event.as_deref())?;
     let headers = SignatureHeaders {
         sha256: incoming.signature_256.as_deref(),
         sha1: incoming.signature_1.as_deref(),
     };
     check_signature_shape(headers)?;
+    let delivery = webhook::delivery_id(incoming.delivery.as_deref())?;
+    let event = webhook::event_name(incoming.event.as_deref())?;
     let envelope = webhook::envelope(&incoming.body)?;
     let Some(repository) = linked_repository(conn, &envelope)? else {
         // The same work as a wrong signature, then the same refusal.
