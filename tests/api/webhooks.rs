@@ -589,3 +589,77 @@ async fn the_processing_job_says_it_is_not_implemented_instead_of_pretending() {
     );
     assert_eq!(processed, None, "not marked processed");
 }
+
+#[tokio::test]
+async fn a_chunked_body_without_a_length_is_cut_off_at_the_limit() {
+    // No Content-Length to refuse up front: the route stops reading past 26 MiB.
+    let app = spawn_app().await;
+    let secret = linked(&app, "chunked", "org/chunked").await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let signature = sign(secret.as_bytes(), b"{}");
+    let head = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            s,
+            "POST {PATH} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\nX-GitHub-Event: push\r\n\
+             X-GitHub-Delivery: {}\r\nX-Hub-Signature-256: {signature}\r\n\
+             Connection: close\r\n\r\n",
+            guid()
+        )
+        .unwrap();
+        let chunk = vec![b' '; 1024 * 1024];
+        for _ in 0..30 {
+            // The server may answer and close before all of it is sent.
+            if write!(s, "{:x}\r\n", chunk.len()).is_err()
+                || s.write_all(&chunk).is_err()
+                || s.write_all(b"\r\n").is_err()
+            {
+                break;
+            }
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+        let mut answer = vec![0u8; 4096];
+        let n = s.read(&mut answer).unwrap_or(0);
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("payload_too_large"), "{head}");
+    assert!(stored(&app).is_empty());
+}
+
+#[tokio::test]
+async fn junk_without_a_well_formed_signature_is_always_401() {
+    // What a fuzzer sends: whatever else is wrong, no signature is the first refusal.
+    let app = spawn_app().await;
+    linked(&app, "fuzzed", "org/fuzzed").await;
+    for body in [
+        &b"{}"[..],
+        b"[]",
+        b"Hello, World!",
+        b"{\"repository\":{\"full_name\":\"org/fuzzed\"}}",
+    ] {
+        let d = Delivery {
+            event: Some(""),
+            guid: Some(String::new()),
+            sha256: Some("x".into()),
+            sha1: None,
+            content_type: "application/json",
+            body: body.to_vec(),
+        };
+        assert_problem(d.send(&app).await, 401, "signature_malformed").await;
+        let d = Delivery {
+            event: None,
+            guid: None,
+            sha256: None,
+            sha1: None,
+            content_type: "application/json",
+            body: body.to_vec(),
+        };
+        assert_problem(d.send(&app).await, 401, "signature_missing").await;
+    }
+    assert!(stored(&app).is_empty());
+}
