@@ -59,10 +59,12 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use crate::domain::repository::RepoFullName;
 
 /// GitHub's REST docs root, used in error bodies' `documentation_url`.
 const DOCS: &str = "https://docs.github.com/rest";
@@ -311,8 +313,8 @@ pub struct History {
 /// What [`History::generate`] makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateSpec {
-    /// `owner/name`.
-    pub repo: String,
+    /// The repository served.
+    pub repo: RepoFullName,
     /// Commits on the default branch.
     pub commits: usize,
     /// Pull requests (each with 0–3 reviews).
@@ -363,16 +365,21 @@ impl Rng {
     }
 }
 
+/// 2020-01-01T00:00:00Z in seconds since the Unix epoch: where a new history's clock starts.
+const CLOCK_START_SECS: i64 = 1_577_836_800;
+
+/// A pull request or issue number the history does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no pull request or issue #{0} in this history")]
+pub struct NoSuchNumber(pub u64);
+
 impl History {
-    /// An empty history of `owner/name` (default branch `main`), its clock at
-    /// 2020-01-01T00:00:00Z. Panics if `full_name` has no `/`.
-    pub fn new(full_name: &str) -> History {
-        let (owner, name) = full_name
-            .split_once('/')
-            .expect("a repository is written owner/name");
+    /// An empty history of `repo` (default branch `main`), its clock at
+    /// 2020-01-01T00:00:00Z.
+    pub fn new(repo: &RepoFullName) -> History {
         History {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
+            owner: repo.owner().to_owned(),
+            name: repo.name().to_owned(),
             repo_id: 100_000_000,
             default_branch: "main".to_owned(),
             commits: Vec::new(),
@@ -381,7 +388,7 @@ impl History {
             issue_comments: Vec::new(),
             review_comments: Vec::new(),
             releases: Vec::new(),
-            clock: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+            clock: DateTime::UNIX_EPOCH + chrono::Duration::seconds(CLOCK_START_SECS),
             next_id: 1_000_000_000,
             next_number: 1,
             sha_counter: 0,
@@ -481,36 +488,43 @@ impl History {
         number
     }
 
-    fn pull_mut(&mut self, number: u64) -> &mut Pull {
+    fn pull_mut(&mut self, number: u64) -> Result<&mut Pull, NoSuchNumber> {
         let i = self
             .pulls
             .binary_search_by_key(&number, |p| p.number)
-            .expect("no pull request with that number");
-        &mut self.pulls[i]
+            .map_err(|_| NoSuchNumber(number))?;
+        Ok(&mut self.pulls[i])
     }
 
-    /// Merges pull request `number` now (closes it too). Panics if there is none.
-    pub fn merge_pull(&mut self, number: u64) {
+    /// Merges pull request `number` now (closes it too).
+    pub fn merge_pull(&mut self, number: u64) -> Result<(), NoSuchNumber> {
         let at = self.advance(chrono::Duration::minutes(1));
-        let p = self.pull_mut(number);
+        let p = self.pull_mut(number)?;
         p.merged_at = Some(at);
         p.closed_at = Some(at);
         p.updated_at = at;
+        Ok(())
     }
 
-    /// Closes pull request `number` unmerged now. Panics if there is none.
-    pub fn close_pull(&mut self, number: u64) {
+    /// Closes pull request `number` unmerged now.
+    pub fn close_pull(&mut self, number: u64) -> Result<(), NoSuchNumber> {
         let at = self.advance(chrono::Duration::minutes(1));
-        let p = self.pull_mut(number);
+        let p = self.pull_mut(number)?;
         p.closed_at = Some(at);
         p.updated_at = at;
+        Ok(())
     }
 
     /// Submits a review on pull request `number`; returns its id.
-    pub fn add_review(&mut self, number: u64, user: &Actor, state: ReviewState) -> i64 {
+    pub fn add_review(
+        &mut self,
+        number: u64,
+        user: &Actor,
+        state: ReviewState,
+    ) -> Result<i64, NoSuchNumber> {
         let at = self.advance(chrono::Duration::minutes(1));
         let id = self.id();
-        let p = self.pull_mut(number);
+        let p = self.pull_mut(number)?;
         p.reviews.push(Review {
             id,
             user: user.clone(),
@@ -519,7 +533,7 @@ impl History {
             body: String::new(),
         });
         p.updated_at = at;
-        id
+        Ok(id)
     }
 
     /// Opens an issue; returns its number.
@@ -540,15 +554,16 @@ impl History {
         number
     }
 
-    /// Closes issue `number` now. Panics if there is none.
-    pub fn close_issue(&mut self, number: u64) {
+    /// Closes issue `number` now.
+    pub fn close_issue(&mut self, number: u64) -> Result<(), NoSuchNumber> {
         let at = self.advance(chrono::Duration::minutes(1));
         let i = self
             .issues
             .binary_search_by_key(&number, |i| i.number)
-            .expect("no issue with that number");
+            .map_err(|_| NoSuchNumber(number))?;
         self.issues[i].closed_at = Some(at);
         self.issues[i].updated_at = at;
+        Ok(())
     }
 
     /// Comments on issue or pull request `number` (which bumps its `updated_at`);
@@ -655,7 +670,7 @@ impl History {
     /// an account (`author: null`), one in eight has `Co-authored-by:` trailers (some
     /// repeating the author, some quoted in the body where they do not count); one in
     /// twenty is by dependabot. Items are spread over time, a few hours apart.
-    pub fn generate(spec: &GenerateSpec) -> History {
+    pub fn generate(spec: &GenerateSpec) -> Result<History, NoSuchNumber> {
         let mut h = History::new(&spec.repo);
         h.seed = spec.seed;
         let mut rng = Rng(spec.seed ^ SEED_SALT);
@@ -759,7 +774,7 @@ impl History {
                 };
                 let n = h.add_pull(&who, &format!("Pull request {p}"));
                 if rng.chance(10) {
-                    h.pull_mut(n).draft = true;
+                    h.pull_mut(n)?.draft = true;
                 }
                 for _ in 0..rng.below(4) {
                     let reviewer = pick(&mut rng, made);
@@ -768,7 +783,7 @@ impl History {
                         1 => ReviewState::ChangesRequested,
                         _ => ReviewState::Commented,
                     };
-                    h.add_review(n, &reviewer, state);
+                    h.add_review(n, &reviewer, state)?;
                 }
                 if rng.chance(50) {
                     let who = pick(&mut rng, made);
@@ -779,8 +794,8 @@ impl History {
                     h.add_review_comment(n, &who, "Nit: rename this.");
                 }
                 match rng.below(100) {
-                    0..=59 => h.merge_pull(n),
-                    60..=74 => h.close_pull(n),
+                    0..=59 => h.merge_pull(n)?,
+                    60..=74 => h.close_pull(n)?,
                     _ => {}
                 }
             } else {
@@ -792,7 +807,7 @@ impl History {
                     h.add_issue_comment(n, &who, "Same here.");
                 }
                 if rng.chance(50) {
-                    h.close_issue(n);
+                    h.close_issue(n)?;
                 }
             }
             if c > 0 && c % 200 == 0 && h.releases.len() < c / 200 {
@@ -800,7 +815,7 @@ impl History {
                 h.add_release(&format!("v0.{}.0", c / 200), &who);
             }
         }
-        h
+        Ok(h)
     }
 }
 
@@ -2075,12 +2090,12 @@ pub struct GithubActivityDouble {
 
 impl GithubActivityDouble {
     /// Starts serving `history` on a random port of 127.0.0.1 with the default limit of
-    /// [`DEFAULT_RATE_LIMIT`], on the current tokio runtime. Panics if it cannot bind.
-    pub fn start(history: History) -> GithubActivityDouble {
-        let (double, server) = GithubActivityDouble::bind(history, "127.0.0.1:0", false)
-            .expect("bind the GitHub double");
+    /// [`DEFAULT_RATE_LIMIT`], on the current tokio runtime; an error if no port can be
+    /// bound.
+    pub fn start(history: History) -> std::io::Result<GithubActivityDouble> {
+        let (double, server) = GithubActivityDouble::bind(history, "127.0.0.1:0", false)?;
         tokio::spawn(server);
-        double
+        Ok(double)
     }
 
     /// Binds `addr` and builds the server without running it (the caller awaits or
@@ -2304,17 +2319,15 @@ pub struct DoubleArgs {
 /// until Ctrl-C/SIGTERM.
 pub async fn run_cli(args: DoubleArgs) -> anyhow::Result<()> {
     use std::io::Write;
-    anyhow::ensure!(
-        args.repo.split('/').filter(|s| !s.is_empty()).count() == 2,
-        "--repo is owner/name"
-    );
+    let repo = RepoFullName::parse("--repo", &args.repo)
+        .map_err(|v| anyhow::anyhow!("--repo {:?}: {}", args.repo, v.message))?;
     let history = History::generate(&GenerateSpec {
-        repo: args.repo.clone(),
+        repo,
         commits: args.commits,
         pulls: args.pulls,
         issues: args.issues.unwrap_or(args.pulls / 2),
         seed: args.seed,
-    });
+    })?;
     let (double, server) =
         GithubActivityDouble::bind(history, &format!("127.0.0.1:{}", args.port), true)?;
     double.set_rate_limit(args.rate_limit);
@@ -2401,7 +2414,10 @@ mod tests {
 
     #[test]
     fn faults_fire_in_order_and_wear_out() {
-        let mut inner = Inner::new(History::new("a/b"), 10);
+        let mut inner = Inner::new(
+            History::new(&RepoFullName::parse("repo", "a/b").unwrap()),
+            10,
+        );
         inner.faults.push(Fault {
             trigger: Trigger::AtRequest(3),
             kind: FaultKind::Status { status: 502 },
@@ -2431,12 +2447,13 @@ mod tests {
     #[test]
     fn the_generated_history_has_the_awkward_accounts() {
         let h = History::generate(&GenerateSpec {
-            repo: "a/b".to_owned(),
+            repo: RepoFullName::parse("repo", "a/b").unwrap(),
             commits: 2000,
             pulls: 300,
             issues: 100,
             seed: 1,
-        });
+        })
+        .unwrap();
         let authors: Vec<&Actor> = h
             .commits
             .iter()

@@ -6,10 +6,16 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use openfund::domain::github::link;
+use openfund::domain::repository::RepoFullName;
 use openfund::github::double::{
     Actor, GenerateSpec, GithubActivityDouble, History, ReviewState, kinds, known,
 };
 use serde_json::Value;
+
+/// `owner/name` as the double takes it.
+fn repo(full_name: &str) -> RepoFullName {
+    RepoFullName::parse("repo", full_name).unwrap()
+}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -42,7 +48,7 @@ async fn walk(first: String) -> (Vec<Value>, Vec<reqwest::header::HeaderMap>) {
 
 /// A small hand-built history: 250 commits by two people, 3 pulls, 2 issues.
 fn small_history() -> (History, Actor, Actor) {
-    let mut h = History::new("acme/model");
+    let mut h = History::new(&repo("acme/model"));
     let alice = Actor::user(101, "alice");
     let bob = Actor::user(102, "bob");
     for i in 0..250 {
@@ -55,8 +61,8 @@ fn small_history() -> (History, Actor, Actor) {
         );
     }
     let p1 = h.add_pull(&alice, "first");
-    h.add_review(p1, &bob, ReviewState::Approved);
-    h.merge_pull(p1);
+    h.add_review(p1, &bob, ReviewState::Approved).unwrap();
+    h.merge_pull(p1).unwrap();
     let i1 = h.add_issue(&bob, "bug");
     h.add_issue_comment(i1, &alice, "confirmed");
     h.add_pull(&bob, "second");
@@ -71,7 +77,7 @@ fn small_history() -> (History, Actor, Actor) {
 async fn pagination_follows_absolute_links_and_yields_each_item_once() {
     let (h, _, _) = small_history();
     let expected: Vec<String> = h.commits.iter().rev().map(|c| c.sha.clone()).collect();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let (items, heads) = walk(format!(
         "{}/repos/acme/model/commits?sha=main&per_page=100",
         d.url()
@@ -123,7 +129,7 @@ async fn pagination_follows_absolute_links_and_yields_each_item_once() {
 #[tokio::test]
 async fn issues_include_pulls_with_a_pull_request_member_and_objects_have_github_shapes() {
     let (h, _, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let (issues, _) = walk(format!(
         "{}/repos/acme/model/issues?state=all&sort=updated&direction=asc&per_page=2",
         d.url()
@@ -216,7 +222,7 @@ async fn issues_include_pulls_with_a_pull_request_member_and_objects_have_github
 #[tokio::test]
 async fn a_matching_etag_gets_304_without_spending_the_rate_limit() {
     let (h, alice, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let c = client();
     let url = format!("{}/repos/acme/model/commits?per_page=100", d.url());
     let first = c.get(&url).send().await.unwrap();
@@ -265,7 +271,7 @@ async fn a_matching_etag_gets_304_without_spending_the_rate_limit() {
 #[tokio::test]
 async fn an_injected_rate_limit_refuses_until_its_reset_then_serves_again() {
     let (h, _, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     d.rate_limit_next("page=2", Duration::from_secs(2));
     let c = client();
     let p1 = c
@@ -319,7 +325,7 @@ async fn an_injected_rate_limit_refuses_until_its_reset_then_serves_again() {
 #[tokio::test]
 async fn the_primary_limit_runs_out_by_counting() {
     let (h, _, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     d.set_rate_limit(2);
     let c = client();
     let url = format!("{}/repos/acme/model", d.url());
@@ -335,7 +341,7 @@ async fn the_primary_limit_runs_out_by_counting() {
 #[tokio::test]
 async fn secondary_limits_5xx_and_counters() {
     let (h, _, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let c = client();
     let url = format!("{}/repos/acme/model/pulls?state=all", d.url());
     d.secondary_limit_next(429, Duration::from_secs(7));
@@ -391,7 +397,7 @@ async fn secondary_limits_5xx_and_counters() {
 #[tokio::test]
 async fn force_push_and_rename_between_syncs() {
     let (h, alice, _) = small_history();
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let dropped = d.mutate(|h| h.force_push_drop(10));
     assert_eq!(dropped.len(), 10);
     d.mutate(|h| h.rename_user(alice.id, "alice-renamed"));
@@ -410,26 +416,28 @@ async fn force_push_and_rename_between_syncs() {
 #[tokio::test]
 async fn a_generated_history_of_10000_commits_and_5000_pulls_is_complete_and_varied() {
     let h = History::generate(&GenerateSpec {
-        repo: "big/model".to_owned(),
+        repo: repo("big/model"),
         commits: 10_000,
         pulls: 5_000,
         issues: 2_500,
         seed: 7,
-    });
+    })
+    .unwrap();
     assert_eq!(
         (h.commits.len(), h.pulls.len(), h.issues.len()),
         (10_000, 5_000, 2_500)
     );
     // Same seed, same history.
     let again = History::generate(&GenerateSpec {
-        repo: "big/model".to_owned(),
+        repo: repo("big/model"),
         commits: 10_000,
         pulls: 5_000,
         issues: 2_500,
         seed: 7,
-    });
+    })
+    .unwrap();
     assert_eq!(h.commits[9_999].sha, again.commits[9_999].sha);
-    let d = GithubActivityDouble::start(h);
+    let d = GithubActivityDouble::start(h).expect("bind the double");
 
     let started = std::time::Instant::now();
     let (commits, heads) = walk(format!("{}/repos/big/model/commits?per_page=100", d.url())).await;
@@ -573,13 +581,14 @@ async fn the_cli_form_prints_its_url_and_honours_fault_flags() {
 async fn every_object_deserialises_into_octocrab_models() {
     use octocrab::models;
     let h = History::generate(&GenerateSpec {
-        repo: "acme/shapes".to_owned(),
+        repo: repo("acme/shapes"),
         commits: 400,
         pulls: 150,
         issues: 80,
         seed: 11,
-    });
-    let d = GithubActivityDouble::start(h);
+    })
+    .unwrap();
+    let d = GithubActivityDouble::start(h).expect("bind the double");
     let base = format!("{}/repos/acme/shapes", d.url());
     async fn all<T: serde::de::DeserializeOwned>(url: String) -> Vec<T> {
         let (items, _) = walk(url).await;
