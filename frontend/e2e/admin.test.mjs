@@ -8,10 +8,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, PHONE, watchPage } from "./checks.mjs";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { launchBrowser, startServer, DEMO_ACCOUNTS } from "./harness.mjs";
+
+const { ADMIN } = DEMO_ACCOUNTS;
 
 // The site admin `openfund demo` creates (src/demo.rs).
-const ADMIN = { email: "admin@openfund.test", password: "demo-admin-violet-harbour" };
 const PEOPLE = ["ada", "grace"].map((n) => `${n}-${Date.now().toString(36)}@example.org`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -11,12 +11,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, PHONE, watchPage } from "./checks.mjs";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { launchBrowser, startServer, DEMO_ACCOUNTS } from "./harness.mjs";
+
+const { ADMIN, SPONSOR, MAINTAINER } = DEMO_ACCOUNTS;
 
 // Demo accounts and project (src/demo.rs).
-const ADMIN = { email: "admin@openfund.test", password: "demo-admin-violet-harbour" };
-const SPONSOR = { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" };
-const MAINTAINER = { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" };
 // FlashKernels, not TinyStories LM: the console test expects the demo sponsor still
 // waiting for approval there, and on PostgreSQL every e2e file shares one database.
 const SLUG = "flashkernels";

@@ -9,12 +9,11 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, watchPage } from "./checks.mjs";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { launchBrowser, startServer, DEMO_ACCOUNTS } from "./harness.mjs";
+
+const { ADMIN, SPONSOR, MAINTAINER } = DEMO_ACCOUNTS;
 
 // Demo accounts and project (src/demo.rs).
-const ADMIN = { email: "admin@openfund.test", password: "demo-admin-violet-harbour" };
-const SPONSOR = { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" };
-const MAINTAINER = { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" };
 const SLUG = "tinystories-lm";
 const CLASS = "H100-80GB";
 const GOAL_TITLE = `Pretrain the 1B model ${randomUUID().slice(0, 8)}`;

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, PHONE, watchPage } from "./checks.mjs";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { launchBrowser, startServer, DEMO_ACCOUNTS } from "./harness.mjs";
+
+const { SPONSOR, MAINTAINER } = DEMO_ACCOUNTS;
 
 // Demo accounts and project (src/demo.rs).
-const SPONSOR = { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" };
-const MAINTAINER = { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" };
 const SLUG = "tinystories-lm";
 
 describe("OpenFund funding: pledge money, confirm it, see it in the public ledger", () => {

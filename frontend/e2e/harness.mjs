@@ -23,6 +23,12 @@ export const OPENFUND_BIN = resolve(
   FRONTEND_DIR,
   process.env.OPENFUND_BIN ?? "../target/debug/openfund",
 );
+/** The demo's sign-ins (src/demo.rs), shared by every browser test. */
+export const DEMO_ACCOUNTS = {
+  ADMIN: { email: "admin@openfund.test", password: "demo-admin-violet-harbour" },
+  SPONSOR: { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" },
+  MAINTAINER: { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" },
+};
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 export const SCREENSHOT_PATH = resolve(
   FRONTEND_DIR,

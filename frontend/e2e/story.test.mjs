@@ -11,12 +11,10 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, watchPage } from "./checks.mjs";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { launchBrowser, startServer, DEMO_ACCOUNTS } from "./harness.mjs";
 
-// Demo accounts (src/demo.rs).
-const ADMIN = { email: "admin@openfund.test", password: "demo-admin-violet-harbour" };
-const SPONSOR = { email: "sponsor@openfund.test", password: "demo-sponsor-amber-lantern" };
-const MAINTAINER = { email: "maintainer@openfund.test", password: "demo-maintainer-cobalt-engine" };
+const { ADMIN, SPONSOR, MAINTAINER } = DEMO_ACCOUNTS;
+
 const SLUG = `story-${randomUUID().slice(0, 8)}`;
 const NAME = "Story LM";
 const CLASS = "H100-80GB";
