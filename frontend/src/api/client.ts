@@ -162,6 +162,17 @@ type DeliveryPage = components["schemas"]["DeliveryPage"];
 type AcceleratorValues = components["schemas"]["AcceleratorValues"];
 type PendingSponsors = components["schemas"]["PendingSponsors"];
 
+// GitHub activity: linked repositories and their sync.
+export type Repository = components["schemas"]["Repository"];
+export type RepositoryList = components["schemas"]["RepositoryList"];
+export type RepositoryWebhook = components["schemas"]["RepositoryWebhook"];
+export type SyncStatus = components["schemas"]["SyncStatus"];
+export type ResourceStatus = components["schemas"]["ResourceStatus"];
+export type RateLimitStatus = components["schemas"]["RateLimitStatus"];
+export type SyncResource = components["schemas"]["SyncResource"];
+export type SyncQueued = components["schemas"]["SyncQueued"];
+type LinkRepositoryRequest = RequestJson<paths["/api/v1/projects/{slug}/repositories"]["post"]>;
+
 /** Codes the client itself produces when the server gave no problem document. */
 export const CLIENT_ERROR_CODES = {
   network: "network_error",
@@ -888,6 +899,52 @@ export function createApiClient(options: ApiClientOptions = {}) {
       });
     },
 
+    // ---- GitHub activity: linked repositories ----
+
+    /** `GET /projects/{slug}/repositories` — public; `status` only for those who may edit the project. */
+    listRepositories(slug: string, opts: RequestOptions = {}) {
+      return json<RepositoryList>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/repositories`,
+        auth: "optional",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/repositories` — 409 `repository_linked`; the secret is in this answer only. */
+    linkRepository(slug: string, fullName: string) {
+      const body: LinkRepositoryRequest = { full_name: fullName };
+      return json<RepositoryWebhook>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/repositories`,
+        body,
+        auth: "required",
+      });
+    },
+
+    /** `POST /projects/{slug}/repositories/{owner}/{name}/rotate-secret` — the new secret, shown once. */
+    rotateRepositorySecret(slug: string, owner: string, name: string) {
+      return json<RepositoryWebhook>({
+        method: "POST",
+        path: `${repositoryPath(slug, owner, name)}/rotate-secret`,
+        auth: "required",
+      });
+    },
+
+    /** `DELETE /projects/{slug}/repositories/{owner}/{name}` — its contributions stop counting. */
+    unlinkRepository(slug: string, owner: string, name: string) {
+      return empty({ method: "DELETE", path: repositoryPath(slug, owner, name), auth: "required" });
+    },
+
+    /** `POST /projects/{slug}/repositories/{owner}/{name}/sync` — queues a sync (one at a time per repository). */
+    syncRepository(slug: string, owner: string, name: string) {
+      return json<SyncQueued>({
+        method: "POST",
+        path: `${repositoryPath(slug, owner, name)}/sync`,
+        auth: "required",
+      });
+    },
+
     // ---- site admins ----
 
     /** `GET /admin/jobs` — newest first; 400 `invalid_cursor` for a stale cursor. */
@@ -1103,6 +1160,10 @@ export function createApiClient(options: ApiClientOptions = {}) {
       });
     },
   };
+}
+
+function repositoryPath(slug: string, owner: string, name: string): string {
+  return `/api/v1/projects/${encodeURIComponent(slug)}/repositories/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 }
 
 function query(params: Record<string, string | number | boolean | null | undefined>): string {

@@ -7,26 +7,12 @@ import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useAsync } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
 import { checkLabel, TOKEN_NAME_MAX, useFieldChecks } from "../../lib/validate";
+import { copyText } from "../../lib/clipboard";
 
 const SCOPES: { scope: TokenScope; label: string; hint: string }[] = [
   { scope: "read", label: "read", hint: "Read your account's data through the API." },
   { scope: "write", label: "write", hint: "Create and change things on your behalf." },
 ];
-
-/** Copies text; falls back to selecting it when the Clipboard API is unavailable. */
-async function copyText(text: string, fallback: HTMLInputElement | null): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    fallback?.select();
-    try {
-      return document.execCommand("copy");
-    } catch {
-      return false;
-    }
-  }
-}
 
 /**
  * Shows a new token's secret, once, with a copy button and a warning.

@@ -30,6 +30,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from "../../router";
 import { LedgerTable, LoadMore } from "./common";
 import { ConsoleDeliveries, ConsoleSlurm } from "./ConsoleCompute";
 import { ConsoleGoals } from "./ConsoleGoals";
+import { ConsoleRepositories } from "../activity/ConsoleRepositories";
 import { ConsoleSponsors, ConsoleValues } from "./ConsoleSponsors";
 import { ProjectFrame } from "./ProjectFrame";
 import { fundingProblemMessage, moneyFieldErrors } from "./problems";
@@ -490,6 +491,7 @@ export const MANAGE_SECTIONS: ManageSection[] = [
   { id: "slurm", title: "Slurm upload", Component: ConsoleSlurm },
   { id: "values", title: "Compute values", Component: ConsoleValues },
   { id: "sponsors", title: "Sponsor approval", Component: ConsoleSponsors },
+  { id: "repositories", title: "Repositories", Component: ConsoleRepositories },
 ];
 
 function Console({ project, sections }: { project: Project; sections: ManageSection[] }) {
