@@ -5,6 +5,7 @@
 //! them to problems, and jobs and CLI commands call the same functions.
 
 pub mod accelerators;
+pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod compute;

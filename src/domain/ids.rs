@@ -75,3 +75,19 @@ crate::id_type! {
     /// A webhook delivery as received (`webhook_deliveries.id`; not GitHub's GUID).
     pub struct WebhookDeliveryId;
 }
+
+crate::id_type! {
+    /// One identity that contributed: a GitHub account or an email-keyed author
+    /// (`contributors.id`; not GitHub's user id).
+    pub struct ContributorId;
+}
+
+crate::id_type! {
+    /// One piece of credit (`contributions.id`).
+    pub struct ContributionId;
+}
+
+crate::id_type! {
+    /// A maintainer's merge of two identities in a project (`identity_merges.id`).
+    pub struct IdentityMergeId;
+}

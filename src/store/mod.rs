@@ -3,6 +3,7 @@
 
 pub mod accelerators;
 pub mod api_tokens;
+pub mod contributions;
 pub mod deliveries;
 pub mod email_tokens;
 pub mod expenses;

@@ -3,6 +3,7 @@
 
 mod accelerators;
 mod accounts;
+mod activity_ingest;
 mod anonymity;
 mod compute;
 mod concurrency;
