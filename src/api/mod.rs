@@ -15,6 +15,7 @@ pub mod github;
 pub mod goals;
 pub mod headers;
 pub mod health;
+pub mod identities;
 pub mod ledger;
 pub mod me;
 pub mod observe;
@@ -71,6 +72,7 @@ pub struct AppState {
         (name = "ledger", description = "Each project's public double-entry ledger, balances and expenses, and its CSV and Beancount exports"),
         (name = "sponsors", description = "Sponsor profiles, the maintainers' approval and each project's public sponsor wall"),
         (name = "repositories", description = "GitHub repositories linked to projects: webhooks and sync status"),
+        (name = "recognition", description = "Who contributed what: each project's contributors with counts per kind, its activity feed, and work maintainers record"),
         (name = "auth", description = "Registration, sign-in, sessions and password reset"),
         (name = "account", description = "The signed-in account and its API tokens"),
         (name = "admin", description = "Operator views: jobs and the mail outbox"),
@@ -115,6 +117,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(repositories::unlink_repository)
         .service(repositories::sync_repository)
         .service(webhooks::github_webhook)
+        .service(identities::merge_identities)
+        .service(identities::list_identity_merges)
+        .service(identities::undo_identity_merge)
         .service(ledger::list_ledger)
         .service(exports::ledger_csv)
         .service(exports::ledger_beancount)

@@ -14,6 +14,7 @@ use crate::app::exports::ExportError;
 use crate::app::github::GithubSignInError;
 use crate::app::goals::GoalError;
 use crate::app::hasher::HashError;
+use crate::app::identities::IdentityError;
 use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
 use crate::app::pledges::PledgeError;
@@ -271,6 +272,32 @@ impl From<RepositoryError> for ApiError {
             }
             RepositoryError::Secret(_) => ApiError::internal(e),
             RepositoryError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        use crate::domain::Violation;
+        match e {
+            IdentityError::Denied(d) => d.into(),
+            IdentityError::ProjectNotFound(_) | IdentityError::MergeNotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            IdentityError::UnknownContributor { field, .. } => {
+                ApiError::validation(vec![Violation::new(
+                    field,
+                    "unknown_contributor",
+                    e.to_string(),
+                )])
+            }
+            IdentityError::SelfMerge => {
+                ApiError::validation(vec![Violation::new("into", "self_merge", e.to_string())])
+            }
+            IdentityError::AlreadyMerged(_) => ApiError::conflict("identity_merged", e.to_string()),
+            IdentityError::Chain(_) => ApiError::conflict("identity_merge_chain", e.to_string()),
+            IdentityError::AlreadyUndone(_) => ApiError::conflict("merge_undone", e.to_string()),
+            IdentityError::Db(d) => d.into(),
         }
     }
 }

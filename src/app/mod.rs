@@ -14,6 +14,7 @@ pub mod exports;
 pub mod github;
 pub mod goals;
 pub mod hasher;
+pub mod identities;
 pub mod instalments;
 pub mod ledger;
 pub mod limits;

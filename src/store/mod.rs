@@ -10,6 +10,7 @@ pub mod expenses;
 pub mod exports;
 pub mod goals;
 pub mod idempotency;
+pub mod identity_merges;
 pub mod instalments;
 pub mod jobs;
 pub mod ledger;

@@ -74,9 +74,9 @@
 //!   rewritten: readers credit `COALESCE(into, contributor_id)` through a LEFT JOIN on
 //!   the active merge, so undoing (`undone_at`, `undone_by`) restores exactly what was.
 //!   A partial unique index allows one active merge of a contributor per project, and
-//!   a `CHECK` refuses merging someone into themself; the merge use case (not written
-//!   yet) must refuse chains (merging into someone merged away), so one LEFT JOIN
-//!   resolves every credit.
+//!   a `CHECK` refuses merging someone into themself; the merge use case
+//!   ([`crate::app::identities`]) refuses chains (merging into someone merged away, or
+//!   merging someone others are merged into), so one LEFT JOIN resolves every credit.
 //! - **`webhook_deliveries`** — one row per `X-GitHub-Delivery` (UNIQUE): ten concurrent
 //!   redeliveries insert once (`ON CONFLICT DO NOTHING`). The raw body is kept as
 //!   `payload` (TEXT: GitHub sends UTF-8 JSON, at most 25 MB) so a job processes it

@@ -16,6 +16,7 @@ mod github_double;
 mod goals;
 mod health;
 mod helpers;
+mod identities;
 mod instalments;
 mod jobs;
 mod ledger;

@@ -508,6 +508,47 @@ fn table() -> Vec<Row> {
                 ..Call::default()
             }
         }),
+        // Identity merges: project edits; the list is the maintainers' (it shows people
+        // known only by address). tests/api/identities.rs for the rules.
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/identities/merge",
+            project_editor(201),
+            |w, _| Call {
+                path: Some(format!(
+                    "/api/v1/projects/{}/identities/merge",
+                    w.project_slug
+                )),
+                body: Some(json!({
+                    "from": w.plant_credited_contributor(),
+                    "into": w.plant_credited_contributor()
+                })),
+                ..Call::default()
+            },
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/identities/merges",
+            project_reader(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/identities/merges",
+                    w.project_slug
+                ))
+            },
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/identities/merges/{id}/undo",
+            project_editor(200),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/identities/merges/{}/undo",
+                    w.project_slug,
+                    w.plant_identity_merge()
+                ))
+            },
+        ),
         row("GET", "/api/v1/me/projects", signed_in(200), |_, _| {
             Call::plain()
         }),
@@ -1312,6 +1353,68 @@ impl World {
             .execute(&mut self.app.conn())
             .unwrap();
         id
+    }
+
+    /// A GitHub contributor with one commit in the project; returns the contributor's id.
+    fn plant_credited_contributor(&self) -> i64 {
+        use openfund::db::schema::{contributions, contributors};
+        let key = uuid::Uuid::new_v4();
+        let github_id = i64::from(u32::from_le_bytes(key.as_bytes()[..4].try_into().unwrap())) + 1;
+        let now = openfund::db::now();
+        let mut conn = self.app.conn();
+        diesel::insert_into(contributors::table)
+            .values((
+                contributors::github_user_id.eq(github_id),
+                contributors::login.eq(format!("credited-{github_id}")),
+                contributors::is_bot.eq(false),
+                contributors::created_at.eq(now),
+                contributors::updated_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let id: i64 = contributors::table
+            .filter(contributors::github_user_id.eq(github_id))
+            .select(contributors::id)
+            .first(&mut conn)
+            .unwrap();
+        diesel::insert_into(contributions::table)
+            .values((
+                contributions::project_id.eq(self.project_id),
+                contributions::contributor_id.eq(id),
+                contributions::kind.eq("doc"),
+                contributions::source_key.eq(format!("planted:{}", key.simple())),
+                contributions::recorded_by.eq(Some(self.owner_id())),
+                contributions::occurred_at.eq(now),
+                contributions::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        id
+    }
+
+    /// An active identity merge of two planted contributors; returns its id.
+    fn plant_identity_merge(&self) -> i64 {
+        use openfund::db::schema::identity_merges;
+        let (from, into) = (
+            self.plant_credited_contributor(),
+            self.plant_credited_contributor(),
+        );
+        let mut conn = self.app.conn();
+        diesel::insert_into(identity_merges::table)
+            .values((
+                identity_merges::project_id.eq(self.project_id),
+                identity_merges::from_contributor_id.eq(from),
+                identity_merges::into_contributor_id.eq(into),
+                identity_merges::created_by.eq(self.owner_id()),
+                identity_merges::created_at.eq(openfund::db::now()),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        identity_merges::table
+            .filter(identity_merges::from_contributor_id.eq(from))
+            .select(identity_merges::id)
+            .first(&mut conn)
+            .unwrap()
     }
 
     /// An open goal of the project with a money target; returns its id.

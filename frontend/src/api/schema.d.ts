@@ -961,6 +961,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/identities/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge two contributor identities of the project into one person: from now on
+         *     `from`'s contributions are credited to `into` in the contributors list and the feed.
+         *     Nothing is rewritten, so undoing restores exactly what was. Owners, maintainers and
+         *     site admins (an API token needs `write`). Both must have contributed to this project
+         *     and be different (else 422 `validation_failed`, with `errors[].code`
+         *     `unknown_contributor` on `from` or `into`, or `self_merge` on `into`); `from` must not be
+         *     merged already (409 `identity_merged`: undo that merge first); no chains (409
+         *     `identity_merge_chain`): `into` must not be merged away itself, nor may `from` have
+         *     others merged into it. Of two concurrent merges of one `from`, one wins.
+         */
+        post: operations["merge_identities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/identities/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's active identity merges, newest first, for its maintainers (owners,
+         *     maintainers, site admins; a `read` token will do). Undone merges are not listed.
+         */
+        get: operations["list_identity_merges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/identities/merges/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo an identity merge: each identity is credited with its own contributions again,
+         *     exactly as before. The merge stays in the database as history (with `undone_at`);
+         *     the same two may be merged again later. Owners, maintainers and site admins (an API
+         *     token needs `write`). Undone already → 409 `merge_undone`.
+         */
+        post: operations["undo_identity_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/instalments": {
         parameters: {
             query?: never;
@@ -2047,6 +2116,32 @@ export interface components {
             /** @description `ok` when the check passed. */
             status: string;
         };
+        /**
+         * @description "In this project, `from` is `into`": `from`'s contributions are credited to `into`
+         *     while the merge is active.
+         */
+        IdentityMerge: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The identity merged away. */
+            from: components["schemas"]["MergedIdentity"];
+            /**
+             * Format: int64
+             * @description The merge's id (to undo it).
+             */
+            id: number;
+            /** @description The identity credited. */
+            into: components["schemas"]["MergedIdentity"];
+            /**
+             * Format: date-time
+             * @description When it was undone; null while active.
+             */
+            undone_at: string | null;
+        };
+        /** @description A project's active identity merges, newest first. */
+        IdentityMergeList: {
+            items: components["schemas"]["IdentityMerge"][];
+        };
         /** @description One month of a monthly pledge. */
         Instalment: {
             amount: components["schemas"]["MoneyView"];
@@ -2205,6 +2300,49 @@ export interface components {
          * @enum {string}
          */
         MemberRole: "owner" | "maintainer";
+        /** @description Two identities to merge: `from`'s contributions are credited to `into`. */
+        MergeIdentities: {
+            /**
+             * Format: int64
+             * @description The contributor to merge away.
+             */
+            from: number;
+            /**
+             * Format: int64
+             * @description The contributor to credit instead.
+             */
+            into: number;
+        };
+        /**
+         * @description One side of a merge, as the project's maintainers see it. People without a GitHub
+         *     account (`anonymous`) are known by a commit address, which is never shown: their
+         *     `name` is the one their commits give.
+         */
+        MergedIdentity: {
+            /** @description No GitHub account: known only by a commit address. */
+            anonymous: boolean;
+            /** Format: uri */
+            avatar_url: string | null;
+            /**
+             * Format: int64
+             * @description GitHub's id of the account.
+             */
+            github_user_id: number | null;
+            /**
+             * Format: uri
+             * @description The GitHub profile page.
+             */
+            html_url: string | null;
+            /**
+             * Format: int64
+             * @description The contributor's id (as in the contributors list and the feed).
+             */
+            id: number;
+            is_bot: boolean;
+            /** @description The GitHub login as last seen. */
+            login: string | null;
+            name: string | null;
+        };
         /** @description Money in JSON: an ISO 4217 code and a positive integer of its minor units. */
         MoneyInput: {
             /**
@@ -6752,6 +6890,216 @@ export interface operations {
             };
             /** @description Invalid fields (`validation_failed`, e.g. no target, an unknown class), or another currency (`currency_mismatch`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_identities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIdentities"];
+            };
+        };
+        responses: {
+            /** @description Merged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityMerge"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `from` is merged already (`identity_merged`), or the merge would make a chain (`identity_merge_chain`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a contributor with no contribution in this project (`errors[].code` `unknown_contributor`), or the same one twice (`self_merge`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_identity_merges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active merges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityMergeList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undo_identity_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The merge */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Undone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityMerge"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or no such merge in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Undone already (`merge_undone`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
