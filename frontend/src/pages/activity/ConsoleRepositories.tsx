@@ -562,7 +562,8 @@ export function UnauthenticatedNote() {
     <Notice tone="warning" title="This instance syncs without a GitHub token" testId="github-unauthenticated">
       <p>
         GitHub allows 60 requests an hour without one, shared by every repository on this instance: a large
-        history takes many hours, and syncs pause until the limit resets. A site administrator can set{" "}
+        history takes many hours, and syncs pause until the limit resets. Pull-request reviews are not synced
+        without one either (GitHub's GraphQL API needs a token). A site administrator can set{" "}
         <code>OPENFUND_GITHUB_TOKEN</code> (a personal or fine-grained access token with read access to public
         repositories) or a GitHub App (<code>OPENFUND_GITHUB_APP_ID</code> and its private key) and restart the
         server: 5,000 requests an hour or more.
