@@ -202,6 +202,59 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     await audit("project page with contributors");
   });
 
+  test("the maintainer records work GitHub does not see; it shows in the activity feed", { skip: PENDING }, async () => {
+    await page.goto(`${server.baseUrl}/projects/${SLUG}/manage?section=contributors`);
+    const form = page.getByTestId("record-work-form");
+    await form.waitFor();
+    await audit("console: contributors");
+    await form.getByLabel("Kind of work").selectOption("data");
+    await form.getByLabel("Who (GitHub login)").fill(humans[0]);
+    await form.getByLabel("What the work was").fill(`Deduplicated the crawl ${REPO}`);
+    await form.getByLabel("Link (optional)").fill("https://example.org/data-card");
+    await form.getByRole("button", { name: "Record work" }).click();
+    await page.getByTestId("work-recorded").waitFor();
+
+    await page.goto(`${server.baseUrl}/projects/${SLUG}`);
+    const section = page.getByTestId("activity-section");
+    await section.getByTestId("activity").waitFor();
+    await section.getByLabel("Show").selectOption("data");
+    const recorded = section.locator('[data-testid="activity-item"][data-kind="data"]', {
+      hasText: `Deduplicated the crawl ${REPO}`,
+    });
+    await recorded.waitFor();
+    assert.match(await recorded.textContent(), /recorded by a maintainer/);
+    assert.equal(await recorded.getByTestId("activity-link").getAttribute("href"), "https://example.org/data-card");
+    const person = page.locator(`[data-testid="contributor"][data-login="${humans[0]}"]`);
+    assert.match(await person.getByTestId("contributor-counts").textContent(), /1 data contribution/);
+    await audit("project page: activity, recorded work");
+  });
+
+  test("the maintainer merges two identities and undoes it", { skip: PENDING }, async () => {
+    const [keep, away] = humans;
+    await page.goto(`${server.baseUrl}/projects/${SLUG}/manage?section=contributors`);
+    const form = page.getByTestId("merge-form");
+    await form.waitFor();
+    const optionOf = (login) =>
+      form.getByTestId("merge-from").locator("option", { hasText: `@${login})` }).first().getAttribute("value");
+    await form.getByLabel("Merge this identity").selectOption(await optionOf(away));
+    await form.getByLabel("Into this person").selectOption(await optionOf(keep));
+    await form.getByRole("button", { name: "Merge" }).click();
+    await page.getByTestId("identities-merged").waitFor();
+    const merge = page.getByTestId("identity-merge").first();
+    await merge.waitFor();
+    await audit("console: identities merged");
+
+    const listed = async () => {
+      const res = await fetch(`${server.baseUrl}/api/v1/projects/${SLUG}/contributors?limit=100`);
+      return (await res.json()).items.map((e) => e.contributor.login);
+    };
+    assert.ok(!(await listed()).includes(away), `${away} is credited as ${keep}`);
+    await merge.getByRole("button", { name: /^Undo the merge of / }).click();
+    await merge.getByRole("button", { name: "Yes, undo" }).click();
+    await page.getByTestId("no-merges").waitFor();
+    assert.ok((await listed()).includes(away), `${away} is back on their own`);
+  });
+
   test("a new webhook secret and unlinking each ask first", async () => {
     await page.goto(`${server.baseUrl}/projects/${SLUG}/manage?section=repositories`);
     await card().waitFor();
