@@ -20,6 +20,8 @@ const REPO = `e2e-${randomBytes(3).toString("hex")}/widgets`;
 const COMMITS = 40;
 const PULLS = 12;
 const SYNC_TIMEOUT_MS = 90_000;
+const AVATAR_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="20" fill="#6d28d9"/></svg>';
 // The sync engine and the contributors API land after this test: until then the steps
 // that need them are skipped (and say so in the run's summary).
 const PENDING = "needs the sync engine (issue 8), not on main yet";
@@ -102,6 +104,10 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     assert.ok(humans.length >= 3, `the history has a few human authors: ${humans}`);
     server = await startServer({ env: { OPENFUND_GITHUB_API_URL: github.url } });
     browser = await launchBrowser();
+    // GitHub's avatars, served here (no network): https images the page's CSP allows.
+    await browser.context.route("https://avatars.githubusercontent.com/**", (route) =>
+      route.fulfill({ status: 200, contentType: "image/svg+xml", body: AVATAR_SVG }),
+    );
     w = await watchPage(browser.context, server.baseUrl);
     page = w.page;
     await page.setViewportSize(DESKTOP);
@@ -202,6 +208,11 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     assert.ok(!shown.some((l) => l?.endsWith("[bot]")), "bots are left out by default");
     const someone = list.locator(`[data-testid="contributor"][data-login="${humans[0]}"]`);
     assert.match(await someone.textContent(), /\d+ commits?/);
+    // Its avatar came (from the route above) and drew.
+    await page.waitForFunction(
+      (login) => document.querySelector(`[data-testid="contributor"][data-login="${login}"] img`)?.naturalWidth > 0,
+      humans[0],
+    );
     await audit("project page with contributors");
   });
 
