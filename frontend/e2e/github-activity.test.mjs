@@ -208,7 +208,8 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     assert.ok(!shown.some((l) => l?.endsWith("[bot]")), "bots are left out by default");
     const someone = list.locator(`[data-testid="contributor"][data-login="${humans[0]}"]`);
     assert.match(await someone.textContent(), /\d+ commits?/);
-    // Its avatar came (from the route above) and drew.
+    // Its avatar came (from the route above) and drew (lazy: once on screen).
+    await someone.scrollIntoViewIfNeeded();
     await page.waitForFunction(
       (login) => document.querySelector(`[data-testid="contributor"][data-login="${login}"] img`)?.naturalWidth > 0,
       humans[0],
