@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod sponsors;
 pub mod tokens;
 pub mod users;
+pub mod webhook_processing;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -10,10 +10,7 @@ use crate::db::{self, DbError};
 use crate::domain::Email;
 use crate::domain::ids::{OutboxId, PledgeId, RepositoryId, WebhookDeliveryId};
 use crate::mail::Delivery;
-use crate::store::{
-    email_tokens, jobs, oauth_states, outbox, rate_limits, repositories, sessions,
-    webhook_deliveries,
-};
+use crate::store::{email_tokens, jobs, oauth_states, outbox, rate_limits, repositories, sessions};
 
 /// Delivers one outbox message. Retried by age rather than by count: an SMTP outage
 /// of days loses nothing, and a retry of a message older than `mail_max_age` is given
@@ -448,19 +445,14 @@ impl Job for SyncRepository {
 }
 
 /// Turns one stored webhook delivery into contributions (queued by
-/// `POST /api/v1/webhooks/github`; see [`app::webhooks::record`]). Its unique key is the
-/// delivery, so a delivery is queued once.
-///
-/// Not implemented yet: the job records "webhook processing is not implemented yet" as
-/// the delivery's `error` (it stays unprocessed, `processed_at` null, ready for the
-/// real handler) and fails for good, instead of pretending to have credited anyone.
+/// `POST /api/v1/webhooks/github`; see [`app::webhooks::record`] and
+/// [`app::webhook_processing`]). Its unique key is the delivery, so a delivery is
+/// queued once. Database failures are retried; a payload that is not what its event
+/// says is recorded as the delivery's `error` and fails for good (no retry can fix it).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProcessWebhook {
     pub delivery_id: WebhookDeliveryId,
 }
-
-/// What [`ProcessWebhook`] reports until processing exists.
-pub const WEBHOOK_PROCESSING_NOT_IMPLEMENTED: &str = "webhook processing is not implemented yet";
 
 impl Job for ProcessWebhook {
     const NAME: &'static str = "process_webhook";
@@ -470,18 +462,30 @@ impl Job for ProcessWebhook {
     }
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        use app::webhook_processing::{self as processing, ProcessError, Processed};
         let id = self.delivery_id;
-        ctx.db
-            .write(move |tx| {
-                Ok::<_, DbError>(webhook_deliveries::record_error(
-                    tx,
-                    id,
-                    WEBHOOK_PROCESSING_NOT_IMPLEMENTED,
-                )?)
-            })
-            .await?;
-        Err(JobError::Permanent(
-            WEBHOOK_PROCESSING_NOT_IMPLEMENTED.to_owned(),
-        ))
+        match processing::process(&ctx.db, id).await {
+            Ok(Processed::Credited { outcome, skipped }) => {
+                tracing::info!(
+                    delivery_id = %id,
+                    activities = outcome.activities,
+                    inserted = outcome.inserted,
+                    unattributed = outcome.unattributed,
+                    skipped,
+                    "webhook delivery processed"
+                );
+                Ok(())
+            }
+            Ok(Processed::NotCounted(why)) => {
+                tracing::info!(delivery_id = %id, why, "webhook delivery credits nothing");
+                Ok(())
+            }
+            Ok(Processed::Missing | Processed::AlreadyProcessed) => Ok(()),
+            Err(ProcessError::Malformed(e)) => {
+                processing::record_malformed(&ctx.db, id, &e).await?;
+                Err(JobError::Permanent(e.to_string()))
+            }
+            Err(ProcessError::Db(e)) => Err(e.into()),
+        }
     }
 }

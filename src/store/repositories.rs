@@ -392,3 +392,36 @@ pub fn record_error(
         .execute(conn)?;
     Ok(())
 }
+
+/// Fills in repository `id`'s GitHub id and default branch from a webhook payload,
+/// each only if not known yet (the sync's [`set_github_identity`] is what updates
+/// them). The GitHub id is left unknown when another linked row has it (a repository
+/// linked twice under two names): the partial unique index would refuse it.
+pub fn learn_unknown_identity(
+    conn: &mut AnyConnection,
+    id: RepositoryId,
+    github_id: Option<i64>,
+    default_branch: Option<&str>,
+) -> Result<(), DbError> {
+    if let Some(github_id) = github_id
+        && find_linked_by_github_id(conn, github_id)?.is_none()
+    {
+        diesel::update(
+            repositories::table
+                .find(id)
+                .filter(repositories::github_id.is_null()),
+        )
+        .set(repositories::github_id.eq(github_id))
+        .execute(conn)?;
+    }
+    if let Some(branch) = default_branch.filter(|b| !b.is_empty() && b.len() <= 255) {
+        diesel::update(
+            repositories::table
+                .find(id)
+                .filter(repositories::default_branch.is_null()),
+        )
+        .set(repositories::default_branch.eq(branch))
+        .execute(conn)?;
+    }
+    Ok(())
+}

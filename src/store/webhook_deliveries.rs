@@ -94,3 +94,39 @@ pub fn record_error(
         .execute(conn)?;
     Ok(())
 }
+
+/// Marks delivery `id` processed at `now` (clearing an error a failed attempt left),
+/// unless it was processed already; returns whether this call marked it.
+pub fn mark_processed(
+    conn: &mut AnyConnection,
+    id: WebhookDeliveryId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        webhook_deliveries::table
+            .find(id)
+            .filter(webhook_deliveries::processed_at.is_null()),
+    )
+    .set((
+        webhook_deliveries::processed_at.eq(now),
+        webhook_deliveries::error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// `(repository_id, processed_at)` of delivery `id`, if stored: what processing checks
+/// without reading the payload again.
+pub fn state(
+    conn: &mut AnyConnection,
+    id: WebhookDeliveryId,
+) -> QueryResult<Option<(Option<RepositoryId>, Option<NaiveDateTime>)>> {
+    webhook_deliveries::table
+        .find(id)
+        .select((
+            webhook_deliveries::repository_id,
+            webhook_deliveries::processed_at,
+        ))
+        .first(conn)
+        .optional()
+}

@@ -35,4 +35,5 @@ mod security;
 mod tokens;
 mod unit_of_work;
 mod web;
+mod webhook_processing;
 mod webhooks;

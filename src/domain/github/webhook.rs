@@ -13,7 +13,8 @@
 //! Decisions:
 //! - Handled events and actions ([`classify`]): `push`; `pull_request` opened, closed
 //!   (merged or not) and reopened; `pull_request_review` submitted; `issues` opened;
-//!   `issue_comment` created; `release` published. These are the ones that can credit
+//!   `issue_comment` created; `release` published or released (a pre-release made a
+//!   release; the same release id, so it credits once). These are the ones that can credit
 //!   someone (see [`super::kinds`]). Edits, deletions, labels, assignments and every
 //!   other event are [`Disposition::Ignored`]: answered 202 and not stored, since
 //!   nothing would process them. `ping` is [`Disposition::Ping`].
@@ -51,7 +52,7 @@ pub fn classify(event: &str, action: Option<&str>) -> Disposition {
         "pull_request_review" => action == Some("submitted"),
         "issues" => action == Some("opened"),
         "issue_comment" => action == Some("created"),
-        "release" => action == Some("published"),
+        "release" => matches!(action, Some("published" | "released")),
         _ => false,
     };
     if handled {
@@ -199,6 +200,7 @@ mod tests {
             Disposition::Ignored
         );
         assert_eq!(classify("release", Some("published")), Disposition::Handled);
+        assert_eq!(classify("release", Some("released")), Disposition::Handled);
         assert_eq!(classify("release", Some("created")), Disposition::Ignored);
         assert_eq!(classify("issues", None), Disposition::Ignored);
         assert_eq!(classify("star", Some("created")), Disposition::Ignored);
