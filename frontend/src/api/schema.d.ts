@@ -1491,7 +1491,7 @@ export interface paths {
          *     answer for both, so strangers cannot learn which repositories are linked). Then:
          *     `ping` → 200 `pong` (nothing stored); `push`, `pull_request` (opened, closed,
          *     reopened), `pull_request_review` (submitted), `issues` (opened), `issue_comment`
-         *     (created), `release` (published) → 202 `queued`, stored once per
+         *     (created), `release` (published, released) → 202 `queued`, stored once per
          *     `X-GitHub-Delivery` and processed by a job (a redelivery → 202 `duplicate`); any
          *     other event or action → 202 `ignored`, not stored.
          */
