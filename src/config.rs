@@ -66,6 +66,20 @@ pub enum Command {
         /// The job kind, e.g. `send_mail`.
         kind: String,
     },
+    /// Sync linked repositories' activity from GitHub now, in this process (the same
+    /// sync the scheduled jobs run), showing progress per resource.
+    Sync {
+        /// Only this project's repositories.
+        #[arg(long, value_name = "SLUG")]
+        project: Option<String>,
+        /// Only this repository (`owner/name`).
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Walk every resource's whole history again (ignore watermarks and ETags);
+        /// commits a force-push dropped lose their credit.
+        #[arg(long)]
+        full: bool,
+    },
     /// Development/test only: serve a generated GitHub REST double of one repository's
     /// activity (`src/github/double.rs`), print its base URL, serve until killed.
     #[command(hide = true)]
@@ -219,6 +233,57 @@ pub struct Config {
     )]
     pub github_client_secret: Option<Secret>,
 
+    /// A GitHub token (personal or fine-grained, read-only is enough) the activity sync
+    /// uses: 5,000 requests an hour instead of 60. Leave unset with a GitHub App.
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub github_token: Option<Secret>,
+
+    /// The id of the GitHub App the sync authenticates as (with
+    /// OPENFUND_GITHUB_APP_PRIVATE_KEY_FILE); its installation on each repository gives
+    /// the tokens.
+    #[arg(long, env = "OPENFUND_GITHUB_APP_ID", global = true)]
+    pub github_app_id: Option<i64>,
+
+    /// The GitHub App's private key (the `.pem` GitHub generated).
+    #[arg(long, env = "OPENFUND_GITHUB_APP_PRIVATE_KEY_FILE", global = true)]
+    pub github_app_private_key_file: Option<PathBuf>,
+
+    /// How often each linked repository is synced: `90s`, `30m`, `1h`, `2d`, or
+    /// seconds.
+    #[arg(long, env = "OPENFUND_GITHUB_SYNC_INTERVAL", default_value = "1h", value_parser = parse_interval, global = true)]
+    pub github_sync_interval: IntervalSecs,
+
+    /// A sync walks a repository's whole commit history (to remove the credit of
+    /// commits a force-push dropped) when the last full walk is older than this many
+    /// days.
+    #[arg(long, env = "OPENFUND_GITHUB_FULL_PASS_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub github_full_pass_days: u32,
+
+    /// A rate-limit or retry wait up to this many seconds is waited out inside the
+    /// sync; a longer one saves the sync's place and queues it again for the reset.
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_MAX_INLINE_WAIT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub github_max_inline_wait_secs: u64,
+
+    /// First wait before retrying a GitHub server error (5xx), in milliseconds;
+    /// doubled per retry, up to 5 minutes, 6 attempts in all.
+    #[arg(
+        long,
+        env = "OPENFUND_GITHUB_RETRY_BASE_MS",
+        default_value_t = 2_000,
+        global = true
+    )]
+    pub github_retry_base_ms: u64,
+
     /// Run the job worker inside `serve`.
     #[arg(long = "worker", env = "OPENFUND_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub embedded_worker: bool,
@@ -353,6 +418,39 @@ pub fn default_pool_size() -> u32 {
         .clamp(4, 512)
 }
 
+/// A period in whole seconds (at least one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntervalSecs(pub u64);
+
+impl IntervalSecs {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.0)
+    }
+}
+
+/// `90s`, `30m`, `1h`, `2d` or a number of seconds; at least one second.
+fn parse_interval(s: &str) -> Result<IntervalSecs, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a period like 90s, 30m, 1h or 2d"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
+    };
+    match n.checked_mul(unit_secs) {
+        Some(secs) if secs >= 1 => Ok(IntervalSecs(secs)),
+        _ => Err(format!("{s:?} must be at least one second")),
+    }
+}
+
 fn parse_proxies(s: &str) -> Result<TrustedProxies, String> {
     TrustedProxies::parse(s)
 }
@@ -451,6 +549,13 @@ impl Config {
             github_timeout_secs: 15,
             github_client_id: None,
             github_client_secret: None,
+            github_token: None,
+            github_app_id: None,
+            github_app_private_key_file: None,
+            github_sync_interval: IntervalSecs(3600),
+            github_full_pass_days: 7,
+            github_max_inline_wait_secs: 30,
+            github_retry_base_ms: 2_000,
             embedded_worker: true,
             job_poll_ms: 500,
             worker_concurrency: 4,
@@ -506,6 +611,19 @@ impl Config {
         }
         if self.access_token_ttl_secs < 30 || self.refresh_token_ttl_days < 1 {
             return Err("token lifetimes are too short".to_owned());
+        }
+        match (
+            &self.github_token,
+            self.github_app_id,
+            &self.github_app_private_key_file,
+        ) {
+            (_, Some(_), None) | (_, None, Some(_)) => {
+                return Err("a GitHub App needs both OPENFUND_GITHUB_APP_ID and OPENFUND_GITHUB_APP_PRIVATE_KEY_FILE".to_owned());
+            }
+            (Some(_), Some(_), Some(_)) => {
+                return Err("set OPENFUND_GITHUB_TOKEN or a GitHub App (OPENFUND_GITHUB_APP_ID), not both".to_owned());
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -598,6 +716,32 @@ mod tests {
         c.public_url = Some("openfund.example.org".into());
         assert!(c.validate().is_err());
         c.public_url = Some("https://openfund.example.org".into());
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn sync_intervals_read_units_and_refuse_nonsense() {
+        assert_eq!(parse_interval("1h"), Ok(IntervalSecs(3600)));
+        assert_eq!(parse_interval("30m"), Ok(IntervalSecs(1800)));
+        assert_eq!(parse_interval("90s"), Ok(IntervalSecs(90)));
+        assert_eq!(parse_interval("2d"), Ok(IntervalSecs(172_800)));
+        assert_eq!(parse_interval("45"), Ok(IntervalSecs(45)));
+        for bad in ["", "0", "0h", "h", "1w", "-1h", "1.5h", "99999999999999999999d"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_github_app_needs_its_key_and_excludes_a_token() {
+        let mut c = Config::for_database("sqlite:x.db".parse().unwrap());
+        c.github_app_id = Some(1);
+        assert!(c.validate().is_err());
+        c.github_app_private_key_file = Some(PathBuf::from("key.pem"));
+        assert!(c.validate().is_ok());
+        c.github_token = Some(Secret::new("t"));
+        assert!(c.validate().is_err());
+        c.github_app_id = None;
+        c.github_app_private_key_file = None;
         assert!(c.validate().is_ok());
     }
 

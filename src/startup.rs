@@ -74,6 +74,46 @@ pub fn mail_context(config: &Config, public_url: String) -> MailContext {
     }
 }
 
+/// The GitHub activity sync's client from the settings: a token, a GitHub App (its
+/// private key read now, so a bad key stops the start) or no credentials.
+pub fn build_syncer(config: &Config, db: Db) -> anyhow::Result<crate::app::sync::Syncer> {
+    use crate::github::rest::{Credentials, GithubApi, SyncClientSettings};
+    let credentials = match (
+        &config.github_token,
+        config.github_app_id,
+        &config.github_app_private_key_file,
+    ) {
+        (_, Some(app_id), Some(path)) => {
+            let pem = std::fs::read(path).with_context(|| {
+                format!(
+                    "reading the GitHub App private key {} (OPENFUND_GITHUB_APP_PRIVATE_KEY_FILE)",
+                    path.display()
+                )
+            })?;
+            Credentials::app(app_id, &pem).with_context(|| {
+                format!("{} is not an RSA private key in PEM form", path.display())
+            })?
+        }
+        (Some(token), _, _) => Credentials::Token(token.expose().to_owned()),
+        _ => Credentials::None,
+    };
+    let settings = SyncClientSettings {
+        timeout: Duration::from_secs(config.github_timeout_secs.max(30)),
+        retry: crate::domain::github::ratelimit::RetryPolicy {
+            server_error_base: Duration::from_millis(config.github_retry_base_ms),
+            ..Default::default()
+        },
+        max_inline_wait: Duration::from_secs(config.github_max_inline_wait_secs),
+    };
+    let api = GithubApi::new(&config.github_api_url, credentials, settings)
+        .with_context(|| format!("GitHub API client for {}", config.github_api_url))?;
+    Ok(crate::app::sync::Syncer {
+        db,
+        api: std::sync::Arc::new(api),
+        full_pass_every: chrono::Duration::days(i64::from(config.github_full_pass_days)),
+    })
+}
+
 /// The worker, configured from the settings.
 pub fn build_worker(config: &Config, db: Db, mail: MailContext) -> anyhow::Result<Worker> {
     let mailer = Mailer::new(
@@ -86,7 +126,10 @@ pub fn build_worker(config: &Config, db: Db, mail: MailContext) -> anyhow::Resul
         );
     }
     let days = |d: u32| chrono::Duration::days(i64::from(d));
+    let sync = build_syncer(config, db.clone())?;
     let ctx = JobContext {
+        sync,
+        sync_interval: config.github_sync_interval.duration(),
         db,
         mailer,
         mail,
@@ -201,6 +244,7 @@ impl Application {
             routes: RouteTable::from_openapi(&openapi),
             frontend,
             github,
+            github_auth: crate::github::rest::AuthMode::of_config(config),
             mail_delivery: config.smtp_url.is_some(),
             proxies: config.trusted_proxies.clone(),
             forwarded_header: config.forwarded_header.into(),

@@ -46,6 +46,8 @@ pub struct AppState {
     pub routes: routes::RouteTable,
     pub frontend: frontend::Frontend,
     pub github: Option<GithubOAuth>,
+    /// How the activity sync authenticates to GitHub (shown with repositories).
+    pub github_auth: crate::github::rest::AuthMode,
     pub mail_delivery: bool,
     /// Proxies whose forwarding headers are believed, and which header they write.
     pub proxies: TrustedProxies,

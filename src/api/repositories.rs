@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
+use crate::github::rest::AuthMode;
 use crate::api::body::JsonObject;
 use crate::app::repositories::{self as flow, Listed, WithSecret};
 use crate::domain::repository::{RepoFullName, SyncResource};
@@ -80,6 +81,9 @@ pub struct ResourceStatus {
     pub not_modified: i64,
     /// Whether a pass stopped part-way and will resume where it stopped.
     pub resuming: bool,
+    /// Why the last sync left this resource out (e.g. reviews without GitHub
+    /// credentials); null when it was synced.
+    pub skipped: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -91,6 +95,7 @@ impl From<SyncStateRow> for ResourceStatus {
             requests_spent: s.requests_spent,
             not_modified: s.not_modified,
             resuming: s.resume_url.is_some(),
+            skipped: s.skipped,
             updated_at: s.updated_at.and_utc(),
         }
     }
@@ -136,6 +141,13 @@ fn view(r: RepositoryRow, sync: Option<Vec<SyncStateRow>>) -> Repository {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RepositoryList {
     pub items: Vec<Repository>,
+    /// How this instance authenticates to GitHub when it syncs: `token`, `app` (a
+    /// GitHub App's installation tokens) or `unauthenticated` (60 requests an hour, no
+    /// reviews).
+    pub github_auth: AuthMode,
+    /// What `github_auth` means for syncing, in a sentence.
+    #[schema(example = "Syncing without GitHub credentials: 60 requests an hour, and pull-request reviews are skipped. Set OPENFUND_GITHUB_TOKEN or a GitHub App.")]
+    pub github_auth_note: String,
 }
 
 /// A repository with its webhook's settings, as GitHub's "Add webhook" form asks for
@@ -259,6 +271,8 @@ pub async fn list_repositories(
             .into_iter()
             .map(|l| view(l.repository, l.sync))
             .collect(),
+        github_auth: state.github_auth,
+        github_auth_note: state.github_auth.note().to_owned(),
     }))
 }
 

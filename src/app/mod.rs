@@ -24,6 +24,7 @@ pub mod pledges;
 pub mod principal;
 pub mod projects;
 pub mod repositories;
+pub mod sync;
 pub mod sessions;
 pub mod sponsors;
 pub mod tokens;

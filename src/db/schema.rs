@@ -389,6 +389,9 @@ diesel::table! {
         not_modified -> BigInt,
         full_pass_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        pass_watermark -> Nullable<Text>,
+        pass_etag -> Nullable<Text>,
+        skipped -> Nullable<Text>,
     }
 }
 

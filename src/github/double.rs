@@ -20,6 +20,9 @@
 //! | `GET …/issues/comments?since=&sort=&direction=` | default `created asc` |
 //! | `GET …/pulls/comments?since=&sort=&direction=` | default `created asc` |
 //! | `GET …/releases` | newest first |
+//! | `POST /graphql` | the sync's reviews query only: pull requests by `updatedAt` desc, 100 reviews each |
+//! | `GET /repos/{o}/{r}/installation` | GitHub App JWT (after [`GithubActivityDouble::enable_app`]) |
+//! | `POST /app/installations/{id}/access_tokens` | GitHub App JWT: an installation token |
 //! | `GET /_double/stats` | counters (not counted, never faulted) |
 //! | `POST /_double/faults` | queue a [`Fault`] (JSON) in the process form |
 //!
@@ -48,8 +51,8 @@
 //! Lists are served from vectors kept in order plus sorted index views cached per
 //! filter until the next mutation, so a page costs O(per_page) after the first.
 //!
-//! TODO: `POST /graphql` (reviews 100 pull requests a query, docs/github-sync.md) is
-//! not served yet; GitHub Enterprise's `/api/v3` prefix is not either.
+//! Not served: GraphQL beyond the sync's one reviews query; GitHub Enterprise's
+//! `/api/v3` prefix.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -1309,6 +1312,10 @@ pub mod kinds {
     pub const REVIEW_COMMENTS: &str = "review_comments";
     /// The releases list.
     pub const RELEASES: &str = "releases";
+    /// `POST /graphql` (the reviews query).
+    pub const GRAPHQL: &str = "graphql";
+    /// GitHub App endpoints: a repository's installation, an installation token.
+    pub const APP: &str = "app";
     /// Anything else (answered 404).
     pub const OTHER: &str = "other";
 }
@@ -1340,6 +1347,27 @@ pub struct Stats {
     pub rate_limit_used: u64,
     /// When the window resets (epoch seconds).
     pub rate_limit_reset: i64,
+    /// API requests that carried a bearer token other than an installation token.
+    #[serde(default)]
+    pub with_token: u64,
+    /// API requests that carried an installation token this double issued.
+    #[serde(default)]
+    pub with_installation_token: u64,
+    /// Installation tokens issued (`POST /app/installations/{id}/access_tokens`).
+    #[serde(default)]
+    pub installation_tokens_issued: u64,
+}
+
+/// How installation tokens the double issues start (GitHub's start `ghs_`).
+const INSTALLATION_TOKEN_PREFIX: &str = "ghs_double_";
+/// The installation id the double reports for its repository.
+pub const INSTALLATION_ID: i64 = 4_200_042;
+
+/// A GitHub App the double accepts JWTs from.
+#[derive(Clone)]
+struct AppDouble {
+    app_id: i64,
+    key: jsonwebtoken::DecodingKey,
 }
 
 /// The default primary limit (an authenticated token's, per hour).
@@ -1361,6 +1389,12 @@ struct Inner {
     /// A primary-limit fault: every request until then is refused.
     exhausted_until: Option<i64>,
     stats: Stats,
+    /// The GitHub App whose JWTs are accepted, once [`GithubActivityDouble::enable_app`].
+    app: Option<AppDouble>,
+    /// Issued installation tokens and when they expire (epoch seconds).
+    installation_tokens: HashMap<String, i64>,
+    /// Lifetime of the installation tokens it issues, in seconds (GitHub: one hour).
+    installation_token_secs: i64,
 }
 
 fn now_secs() -> i64 {
@@ -1380,6 +1414,9 @@ impl Inner {
             reset_at: now_secs() + WINDOW_SECS,
             exhausted_until: None,
             stats: Stats::default(),
+            app: None,
+            installation_tokens: HashMap::new(),
+            installation_token_secs: 3600,
         }
     }
 
@@ -1920,12 +1957,21 @@ fn with_rate_headers(
     b
 }
 
-async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+/// Counts an API request of `kind`, records how it was authenticated, and answers it
+/// with its injected fault, a 401 for an installation token the double never issued,
+/// or the primary limit's 403 when the window is used up; `None`: serve it normally.
+async fn gate(req: &HttpRequest, shared: &Shared, kind: &str) -> Option<HttpResponse> {
     let path = req.path().to_owned();
     let target = match req.query_string() {
         "" => path.clone(),
         q => format!("{path}?{q}"),
     };
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")))
+        .map(str::to_owned);
     // Count the request and pick its fault.
     let (fault, n) = {
         let mut inner = shared.lock();
@@ -1933,10 +1979,22 @@ async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
         inner.refill(now);
         inner.stats.requests += 1;
         let n = inner.stats.requests;
-        let kind = route(&inner.history, &path)
-            .and_then(|(_, r)| r)
-            .map_or(kinds::OTHER, Route::kind);
         *inner.stats.by_kind.entry(kind.to_owned()).or_insert(0) += 1;
+        match &bearer {
+            None => {}
+            Some(t) if t.starts_with(INSTALLATION_TOKEN_PREFIX) => {
+                if inner.installation_tokens.get(t).is_some_and(|&exp| exp > now) {
+                    inner.stats.with_installation_token += 1;
+                } else {
+                    return Some(HttpResponse::Unauthorized().json(json!({
+                        "message": "Bad credentials",
+                        "documentation_url": DOCS,
+                        "status": "401"
+                    })));
+                }
+            }
+            Some(_) => inner.stats.with_token += 1,
+        }
         (inner.take_fault(n, &target), n)
     };
     tracing::debug!(request = n, %target, ?fault, "github double");
@@ -1955,20 +2013,19 @@ async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
             let mut inner = shared.lock();
             inner.stats.secondary_limited += 1;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
-            let b = with_rate_headers(
+            let mut b = with_rate_headers(
                 HttpResponse::build(status),
                 inner.limit,
                 inner.remaining_now(),
                 inner.reset_now(),
             );
-            let mut b = b;
-            return b
+            return Some(b
                 .insert_header(("retry-after", retry_after_secs.to_string()))
                 .json(json!({
                     "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
                     "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
                     "status": status.as_u16().to_string()
-                }));
+                })));
         }
         Some(FaultKind::Status { status }) => {
             let mut inner = shared.lock();
@@ -1980,8 +2037,9 @@ async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
                 inner.remaining_now(),
                 inner.reset_now(),
             );
-            return b
-                .json(json!({"message": "Server Error", "status": status.as_u16().to_string()}));
+            return Some(
+                b.json(json!({"message": "Server Error", "status": status.as_u16().to_string()})),
+            );
         }
         None => {}
     }
@@ -1990,12 +2048,27 @@ async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
     if inner.exhausted_until.is_some() || inner.remaining == 0 {
         inner.stats.rate_limited += 1;
         let mut b = with_rate_headers(HttpResponse::Forbidden(), inner.limit, 0, inner.reset_now());
-        return b.json(json!({
+        return Some(b.json(json!({
             "message": "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)",
             "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
             "status": "403"
-        }));
+        })));
     }
+    None
+}
+
+async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    let path = req.path().to_owned();
+    let kind = {
+        let inner = shared.lock();
+        route(&inner.history, &path)
+            .and_then(|(_, r)| r)
+            .map_or(kinds::OTHER, Route::kind)
+    };
+    if let Some(early) = gate(&req, &shared, kind).await {
+        return early;
+    }
+    let mut inner = shared.lock();
     let q = Query::parse(req.query_string());
     let a = match route(&inner.history, &path) {
         Some((true, Some(r))) => {
@@ -2064,6 +2137,258 @@ async fn handle(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
     b.body(body)
 }
 
+/// GraphQL's view of an account: `null` for a deleted user (GitHub shows `ghost` in
+/// REST but no author in GraphQL); a bot's login has no `[bot]` suffix there.
+fn graphql_actor(a: &Actor) -> Value {
+    if a.id == known::GHOST_ID {
+        return Value::Null;
+    }
+    let login = if a.bot {
+        a.login.trim_end_matches("[bot]")
+    } else {
+        &a.login
+    };
+    json!({
+        "__typename": if a.bot { "Bot" } else { "User" },
+        "login": login,
+        "databaseId": a.id,
+        "avatarUrl": format!("https://avatars.githubusercontent.com/u/{}?v=4", a.id),
+        "url": format!("https://github.com/{}", if a.bot { format!("apps/{login}") } else { login.to_owned() })
+    })
+}
+
+/// A GraphQL request body.
+#[derive(Deserialize)]
+struct GraphqlRequest {
+    query: String,
+    #[serde(default)]
+    variables: Value,
+}
+
+fn graphql_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("cursor:{offset}"))
+}
+
+fn graphql_offset(cursor: &str) -> Option<usize> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(cursor)
+        .ok()?;
+    String::from_utf8(raw).ok()?.strip_prefix("cursor:")?.parse().ok()
+}
+
+/// `POST /graphql`: only the query the sync sends for reviews (a repository's pull
+/// requests, newest updated first, `first`/`after` from the variables, each with its
+/// first 100 reviews), counted against the same window as REST (GitHub keeps a
+/// separate GraphQL budget; the double does not). Needs a token, as GitHub's does.
+async fn graphql_route(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    if let Some(early) = gate(&req, &shared, kinds::GRAPHQL).await {
+        return early;
+    }
+    if req.headers().get("authorization").is_none() {
+        return HttpResponse::Unauthorized().json(json!({
+            "message": "This endpoint requires you to be authenticated.",
+            "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+            "status": "401"
+        }));
+    }
+    let Ok(request) = serde_json::from_slice::<GraphqlRequest>(&body) else {
+        return HttpResponse::BadRequest().json(json!({
+            "message": "Problems parsing JSON",
+            "documentation_url": "https://docs.github.com/graphql",
+            "status": "400"
+        }));
+    };
+    let mut inner = shared.lock();
+    let limits = (inner.limit, inner.remaining.saturating_sub(1), inner.reset_at);
+    inner.remaining = inner.remaining.saturating_sub(1);
+    inner.stats.ok += 1;
+    let reply = |body: Value| {
+        let mut b = with_rate_headers(HttpResponse::Ok(), limits.0, limits.1, limits.2);
+        b.insert_header(("x-ratelimit-resource", "graphql")).json(body)
+    };
+    if !(request.query.contains("pullRequests") && request.query.contains("reviews")) {
+        return reply(json!({"errors": [{"message": "the GitHub double serves only the reviews query of the sync"}]}));
+    }
+    let v = &request.variables;
+    let (owner, name) = (
+        v["owner"].as_str().unwrap_or_default(),
+        v["name"].as_str().unwrap_or_default(),
+    );
+    if !(owner.eq_ignore_ascii_case(&inner.history.owner)
+        && name.eq_ignore_ascii_case(&inner.history.name))
+    {
+        return reply(json!({
+            "data": {"repository": null},
+            "errors": [{"type": "NOT_FOUND", "path": ["repository"], "message": format!("Could not resolve to a Repository with the name '{owner}/{name}'.")}]
+        }));
+    }
+    let first = v["first"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let offset = match v["after"].as_str() {
+        Some(c) => graphql_offset(c).map_or(usize::MAX, |o| o + 1),
+        None => 0,
+    };
+    let view = inner.view("graphql|pulls".to_owned(), |h| {
+        ordered((0..h.pulls.len()).collect(), |i| h.pulls[i].updated_at, true)
+    });
+    let h = &inner.history;
+    let nodes: Vec<Value> = view
+        .iter()
+        .skip(offset)
+        .take(first)
+        .map(|&i| {
+            let p = &h.pulls[i];
+            let reviews: Vec<Value> = p
+                .reviews
+                .iter()
+                .take(100)
+                .map(|r| {
+                    json!({
+                        "databaseId": r.id,
+                        "state": r.state.as_str(),
+                        "submittedAt": ts(r.submitted_at),
+                        "url": format!("{}/pull/{}#pullrequestreview-{}", h.html(), p.number, r.id),
+                        "author": graphql_actor(&r.user)
+                    })
+                })
+                .collect();
+            json!({
+                "number": p.number,
+                "updatedAt": ts(p.updated_at),
+                "reviews": {
+                    "totalCount": p.reviews.len(),
+                    "pageInfo": {"hasNextPage": p.reviews.len() > 100, "endCursor": if reviews.is_empty() { Value::Null } else { Value::from(graphql_cursor(reviews.len() - 1)) }},
+                    "nodes": reviews
+                }
+            })
+        })
+        .collect();
+    let end = offset.saturating_add(nodes.len());
+    let has_next = end < view.len();
+    let end_cursor = if nodes.is_empty() {
+        Value::Null
+    } else {
+        Value::from(graphql_cursor(end - 1))
+    };
+    reply(json!({
+        "data": {"repository": {"pullRequests": {
+            "totalCount": view.len(),
+            "pageInfo": {"hasNextPage": has_next, "endCursor": end_cursor},
+            "nodes": nodes
+        }}}
+    }))
+}
+
+/// The JWT of a request to a GitHub App endpoint, checked: RS256 under the app's key,
+/// `iss` the app id, `exp` at most ten minutes ahead (GitHub's rule). The error
+/// message is GitHub's kind of answer.
+fn check_app_jwt(req: &HttpRequest, app: &AppDouble) -> Result<(), &'static str> {
+    #[derive(Deserialize)]
+    struct Claims {
+        iss: Value,
+        exp: i64,
+    }
+    let jwt = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or("A JSON web token could not be decoded")?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    let claims = jsonwebtoken::decode::<Claims>(jwt, &app.key, &validation)
+        .map_err(|_| "A JSON web token could not be decoded")?
+        .claims;
+    let iss_ok = claims.iss.as_i64() == Some(app.app_id)
+        || claims.iss.as_str() == Some(app.app_id.to_string().as_str());
+    if !iss_ok {
+        return Err("Integration not found");
+    }
+    if claims.exp > now_secs() + 600 + 30 {
+        return Err("'Expiration time' claim ('exp') is too far in the future");
+    }
+    Ok(())
+}
+
+fn app_refusal(message: &str) -> HttpResponse {
+    HttpResponse::Unauthorized().json(json!({
+        "message": message,
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "401"
+    }))
+}
+
+/// `GET /repos/{o}/{r}/installation` (GitHub App JWT): the installation on the
+/// double's repository.
+async fn installation_route(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
+    let mut inner = shared.lock();
+    inner.stats.requests += 1;
+    *inner.stats.by_kind.entry(kinds::APP.to_owned()).or_insert(0) += 1;
+    let Some(app) = inner.app.clone() else {
+        return app_refusal("A JSON web token could not be decoded");
+    };
+    if let Err(m) = check_app_jwt(&req, &app) {
+        return app_refusal(m);
+    }
+    let (owner, name) = path.into_inner();
+    if !(owner.eq_ignore_ascii_case(&inner.history.owner)
+        && name.eq_ignore_ascii_case(&inner.history.name))
+    {
+        inner.stats.not_found += 1;
+        return HttpResponse::NotFound().json(json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app", "status": "404"}));
+    }
+    inner.stats.ok += 1;
+    HttpResponse::Ok().json(json!({
+        "id": INSTALLATION_ID,
+        "app_id": app.app_id,
+        "target_type": "Organization",
+        "account": {"login": inner.history.owner, "id": 9_000_001, "type": "Organization"},
+        "repository_selection": "selected",
+        "access_tokens_url": format!("{}/app/installations/{INSTALLATION_ID}/access_tokens", inner.base),
+        "permissions": {"contents": "read", "pull_requests": "read", "issues": "read", "metadata": "read"},
+        "events": [],
+        "created_at": "2020-01-01T00:00:00Z",
+        "updated_at": "2020-01-01T00:00:00Z"
+    }))
+}
+
+/// `POST /app/installations/{id}/access_tokens` (GitHub App JWT): a new installation
+/// token.
+async fn access_token_route(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
+    let mut inner = shared.lock();
+    inner.stats.requests += 1;
+    *inner.stats.by_kind.entry(kinds::APP.to_owned()).or_insert(0) += 1;
+    let Some(app) = inner.app.clone() else {
+        return app_refusal("A JSON web token could not be decoded");
+    };
+    if let Err(m) = check_app_jwt(&req, &app) {
+        return app_refusal(m);
+    }
+    if path.into_inner() != INSTALLATION_ID {
+        inner.stats.not_found += 1;
+        return HttpResponse::NotFound().json(json!({"message": "Not Found", "status": "404"}));
+    }
+    inner.stats.installation_tokens_issued += 1;
+    let n = inner.stats.installation_tokens_issued;
+    let token = format!("{INSTALLATION_TOKEN_PREFIX}{n:08}");
+    let expires = now_secs() + inner.installation_token_secs;
+    inner.installation_tokens.insert(token.clone(), expires);
+    let expires_at = DateTime::from_timestamp(expires, 0).map(ts).unwrap_or_default();
+    HttpResponse::Created().json(json!({
+        "token": token,
+        "expires_at": expires_at,
+        "permissions": {"contents": "read", "pull_requests": "read", "issues": "read", "metadata": "read"},
+        "repository_selection": "selected"
+    }))
+}
+
 async fn stats_route(shared: web::Data<Shared>) -> HttpResponse {
     HttpResponse::Ok().json(shared.lock().stats())
 }
@@ -2117,6 +2442,12 @@ impl GithubActivityDouble {
                 .app_data(web::JsonConfig::default().limit(64 * 1024))
                 .route("/_double/stats", web::get().to(stats_route))
                 .route("/_double/faults", web::post().to(fault_route))
+                .route("/graphql", web::post().to(graphql_route))
+                .route("/repos/{owner}/{name}/installation", web::get().to(installation_route))
+                .route(
+                    "/app/installations/{id}/access_tokens",
+                    web::post().to(access_token_route),
+                )
                 .default_service(web::to(handle))
         })
         .workers(2)
@@ -2217,6 +2548,23 @@ impl GithubActivityDouble {
             },
             times: 1,
         });
+    }
+
+    /// Accepts GitHub App `app_id`'s JWTs (RS256, checked with `public_key_pem`) at
+    /// `GET /repos/{o}/{r}/installation` and `POST /app/installations/{id}/access_tokens`,
+    /// which issues installation tokens valid for `token_lifetime`; from then on a
+    /// request with an installation token it did not issue (or that expired) is 401.
+    pub fn enable_app(
+        &self,
+        app_id: i64,
+        public_key_pem: &[u8],
+        token_lifetime: Duration,
+    ) -> Result<(), jsonwebtoken::errors::Error> {
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(public_key_pem)?;
+        let mut inner = self.shared.lock();
+        inner.app = Some(AppDouble { app_id, key });
+        inner.installation_token_secs = token_lifetime.as_secs().max(1) as i64;
+        Ok(())
     }
 
     /// Sets the primary limit per window and refills the window.

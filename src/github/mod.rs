@@ -7,6 +7,7 @@
 //! benchmark); nothing in the product's own paths uses it.
 
 pub mod double;
+pub mod rest;
 
 use std::future::Future;
 use std::time::Duration;

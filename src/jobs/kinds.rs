@@ -407,40 +407,122 @@ impl Job for Purge {
     }
 }
 
-/// Syncs one linked repository's activity from GitHub (queued by
-/// `POST /api/v1/projects/{slug}/repositories/{owner}/{name}/sync`; see
-/// [`app::repositories::request_sync`]). Its unique key is the repository, so one
-/// repository is never queued or synced twice at once, however many workers run.
+/// Syncs one linked repository's activity from GitHub ([`app::sync::sync_repository`]):
+/// queued by `POST /api/v1/projects/{slug}/repositories/{owner}/{name}/sync` (see
+/// [`app::repositories::request_sync`]) and by [`ScheduleSyncs`]. Its unique key is the
+/// repository, so one repository is never queued or synced twice at once, however many
+/// workers run.
 ///
-/// Not implemented yet: the job records "sync is not implemented yet" as the
-/// repository's last error (so the maintainers' status says so) and fails for good,
-/// instead of pretending to have synced.
+/// A rate-limit wait longer than the client's inline wait ends the run with its place
+/// saved and queues the job again for GitHub's reset ([`JobError::Later`], no attempt
+/// used). Resources that failed with a server error or a timeout are retried with the
+/// worker's backoff; a refusal (4xx: not found, no access) fails the job, and the
+/// repository's status shows why until the next scheduled sync.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SyncRepository {
     pub repository_id: RepositoryId,
 }
 
-/// What [`SyncRepository`] reports until the sync exists.
-pub const SYNC_NOT_IMPLEMENTED: &str = "sync is not implemented yet";
-
 impl Job for SyncRepository {
     const NAME: &'static str = "sync_repository";
+    const MAX_ATTEMPTS: i32 = 5;
 
     fn unique_key(&self) -> Option<String> {
         Some(self.repository_id.to_string())
     }
 
     async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
-        let id = self.repository_id;
-        ctx.db
+        use app::sync::{self, SyncOutcome};
+        let outcome = sync::sync_repository(
+            &ctx.sync,
+            self.repository_id,
+            sync::SyncOptions::default(),
+            &sync::Quiet,
+        )
+        .await;
+        match outcome {
+            Ok(SyncOutcome::Done(summary)) if summary.errors.is_empty() => {
+                tracing::info!(
+                    repository = %self.repository_id,
+                    items = summary.items(),
+                    requests = summary.requests(),
+                    "repository synced"
+                );
+                Ok(())
+            }
+            Ok(SyncOutcome::Done(summary)) => {
+                let message = summary
+                    .errors
+                    .iter()
+                    .map(|(r, e)| format!("{r}: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if summary.transient {
+                    Err(JobError::Retry(message))
+                } else {
+                    Err(JobError::Permanent(message))
+                }
+            }
+            Ok(SyncOutcome::Paused { until, .. }) => {
+                let after = (until - db::now()).to_std().unwrap_or_default()
+                    + Duration::from_secs(1);
+                Err(JobError::Later {
+                    after,
+                    reason: format!("waiting for GitHub's rate limit until {until} UTC"),
+                })
+            }
+            Ok(SyncOutcome::Skipped(why)) => {
+                tracing::info!(repository = %self.repository_id, why, "sync skipped");
+                Ok(())
+            }
+            Err(app::sync::SyncError::NotFound(_)) => Ok(()),
+            Err(app::sync::SyncError::BadName(n)) => Err(JobError::Permanent(format!(
+                "the stored name {n:?} is not a GitHub repository name"
+            ))),
+            Err(app::sync::SyncError::Db(e)) => Err(JobError::Db(e)),
+        }
+    }
+}
+
+/// Queues a [`SyncRepository`] for every linked repository of a live project whose last
+/// sync started longer ago than `OPENFUND_GITHUB_SYNC_INTERVAL` (or never). Runs every
+/// minute; a repository already queued or syncing is skipped (unique key), so this never
+/// piles up work.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ScheduleSyncs;
+
+impl Job for ScheduleSyncs {
+    const NAME: &'static str = "schedule_syncs";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(String::new())
+    }
+
+    fn repeat_every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(60))
+    }
+
+    async fn run(&self, ctx: &JobContext, _: Attempt) -> Result<(), JobError> {
+        let interval = chrono::Duration::from_std(ctx.sync_interval)
+            .unwrap_or_else(|_| chrono::Duration::hours(1));
+        let queued = ctx
+            .db
             .write(move |tx| {
                 let now = db::now();
-                repositories::record_sync_started(tx, id, now)?;
-                repositories::record_error(tx, id, SYNC_NOT_IMPLEMENTED, now)?;
-                Ok::<_, DbError>(())
+                let mut queued = 0;
+                for id in repositories::due_for_sync(tx, now - interval)? {
+                    let job = SyncRepository { repository_id: id };
+                    if super::enqueue(tx, &job, now)?.is_some() {
+                        queued += 1;
+                    }
+                }
+                Ok::<_, DbError>(queued)
             })
             .await?;
-        Err(JobError::Permanent(SYNC_NOT_IMPLEMENTED.to_owned()))
+        if queued > 0 {
+            tracing::info!(queued, "scheduled repository syncs");
+        }
+        Ok(())
     }
 }
 

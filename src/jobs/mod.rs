@@ -91,6 +91,10 @@ pub struct JobContext {
     /// Undelivered mail older than this is given up on.
     pub mail_max_age: chrono::Duration,
     pub retention: Retention,
+    /// The GitHub activity sync (its client and settings).
+    pub sync: crate::app::sync::Syncer,
+    /// How often each linked repository is synced.
+    pub sync_interval: Duration,
 }
 
 /// How long finished work is kept before the purge job removes it.
@@ -118,6 +122,10 @@ pub enum JobError {
     /// No retry can fix it (a bad payload, a message past its deadline).
     #[error("{0}")]
     Permanent(String),
+    /// Not a failure: the job saved its place and must run again after `after` (e.g.
+    /// GitHub's rate limit resets then). Queued again without using an attempt.
+    #[error("{reason}")]
+    Later { after: Duration, reason: String },
 }
 
 impl From<diesel::result::Error> for JobError {
@@ -183,6 +191,8 @@ pub fn enqueue_at<J: Job>(
 /// How a claimed job ended.
 pub(crate) struct Outcome {
     pub result: Result<(), JobError>,
+    /// The job asked to run again later ([`JobError::Later`]): not a failed attempt.
+    pub deferred: bool,
     /// For a failure: when to try again (none: give up).
     pub retry_after: Option<Duration>,
     /// For a success of a recurring job: when to run it again.
@@ -195,6 +205,7 @@ async fn run_typed<J: Job>(row: &store::JobRow, ctx: &JobContext, backoff: &Back
         Err(e) => {
             return Outcome {
                 result: Err(JobError::Permanent(format!("bad {} payload: {e}", J::NAME))),
+                deferred: false,
                 retry_after: None,
                 repeat_after: None,
             };
@@ -208,7 +219,9 @@ async fn run_typed<J: Job>(row: &store::JobRow, ctx: &JobContext, backoff: &Back
             },
         )
         .await;
+    let deferred = matches!(result, Err(JobError::Later { .. }));
     let retry_after = match &result {
+        Err(JobError::Later { after, .. }) => Some(*after),
         Err(e) if !e.is_permanent() && row.attempts < row.max_attempts => {
             Some(job.retry_delay(row.attempts, backoff))
         }
@@ -217,6 +230,7 @@ async fn run_typed<J: Job>(row: &store::JobRow, ctx: &JobContext, backoff: &Back
     let repeat_after = result.as_ref().ok().and_then(|()| job.repeat_every());
     Outcome {
         result,
+        deferred,
         retry_after,
         repeat_after,
     }
@@ -243,6 +257,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
         ExpireCompute,
         Notify,
         SyncRepository,
+        ScheduleSyncs,
         ProcessWebhook,
     );
     Outcome {
@@ -250,6 +265,7 @@ pub(crate) async fn registry(row: &store::JobRow, ctx: &JobContext, backoff: &Ba
             "unknown job kind {:?}",
             row.kind
         ))),
+        deferred: false,
         retry_after: None,
         repeat_after: None,
     }

@@ -17,7 +17,9 @@ use diesel::{Connection, PgConnection};
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use super::kinds::{CreateInstalments, DeliverPendingMail, ExpireCompute, ExpireGoals, Purge};
+use super::kinds::{
+    CreateInstalments, DeliverPendingMail, ExpireCompute, ExpireGoals, Purge, ScheduleSyncs,
+};
 use super::{Backoff, JobContext, Outcome, registry};
 use crate::db::{self, DatabaseUrl, DbError, tx::JOBS_CHANNEL};
 use crate::store::jobs as store;
@@ -118,6 +120,7 @@ impl Worker {
                 super::enqueue(tx, &CreateInstalments, now)?;
                 super::enqueue(tx, &ExpireGoals, now)?;
                 super::enqueue(tx, &ExpireCompute, now)?;
+                super::enqueue(tx, &ScheduleSyncs, now)?;
                 if smtp {
                     // Mail queued while no SMTP server was configured goes out now, even
                     // if an earlier worker left the next run of this job minutes away.
@@ -205,6 +208,7 @@ impl Worker {
         };
         let Outcome {
             result,
+            deferred,
             retry_after,
             repeat_after,
         } = outcome;
@@ -241,6 +245,19 @@ impl Worker {
                     tracing::info!("job done");
                 }
                 owned
+            }
+            Err(e) if deferred => {
+                let message = e.to_string();
+                tracing::info!(reason = %message, run_in = ?retry_after, "job deferred");
+                let after = retry_after.unwrap_or_default();
+                self.ctx
+                    .db
+                    .write(move |tx| {
+                        let now = db::now();
+                        let run_at = now + chrono::Duration::from_std(after).unwrap_or_default();
+                        Ok::<_, DbError>(store::defer(tx, job.id, &worker, &message, run_at, now)?)
+                    })
+                    .await?
             }
             Err(e) => {
                 let message = e.to_string();

@@ -193,6 +193,29 @@ pub fn fail(
     Ok(n == 1)
 }
 
+/// Puts running job `id` (if `worker` still owns it) back in the queue for `run_at`
+/// without counting the attempt: the job asked to run later ([`crate::jobs::JobError::Later`]).
+pub fn defer(
+    conn: &mut AnyConnection,
+    id: JobId,
+    worker: &str,
+    reason: &str,
+    run_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(owned!(id, worker))
+        .set((
+            jobs::state.eq(JobState::Queued),
+            jobs::run_at.eq(run_at),
+            jobs::attempts.eq(jobs::attempts - 1),
+            jobs::locked_by.eq(None::<String>),
+            jobs::last_error.eq(reason),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Is any running job's heartbeat older than `stale_before`? A plain read, so that an
 /// idle SQLite worker looks for crashed work without taking the write lock.
 pub fn any_stale(conn: &mut AnyConnection, stale_before: NaiveDateTime) -> QueryResult<bool> {

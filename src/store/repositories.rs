@@ -264,6 +264,27 @@ pub fn all_linked(conn: &mut AnyConnection) -> QueryResult<Vec<RepositoryRow>> {
         .load(conn)
 }
 
+/// Linked repositories of projects that are not archived whose last sync started
+/// before `started_before` (or never), oldest first: what the scheduler queues.
+pub fn due_for_sync(
+    conn: &mut AnyConnection,
+    started_before: NaiveDateTime,
+) -> QueryResult<Vec<RepositoryId>> {
+    use crate::db::schema::projects;
+    repositories::table
+        .inner_join(projects::table)
+        .filter(repositories::unlinked_at.is_null())
+        .filter(projects::archived_at.is_null())
+        .filter(
+            repositories::last_sync_started_at
+                .is_null()
+                .or(repositories::last_sync_started_at.lt(started_before)),
+        )
+        .order((repositories::last_sync_started_at.asc(), repositories::id.asc()))
+        .select(repositories::id)
+        .load(conn)
+}
+
 /// Replaces linked row `id`'s webhook secret; the row as it is now.
 pub fn set_secret(
     conn: &mut AnyConnection,

@@ -36,6 +36,14 @@ pub struct SyncStateRow {
     /// When a full walk of the resource last completed.
     pub full_pass_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// The watermark the pass under way will set when its last page is stored (a
+    /// newest-first list shows the newest item first, but the older ones are not
+    /// stored yet).
+    pub pass_watermark: Option<String>,
+    /// The first page's `ETag` of the pass under way, kept likewise.
+    pub pass_etag: Option<String>,
+    /// Why the last sync left this resource out (e.g. reviews without credentials).
+    pub skipped: Option<String>,
 }
 
 /// The state of every resource of `repository` that has one, by resource.
@@ -76,8 +84,9 @@ pub fn get(
 }
 
 /// What one page (or one conditional request) of a pass changed. Counters are added to
-/// the stored ones; the other fields replace them when `Some` (`resume_url` is always
-/// written: `None` ends the pass).
+/// the stored ones; `watermark`, `etag` and `full_pass_at` replace them when `Some`;
+/// `resume_url`, `pass_watermark`, `pass_etag` and `skipped` are always written (`None`
+/// clears them: a pass ends with no resume point and no pending watermark).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageProgress {
     pub watermark: Option<String>,
@@ -88,6 +97,12 @@ pub struct PageProgress {
     pub not_modified: i64,
     /// Set when this page ended a full walk of the resource.
     pub full_pass_at: Option<NaiveDateTime>,
+    /// The pending watermark of the pass under way (see [`SyncStateRow::pass_watermark`]).
+    pub pass_watermark: Option<String>,
+    /// The pending first-page `ETag` of the pass under way.
+    pub pass_etag: Option<String>,
+    /// Why the resource was left out, if it was.
+    pub skipped: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -103,6 +118,9 @@ struct Insert<'a> {
     not_modified: i64,
     full_pass_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
+    pass_watermark: Option<&'a str>,
+    pass_etag: Option<&'a str>,
+    skipped: Option<&'a str>,
 }
 
 /// Records `progress` for one resource (creating its row on first use). Call it in the
@@ -126,6 +144,9 @@ pub fn record_page(
         not_modified: progress.not_modified,
         full_pass_at: progress.full_pass_at,
         updated_at: now,
+        pass_watermark: progress.pass_watermark.as_deref(),
+        pass_etag: progress.pass_etag.as_deref(),
+        skipped: progress.skipped.as_deref(),
     };
     // COALESCE keeps the stored watermark, ETag and full-pass time when this page
     // brings none.
@@ -150,6 +171,9 @@ pub fn record_page(
             state::not_modified.eq(state::not_modified + excluded(state::not_modified)),
             state::full_pass_at.eq(keep_pass),
             state::updated_at.eq(excluded(state::updated_at)),
+            state::pass_watermark.eq(excluded(state::pass_watermark)),
+            state::pass_etag.eq(excluded(state::pass_etag)),
+            state::skipped.eq(excluded(state::skipped)),
         ))
         .execute(c))?;
     Ok(())
@@ -167,7 +191,78 @@ pub fn reset(
             state::watermark.eq(None::<String>),
             state::etag.eq(None::<String>),
             state::resume_url.eq(None::<String>),
+            state::pass_watermark.eq(None::<String>),
+            state::pass_etag.eq(None::<String>),
             state::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// Starts a full walk of one resource: forgets its watermark, `ETag`, resume point and
+/// pending pass (counters stay), so the pass reads every page and, if paused, resumes
+/// as a full walk.
+pub fn begin_full_pass(
+    conn: &mut AnyConnection,
+    repository: RepositoryId,
+    resource: SyncResource,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(state::table.find((repository, resource)))
+        .set((
+            state::watermark.eq(None::<String>),
+            state::etag.eq(None::<String>),
+            state::resume_url.eq(None::<String>),
+            state::pass_watermark.eq(None::<String>),
+            state::pass_etag.eq(None::<String>),
+            state::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// What a full commits pass changed on the credit of `repository`'s commits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Commit credits whose commit is no longer on the default branch (force-push).
+    pub removed: usize,
+    /// Credits removed earlier whose commit is back on the branch.
+    pub restored: usize,
+}
+
+/// After a full walk of the default branch that saw exactly the SHAs in `on_branch`
+/// (lower-case hex): the commit credits of `repository` whose SHA it did not see get
+/// `removed_at = now` (history kept, credit gone), and removed ones it saw again are
+/// restored. Call it in the unit of work that stores the walk's last page.
+pub fn reconcile_commits(
+    conn: &mut AnyConnection,
+    repository: RepositoryId,
+    on_branch: &std::collections::HashSet<String>,
+    now: NaiveDateTime,
+) -> QueryResult<Reconciled> {
+    use crate::db::schema::contributions as c;
+    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = c::table
+        .filter(c::repository_id.eq(repository))
+        .filter(c::kind.eq("commit"))
+        .select((c::id, c::source_key, c::removed_at))
+        .load(conn)?;
+    let (mut remove, mut restore) = (Vec::new(), Vec::new());
+    for (id, sha, removed_at) in rows {
+        match (on_branch.contains(&sha.to_ascii_lowercase()), removed_at) {
+            (false, None) => remove.push(id),
+            (true, Some(_)) => restore.push(id),
+            _ => {}
+        }
+    }
+    let mut out = Reconciled::default();
+    // Chunks keep each statement's bind list well under SQLite's limit.
+    for ids in remove.chunks(500) {
+        out.removed += diesel::update(c::table.filter(c::id.eq_any(ids)))
+            .set(c::removed_at.eq(Some(now)))
+            .execute(conn)?;
+    }
+    for ids in restore.chunks(500) {
+        out.restored += diesel::update(c::table.filter(c::id.eq_any(ids)))
+            .set(c::removed_at.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+    }
+    Ok(out)
 }
