@@ -384,7 +384,9 @@ async fn run_sync(
     anyhow::ensure!(
         !rows.is_empty(),
         "no linked repository matches{}{}",
-        project.map(|p| format!(" --project {p}")).unwrap_or_default(),
+        project
+            .map(|p| format!(" --project {p}"))
+            .unwrap_or_default(),
         repo.map(|r| format!(" --repo {r}")).unwrap_or_default()
     );
     println!(
@@ -435,6 +437,10 @@ async fn run_sync(
             }
         }
     }
-    anyhow::ensure!(failed == 0, "{failed} repositor{} failed to sync", if failed == 1 { "y" } else { "ies" });
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} repositor{} failed to sync",
+        if failed == 1 { "y" } else { "ies" }
+    );
     Ok(())
 }

@@ -621,7 +621,10 @@ impl Config {
                 return Err("a GitHub App needs both OPENFUND_GITHUB_APP_ID and OPENFUND_GITHUB_APP_PRIVATE_KEY_FILE".to_owned());
             }
             (Some(_), Some(_), Some(_)) => {
-                return Err("set OPENFUND_GITHUB_TOKEN or a GitHub App (OPENFUND_GITHUB_APP_ID), not both".to_owned());
+                return Err(
+                    "set OPENFUND_GITHUB_TOKEN or a GitHub App (OPENFUND_GITHUB_APP_ID), not both"
+                        .to_owned(),
+                );
             }
             _ => {}
         }
@@ -726,7 +729,16 @@ mod tests {
         assert_eq!(parse_interval("90s"), Ok(IntervalSecs(90)));
         assert_eq!(parse_interval("2d"), Ok(IntervalSecs(172_800)));
         assert_eq!(parse_interval("45"), Ok(IntervalSecs(45)));
-        for bad in ["", "0", "0h", "h", "1w", "-1h", "1.5h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "0",
+            "0h",
+            "h",
+            "1w",
+            "-1h",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
     }

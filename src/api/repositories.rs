@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
-use crate::github::rest::AuthMode;
 use crate::api::body::JsonObject;
 use crate::app::repositories::{self as flow, Listed, WithSecret};
 use crate::domain::repository::{RepoFullName, SyncResource};
+use crate::github::rest::AuthMode;
 use crate::store::repositories::RepositoryRow;
 use crate::store::sync_state::SyncStateRow;
 
@@ -146,7 +146,9 @@ pub struct RepositoryList {
     /// reviews).
     pub github_auth: AuthMode,
     /// What `github_auth` means for syncing, in a sentence.
-    #[schema(example = "Syncing without GitHub credentials: 60 requests an hour, and pull-request reviews are skipped. Set OPENFUND_GITHUB_TOKEN or a GitHub App.")]
+    #[schema(
+        example = "Syncing without GitHub credentials: 60 requests an hour, and pull-request reviews are skipped. Set OPENFUND_GITHUB_TOKEN or a GitHub App."
+    )]
     pub github_auth_note: String,
 }
 

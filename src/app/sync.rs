@@ -49,9 +49,9 @@ use crate::domain::github::ratelimit::RateLimit;
 use crate::domain::ids::{ProjectId, RepositoryId};
 use crate::domain::repository::{RepoFullName, SyncResource};
 use crate::github::rest::{AuthMode, FetchError, GithubApi};
+use crate::store::projects;
 use crate::store::repositories::{self, RepositoryRow};
 use crate::store::sync_state::{self, PageProgress, Reconciled, SyncStateRow};
-use crate::store::projects;
 
 /// Items a page asks for (GitHub's maximum).
 pub const PER_PAGE: u32 = 100;
@@ -222,8 +222,7 @@ fn read_page(resource: SyncResource, body: &str) -> Result<PageItems, String> {
                     .and_then(|g| g.committer.as_ref().or(g.author.as_ref()))
                     .and_then(|s| parse_stamp(s.date.as_deref()));
                 p.times.extend(date);
-                p.shas
-                    .extend(payload::parse_sha(c.sha.as_deref()));
+                p.shas.extend(payload::parse_sha(c.sha.as_deref()));
                 p.activities.extend(payload::commit_activities(c));
             }
             p.count = items.len() as i64;
@@ -340,8 +339,8 @@ pub async fn sync_repository(
     let (row, archived) = db
         .read(move |conn| {
             let row = repositories::find(conn, id)?.ok_or(SyncError::NotFound(id))?;
-            let archived = projects::find_by_id(conn, row.project_id)?
-                .is_none_or(|p| p.archived_at.is_some());
+            let archived =
+                projects::find_by_id(conn, row.project_id)?.is_none_or(|p| p.archived_at.is_some());
             Ok::<_, SyncError>((row, archived))
         })
         .await?;
@@ -372,7 +371,11 @@ pub async fn sync_repository(
 }
 
 impl Run<'_> {
-    async fn all(&mut self, row: &RepositoryRow, options: SyncOptions) -> Result<Option<i64>, SyncError> {
+    async fn all(
+        &mut self,
+        row: &RepositoryRow,
+        options: SyncOptions,
+    ) -> Result<Option<i64>, SyncError> {
         let id = self.repository;
         let states = self
             .syncer
@@ -516,10 +519,11 @@ impl Run<'_> {
             id: i64,
             default_branch: String,
         }
-        let url = self
-            .syncer
-            .api
-            .url(&format!("/repos/{}/{}", self.name.owner(), self.name.name()));
+        let url = self.syncer.api.url(&format!(
+            "/repos/{}/{}",
+            self.name.owner(),
+            self.name.name()
+        ));
         let fetched = match self.syncer.api.get(&url, None, &self.name).await {
             Ok(f) => f,
             Err(e) => {
@@ -543,7 +547,9 @@ impl Run<'_> {
         let stored = self
             .syncer
             .db
-            .write(move |tx| repositories::set_github_identity(tx, id, repo.id, &repo.default_branch))
+            .write(move |tx| {
+                repositories::set_github_identity(tx, id, repo.id, &repo.default_branch)
+            })
             .await;
         match stored {
             Ok(()) => Ok(Ok(branch)),
@@ -572,12 +578,9 @@ impl Run<'_> {
         let resumed = state.as_ref().and_then(|s| s.resume_url.clone());
         let first_of_walk = first.clone();
         let (mut url, mut etag, mut pass_watermark, mut pass_etag) = match (&state, resumed) {
-            (Some(s), Some(resume)) => (
-                resume,
-                None,
-                s.pass_watermark.clone(),
-                s.pass_etag.clone(),
-            ),
+            (Some(s), Some(resume)) => {
+                (resume, None, s.pass_watermark.clone(), s.pass_etag.clone())
+            }
             (s, _) => (first, s.as_ref().and_then(|s| s.etag.clone()), None, None),
         };
         // The SHAs on the branch, when this run walks the commits from their first page
@@ -674,7 +677,9 @@ impl Run<'_> {
                     let stored = super::activity::ingest(tx, project, id, &activities, now)?;
                     sync_state::record_page(tx, id, resource, &progress, now)?;
                     let reconciled = match reconcile {
-                        Some(on_branch) => Some(sync_state::reconcile_commits(tx, id, &on_branch, now)?),
+                        Some(on_branch) => {
+                            Some(sync_state::reconcile_commits(tx, id, &on_branch, now)?)
+                        }
                         None => None,
                     };
                     Ok::<_, DbError>((stored.inserted, reconciled))
@@ -686,7 +691,8 @@ impl Run<'_> {
             if reconciled.is_some() {
                 self.summary.reconciled = reconciled;
             }
-            self.progress.page(resource, page.count, fetched.requests, false);
+            self.progress
+                .page(resource, page.count, fetched.requests, false);
             match next {
                 Some(n) => {
                     url = n;
@@ -712,7 +718,12 @@ impl Run<'_> {
         self.syncer
             .db
             .write(move |tx| {
-                Ok::<_, DbError>(sync_state::begin_full_pass(tx, id, resource, crate::db::now())?)
+                Ok::<_, DbError>(sync_state::begin_full_pass(
+                    tx,
+                    id,
+                    resource,
+                    crate::db::now(),
+                )?)
             })
             .await?;
         Ok(None)
@@ -768,7 +779,9 @@ impl Run<'_> {
             };
             self.syncer
                 .db
-                .write(move |tx| sync_state::record_page(tx, id, resource, &progress, crate::db::now()))
+                .write(move |tx| {
+                    sync_state::record_page(tx, id, resource, &progress, crate::db::now())
+                })
                 .await?;
             return Ok(PassEnd::Complete { unchanged: true });
         }
@@ -913,20 +926,47 @@ impl Run<'_> {
         )));
         let (mut activities, mut count, mut requests) = (Vec::new(), 0, 0);
         while let Some(u) = url.take() {
-            let fetched = self.syncer.api.get(&u, None, &self.name).await.map_err(|e| {
-                // Count what the failed call spent with the calls before it.
-                match e {
-                    FetchError::Failed { status, message, rate, requests: r } => FetchError::Failed { status, message, rate, requests: requests + r },
-                    FetchError::Wait { until, reason, rate, requests: r } => FetchError::Wait { until, reason, rate, requests: requests + r },
-                }
-            })?;
+            let fetched = self
+                .syncer
+                .api
+                .get(&u, None, &self.name)
+                .await
+                .map_err(|e| {
+                    // Count what the failed call spent with the calls before it.
+                    match e {
+                        FetchError::Failed {
+                            status,
+                            message,
+                            rate,
+                            requests: r,
+                        } => FetchError::Failed {
+                            status,
+                            message,
+                            rate,
+                            requests: requests + r,
+                        },
+                        FetchError::Wait {
+                            until,
+                            reason,
+                            rate,
+                            requests: r,
+                        } => FetchError::Wait {
+                            until,
+                            reason,
+                            rate,
+                            requests: requests + r,
+                        },
+                    }
+                })?;
             requests += fetched.requests;
             self.note_rate(&fetched.rate);
-            let page = read_page(SyncResource::Reviews, &fetched.body).map_err(|m| FetchError::Failed {
-                status: Some(fetched.status),
-                message: m,
-                rate: fetched.rate.clone(),
-                requests,
+            let page = read_page(SyncResource::Reviews, &fetched.body).map_err(|m| {
+                FetchError::Failed {
+                    status: Some(fetched.status),
+                    message: m,
+                    rate: fetched.rate.clone(),
+                    requests,
+                }
             })?;
             count += page.count;
             activities.extend(page.activities);
@@ -1036,7 +1076,13 @@ impl GqlReview {
             let bot = a.typename.as_deref() == Some("Bot");
             payload::RestUser {
                 id: a.database_id,
-                login: a.login.map(|l| if bot && !l.ends_with("[bot]") { format!("{l}[bot]") } else { l }),
+                login: a.login.map(|l| {
+                    if bot && !l.ends_with("[bot]") {
+                        format!("{l}[bot]")
+                    } else {
+                        l
+                    }
+                }),
                 account_type: a.typename,
                 avatar_url: a.avatar_url,
                 html_url: a.url,

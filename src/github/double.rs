@@ -1970,7 +1970,10 @@ async fn gate(req: &HttpRequest, shared: &Shared, kind: &str) -> Option<HttpResp
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("token ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("token "))
+        })
         .map(str::to_owned);
     // Count the request and pick its fault.
     let (fault, n) = {
@@ -1983,7 +1986,11 @@ async fn gate(req: &HttpRequest, shared: &Shared, kind: &str) -> Option<HttpResp
         match &bearer {
             None => {}
             Some(t) if t.starts_with(INSTALLATION_TOKEN_PREFIX) => {
-                if inner.installation_tokens.get(t).is_some_and(|&exp| exp > now) {
+                if inner
+                    .installation_tokens
+                    .get(t)
+                    .is_some_and(|&exp| exp > now)
+                {
                     inner.stats.with_installation_token += 1;
                 } else {
                     return Some(HttpResponse::Unauthorized().json(json!({
@@ -2173,14 +2180,22 @@ fn graphql_offset(cursor: &str) -> Option<usize> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(cursor)
         .ok()?;
-    String::from_utf8(raw).ok()?.strip_prefix("cursor:")?.parse().ok()
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("cursor:")?
+        .parse()
+        .ok()
 }
 
 /// `POST /graphql`: only the query the sync sends for reviews (a repository's pull
 /// requests, newest updated first, `first`/`after` from the variables, each with its
 /// first 100 reviews), counted against the same window as REST (GitHub keeps a
 /// separate GraphQL budget; the double does not). Needs a token, as GitHub's does.
-async fn graphql_route(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+async fn graphql_route(
+    req: HttpRequest,
+    body: web::Bytes,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
     if let Some(early) = gate(&req, &shared, kinds::GRAPHQL).await {
         return early;
     }
@@ -2199,15 +2214,22 @@ async fn graphql_route(req: HttpRequest, body: web::Bytes, shared: web::Data<Sha
         }));
     };
     let mut inner = shared.lock();
-    let limits = (inner.limit, inner.remaining.saturating_sub(1), inner.reset_at);
+    let limits = (
+        inner.limit,
+        inner.remaining.saturating_sub(1),
+        inner.reset_at,
+    );
     inner.remaining = inner.remaining.saturating_sub(1);
     inner.stats.ok += 1;
     let reply = |body: Value| {
         let mut b = with_rate_headers(HttpResponse::Ok(), limits.0, limits.1, limits.2);
-        b.insert_header(("x-ratelimit-resource", "graphql")).json(body)
+        b.insert_header(("x-ratelimit-resource", "graphql"))
+            .json(body)
     };
     if !(request.query.contains("pullRequests") && request.query.contains("reviews")) {
-        return reply(json!({"errors": [{"message": "the GitHub double serves only the reviews query of the sync"}]}));
+        return reply(
+            json!({"errors": [{"message": "the GitHub double serves only the reviews query of the sync"}]}),
+        );
     }
     let v = &request.variables;
     let (owner, name) = (
@@ -2228,7 +2250,11 @@ async fn graphql_route(req: HttpRequest, body: web::Bytes, shared: web::Data<Sha
         None => 0,
     };
     let view = inner.view("graphql|pulls".to_owned(), |h| {
-        ordered((0..h.pulls.len()).collect(), |i| h.pulls[i].updated_at, true)
+        ordered(
+            (0..h.pulls.len()).collect(),
+            |i| h.pulls[i].updated_at,
+            true,
+        )
     });
     let h = &inner.history;
     let nodes: Vec<Value> = view
@@ -2326,7 +2352,11 @@ async fn installation_route(
 ) -> HttpResponse {
     let mut inner = shared.lock();
     inner.stats.requests += 1;
-    *inner.stats.by_kind.entry(kinds::APP.to_owned()).or_insert(0) += 1;
+    *inner
+        .stats
+        .by_kind
+        .entry(kinds::APP.to_owned())
+        .or_insert(0) += 1;
     let Some(app) = inner.app.clone() else {
         return app_refusal("A JSON web token could not be decoded");
     };
@@ -2364,7 +2394,11 @@ async fn access_token_route(
 ) -> HttpResponse {
     let mut inner = shared.lock();
     inner.stats.requests += 1;
-    *inner.stats.by_kind.entry(kinds::APP.to_owned()).or_insert(0) += 1;
+    *inner
+        .stats
+        .by_kind
+        .entry(kinds::APP.to_owned())
+        .or_insert(0) += 1;
     let Some(app) = inner.app.clone() else {
         return app_refusal("A JSON web token could not be decoded");
     };
@@ -2380,7 +2414,9 @@ async fn access_token_route(
     let token = format!("{INSTALLATION_TOKEN_PREFIX}{n:08}");
     let expires = now_secs() + inner.installation_token_secs;
     inner.installation_tokens.insert(token.clone(), expires);
-    let expires_at = DateTime::from_timestamp(expires, 0).map(ts).unwrap_or_default();
+    let expires_at = DateTime::from_timestamp(expires, 0)
+        .map(ts)
+        .unwrap_or_default();
     HttpResponse::Created().json(json!({
         "token": token,
         "expires_at": expires_at,
@@ -2443,7 +2479,10 @@ impl GithubActivityDouble {
                 .route("/_double/stats", web::get().to(stats_route))
                 .route("/_double/faults", web::post().to(fault_route))
                 .route("/graphql", web::post().to(graphql_route))
-                .route("/repos/{owner}/{name}/installation", web::get().to(installation_route))
+                .route(
+                    "/repos/{owner}/{name}/installation",
+                    web::get().to(installation_route),
+                )
                 .route(
                     "/app/installations/{id}/access_tokens",
                     web::post().to(access_token_route),

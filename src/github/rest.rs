@@ -410,7 +410,11 @@ impl GithubApi {
                 struct Installation {
                     id: i64,
                 }
-                let url = self.url(&format!("/repos/{}/{}/installation", repo.owner(), repo.name()));
+                let url = self.url(&format!(
+                    "/repos/{}/{}/installation",
+                    repo.owner(),
+                    repo.name()
+                ));
                 let (status, _, body) = self
                     .send(Method::GET, &url, headers.clone(), None)
                     .await
@@ -507,7 +511,9 @@ impl GithubApi {
     ) -> Result<(serde_json::Value, Fetched), FetchError> {
         let body = serde_json::json!({ "query": query, "variables": variables });
         let url = self.graphql_url.clone();
-        let fetched = self.call(Method::POST, &url, None, Some(&body), repo).await?;
+        let fetched = self
+            .call(Method::POST, &url, None, Some(&body), repo)
+            .await?;
         let mut answer: serde_json::Value = serde_json::from_str(&fetched.body).map_err(|e| {
             FetchError::failed(format!("unreadable GraphQL answer: {e}"), fetched.requests)
         })?;
@@ -532,7 +538,10 @@ impl GithubApi {
     ) -> Result<Fetched, FetchError> {
         if !link::is_same_origin(url, &self.base) {
             return Err(FetchError::failed(
-                format!("refusing to follow {url}: not on the API's origin {}", self.base),
+                format!(
+                    "refusing to follow {url}: not on the API's origin {}",
+                    self.base
+                ),
                 0,
             ));
         }
@@ -621,14 +630,16 @@ impl GithubApi {
                 Decision::Proceed => {
                     let next = match header(&head, "link") {
                         None => None,
-                        Some(l) => link::try_parse(l)
-                            .map_err(|e| FetchError::Failed {
-                                status: Some(status),
-                                message: format!("GitHub sent a malformed Link header: {e}"),
-                                rate: rate.clone(),
-                                requests,
-                            })?
-                            .next,
+                        Some(l) => {
+                            link::try_parse(l)
+                                .map_err(|e| FetchError::Failed {
+                                    status: Some(status),
+                                    message: format!("GitHub sent a malformed Link header: {e}"),
+                                    rate: rate.clone(),
+                                    requests,
+                                })?
+                                .next
+                        }
                     };
                     return Ok(Fetched {
                         status,
@@ -727,6 +738,10 @@ mod tests {
             serde_json::to_value(AuthMode::Unauthenticated).unwrap(),
             "unauthenticated"
         );
-        assert!(AuthMode::Unauthenticated.note().contains("60 requests an hour"));
+        assert!(
+            AuthMode::Unauthenticated
+                .note()
+                .contains("60 requests an hour")
+        );
     }
 }

@@ -464,8 +464,8 @@ impl Job for SyncRepository {
                 }
             }
             Ok(SyncOutcome::Paused { until, .. }) => {
-                let after = (until - db::now()).to_std().unwrap_or_default()
-                    + Duration::from_secs(1);
+                let after =
+                    (until - db::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
                 Err(JobError::Later {
                     after,
                     reason: format!("waiting for GitHub's rate limit until {until} UTC"),

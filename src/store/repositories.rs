@@ -280,7 +280,10 @@ pub fn due_for_sync(
                 .is_null()
                 .or(repositories::last_sync_started_at.lt(started_before)),
         )
-        .order((repositories::last_sync_started_at.asc(), repositories::id.asc()))
+        .order((
+            repositories::last_sync_started_at.asc(),
+            repositories::id.asc(),
+        ))
         .select(repositories::id)
         .load(conn)
 }

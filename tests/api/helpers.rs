@@ -328,6 +328,9 @@ pub fn test_config(database_url: DatabaseUrl) -> Config {
     config.jwt_secret = Some(Secret::new(JWT_SECRET));
     config.job_poll_ms = 50;
     config.job_backoff_ms = 200;
+    // Nothing reaches the real GitHub: a test that syncs points this at its double.
+    config.github_api_url = "http://127.0.0.1:9".to_owned();
+    config.github_retry_base_ms = 20;
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned());
     config
 }

@@ -13,6 +13,7 @@ mod exports;
 mod github;
 mod github_activity_double;
 mod github_double;
+mod github_sync;
 mod goals;
 mod health;
 mod helpers;

@@ -1619,6 +1619,11 @@ export interface components {
         };
         /** Format: int64 */
         ApiTokenId: number;
+        /**
+         * @description How this instance authenticates to GitHub (shown with the repositories' status).
+         * @enum {string}
+         */
+        AuthMode: "token" | "app" | "unauthenticated";
         /** @description A balance: what one of the project's ledger accounts holds of one commodity. */
         Balance: {
             /** @example Assets:Projects:P12:Held */
@@ -2780,6 +2785,17 @@ export interface components {
         };
         /** @description A project's linked repositories. */
         RepositoryList: {
+            /**
+             * @description How this instance authenticates to GitHub when it syncs: `token`, `app` (a
+             *     GitHub App's installation tokens) or `unauthenticated` (60 requests an hour, no
+             *     reviews).
+             */
+            github_auth: components["schemas"]["AuthMode"];
+            /**
+             * @description What `github_auth` means for syncing, in a sentence.
+             * @example Syncing without GitHub credentials: 60 requests an hour, and pull-request reviews are skipped. Set OPENFUND_GITHUB_TOKEN or a GitHub App.
+             */
+            github_auth_note: string;
             items: components["schemas"]["Repository"][];
         };
         /**
@@ -2825,6 +2841,11 @@ export interface components {
             resource: components["schemas"]["SyncResource"];
             /** @description Whether a pass stopped part-way and will resume where it stopped. */
             resuming: boolean;
+            /**
+             * @description Why the last sync left this resource out (e.g. reviews without GitHub
+             *     credentials); null when it was synced.
+             */
+            skipped?: string | null;
             /** Format: date-time */
             updated_at: string;
         };
