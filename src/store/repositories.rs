@@ -31,7 +31,10 @@
 //!   for endpoints with `since`, else the newest id stored, as text), the first page's
 //!   `etag` (a 304 costs no primary rate limit), `resume_url` (the absolute `Link` URL
 //!   of the page a paused pass stopped on: the pass resumes there, and items already
-//!   stored are upserts, so nothing doubles), counters for the status page
+//!   stored are upserts, so nothing doubles), `pass_watermark`/`pass_etag` (what a
+//!   newest-first pass under way will set when its last page is stored; migration
+//!   `000010_sync_pass_state`), `skipped` (why the last sync left the resource out),
+//!   counters for the status page
 //!   (`items_stored`, `requests_spent`, `not_modified`) and `full_pass_at` (when a
 //!   full walk last completed: commits not seen in one are the ones a force-push
 //!   dropped). Counters only grow, through [`super::sync_state::record_page`], in the
