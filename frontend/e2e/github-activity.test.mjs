@@ -22,9 +22,9 @@ const PULLS = 12;
 const SYNC_TIMEOUT_MS = 90_000;
 const AVATAR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="20" fill="#6d28d9"/></svg>';
-// The sync engine and the contributors API land after this test: until then the steps
-// that need them are skipped (and say so in the run's summary).
-const PENDING = "needs the sync engine (issue 8), not on main yet";
+// The contributors and activity API lands after this test: until then the steps that
+// need it are skipped (and say so in the run's summary).
+const PENDING = "needs the contributors and activity API (issue 8), not on main yet";
 
 /**
  * Starts `openfund github-double` on a free port with a generated history of `REPO`;
@@ -160,7 +160,7 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     await setup.waitFor({ state: "detached" });
   });
 
-  test("'Sync now' runs a sync against the double, with live progress until it is done", { skip: PENDING }, async () => {
+  test("'Sync now' runs a sync against the double, with live progress until it is done", async () => {
     await card().getByRole("button", { name: `Sync now: ${REPO}` }).click();
     // Queued or already running: the console follows it by itself.
     await page.waitForFunction(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Repository, ResourceStatus, SyncStatus } from "../api/client";
 import {
-  githubAuthOf,
   parseFullName,
   pollDelay,
   POLL_MAX_MS,
@@ -147,17 +146,6 @@ describe("words", () => {
     expect(rateLimitWords({ remaining: 0, limit: 60, reset_at: "2026-12-01T09:42:00Z" }, now)).toMatch(
       /^0 of 60 requests left when last seen; the window has reset since/,
     );
-  });
-});
-
-describe("githubAuthOf", () => {
-  it("reads a string or an object's mode, and nothing else", () => {
-    expect(githubAuthOf({ items: [], github_auth: "unauthenticated" })).toBe("unauthenticated");
-    expect(githubAuthOf({ items: [], github_auth: { mode: "app" } })).toBe("app");
-    expect(githubAuthOf({ items: [], github_auth: { kind: "token" } })).toBe("token");
-    expect(githubAuthOf({ items: [] })).toBeNull();
-    expect(githubAuthOf({ items: [], github_auth: "password" })).toBeNull();
-    expect(githubAuthOf(null)).toBeNull();
   });
 });
 

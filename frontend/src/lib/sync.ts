@@ -153,25 +153,6 @@ export function rateLimitWords(r: RateLimitStatus, now: number = Date.now()): st
   return `${left}; the window resets ${untilWords(r.reset_at, now)} (${formatDateTimeUtc(r.reset_at)})`;
 }
 
-/** How the instance authenticates to GitHub (`github_auth` in the list), when the server says. */
-export type GithubAuth = "token" | "app" | "unauthenticated";
-
-/**
- * `github_auth` of a repository list, read leniently: a plain string, or an object with a
- * `mode` (or `kind`) member. Anything else → null (the note is then not shown).
- */
-export function githubAuthOf(list: unknown): GithubAuth | null {
-  if (typeof list !== "object" || list === null) return null;
-  const raw = (list as { github_auth?: unknown }).github_auth;
-  const value =
-    typeof raw === "string"
-      ? raw
-      : typeof raw === "object" && raw !== null
-        ? ((raw as { mode?: unknown; kind?: unknown }).mode ?? (raw as { kind?: unknown }).kind)
-        : null;
-  return value === "token" || value === "app" || value === "unauthenticated" ? value : null;
-}
-
 /**
  * Splits `owner/name` as typed (spaces trimmed, a pasted `https://github.com/…` URL or a
  * trailing `.git` accepted); null when it cannot be a repository's name. The server has

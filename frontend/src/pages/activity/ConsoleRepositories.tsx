@@ -20,7 +20,6 @@ import { pluralize } from "../../lib/format";
 import { fieldErrors } from "../../lib/problems";
 import {
   formatDateTimeUtc,
-  githubAuthOf,
   parseFullName,
   phaseLabel,
   pollDelay,
@@ -347,7 +346,11 @@ function ResourceTable({ repo }: { repo: Repository }) {
               <td className="num">{r.requests_spent.toLocaleString("en-US")}</td>
               <td className="num">{r.not_modified.toLocaleString("en-US")}</td>
               <td>
-                {r.resuming ? (
+                {r.skipped ? (
+                  <span className="muted small" data-testid="resource-skipped">
+                    Left out: {r.skipped}
+                  </span>
+                ) : r.resuming ? (
                   <span className="pill pill-warn">Paused; resumes where it stopped</span>
                 ) : (
                   <span className="muted small">
@@ -584,7 +587,7 @@ export function ConsoleRepositories({ project }: { project: Project }) {
         reviews, issues, comments and releases. Link a repository, add its webhook on GitHub for new activity, and sync
         it once for its history.
       </p>
-      {state.status === "ready" && githubAuthOf(state.data) === "unauthenticated" && <UnauthenticatedNote />}
+      {state.status === "ready" && state.data.github_auth === "unauthenticated" && <UnauthenticatedNote />}
       {shown ? (
         <WebhookSetup webhook={shown.webhook} rotated={shown.rotated} onDone={() => setShown(null)} />
       ) : (

@@ -56,7 +56,7 @@ describe("console: repositories", () => {
     let items: Repository[] = [];
     const server = stubServer(
       base({
-        [`GET ${P}/repositories`]: () => jsonResponse({ items }),
+        [`GET ${P}/repositories`]: () => jsonResponse({ items, github_auth: "token", github_auth_note: "" }),
         [`POST ${P}/repositories`]: () => {
           items = [repo()];
           return jsonResponse(webhook(repo()), 201);
@@ -65,6 +65,8 @@ describe("console: repositories", () => {
     );
     renderAt(`/projects/${SLUG}/manage?section=repositories`);
     await screen.findByTestId("no-repositories");
+    // With a token, no note about GitHub's unauthenticated limit.
+    expect(screen.queryByTestId("github-unauthenticated")).toBeNull();
     const form = screen.getByTestId("link-repository-form");
     fireEvent.change(within(form).getByLabelText("GitHub repository"), {
       target: { value: "https://github.com/octo/widgets.git" },
@@ -93,7 +95,7 @@ describe("console: repositories", () => {
   it("says why a link was refused, on the field or for the form", async () => {
     stubServer(
       base({
-        [`GET ${P}/repositories`]: () => jsonResponse({ items: [] }),
+        [`GET ${P}/repositories`]: () => jsonResponse({ items: [], github_auth: "token", github_auth_note: "" }),
         [`POST ${P}/repositories`]: () =>
           problemResponse(problem(409, "repository_linked", "Conflict", "linked to another project")),
       }),
@@ -142,7 +144,7 @@ describe("console: repositories", () => {
         [`GET ${P}/repositories`]: () => {
           const current = phase < 0 ? repo() : states[Math.min(phase, states.length - 1)]!;
           if (phase >= 0) phase += 1;
-          return jsonResponse({ items: [current] });
+          return jsonResponse({ items: [current], github_auth: "token", github_auth_note: "" });
         },
         [`POST ${P}/repositories/octo/widgets/sync`]: () => {
           phase = 0;
@@ -181,7 +183,7 @@ describe("console: repositories", () => {
     let items = [repo()];
     const server = stubServer(
       base({
-        [`GET ${P}/repositories`]: () => jsonResponse({ items }),
+        [`GET ${P}/repositories`]: () => jsonResponse({ items, github_auth: "token", github_auth_note: "" }),
         [`DELETE ${P}/repositories/octo/widgets`]: () => {
           items = [];
           return new Response(null, { status: 204 });
@@ -209,7 +211,7 @@ describe("console: repositories", () => {
 
   it("says when the instance has no GitHub token", async () => {
     stubServer(
-      base({ [`GET ${P}/repositories`]: () => jsonResponse({ items: [repo()], github_auth: "unauthenticated" }) }),
+      base({ [`GET ${P}/repositories`]: () => jsonResponse({ items: [repo()], github_auth: "unauthenticated", github_auth_note: "" }) }),
     );
     renderAt(`/projects/${SLUG}/manage?section=repositories`);
     const note = await screen.findByTestId("github-unauthenticated");
@@ -231,6 +233,7 @@ describe("console: repositories", () => {
                   last_error_at: "2026-12-01T10:02:00Z",
                   resources: [
                     { resource: "issues", items_stored: 7, requests_spent: 2, not_modified: 0, resuming: true, updated_at: "2026-12-01T10:02:00Z" },
+                    { resource: "reviews", items_stored: 0, requests_spent: 0, not_modified: 0, resuming: false, skipped: "needs GitHub credentials", updated_at: "2026-12-01T10:02:00Z" },
                   ],
                 },
               ),
@@ -243,6 +246,7 @@ describe("console: repositories", () => {
     expect(card.dataset.phase).toBe("failed");
     expect(within(card).getByTestId("last-error").textContent).toMatch(/502 three times/);
     expect(within(card).getByText("Paused; resumes where it stopped")).toBeTruthy();
+    expect(within(card).getByTestId("resource-skipped").textContent).toBe("Left out: needs GitHub credentials");
   });
 
   it("progressWords", () => {
