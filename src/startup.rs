@@ -249,6 +249,7 @@ impl Application {
             proxies: config.trusted_proxies.clone(),
             forwarded_header: config.forwarded_header.into(),
             overview_cache: Default::default(),
+            contributors_cache: crate::app::recognition::contributors_cache(),
         });
         let max_body = config.max_body_bytes;
 

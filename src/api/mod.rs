@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod compute;
+pub mod contributions;
 pub mod error;
 pub mod exports;
 pub mod frontend;
@@ -55,6 +56,9 @@ pub struct AppState {
     /// Each project's serialized overview (`/projects/{slug}/overview`), see
     /// [`crate::app::overview::OverviewCache`].
     pub overview_cache: crate::app::overview::OverviewCache<actix_web::web::Bytes>,
+    /// Each project's ranked contributors list (`/projects/{slug}/contributors`), see
+    /// [`crate::app::recognition::ContributorsCache`].
+    pub contributors_cache: crate::app::recognition::ContributorsCache,
 }
 
 #[derive(OpenApi)]
@@ -122,6 +126,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(identities::merge_identities)
         .service(identities::list_identity_merges)
         .service(identities::undo_identity_merge)
+        .service(contributions::list_contributors)
+        .service(contributions::list_activity)
+        .service(contributions::record_contribution)
+        .service(contributions::delete_contribution)
         .service(ledger::list_ledger)
         .service(exports::ledger_csv)
         .service(exports::ledger_beancount)

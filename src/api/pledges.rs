@@ -202,7 +202,7 @@ pub struct CreatePledge {
 
 /// A JSON value as text with every object's members sorted by name and no spaces, so
 /// the same request hashes the same however a client ordered or spaced it.
-fn canonical(value: &serde_json::Value) -> String {
+pub(crate) fn canonical(value: &serde_json::Value) -> String {
     use serde_json::Value;
     match value {
         Value::Object(map) => {

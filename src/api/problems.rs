@@ -19,6 +19,7 @@ use crate::app::ledger::LedgerFault;
 use crate::app::limits::LimitError;
 use crate::app::pledges::PledgeError;
 use crate::app::projects::ProjectError;
+use crate::app::recognition::RecognitionError;
 use crate::app::repositories::RepositoryError;
 use crate::app::sessions::SessionError;
 use crate::app::sponsors::SponsorError;
@@ -298,6 +299,29 @@ impl From<IdentityError> for ApiError {
             IdentityError::Chain(_) => ApiError::conflict("identity_merge_chain", e.to_string()),
             IdentityError::AlreadyUndone(_) => ApiError::conflict("merge_undone", e.to_string()),
             IdentityError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<RecognitionError> for ApiError {
+    fn from(e: RecognitionError) -> Self {
+        match e {
+            RecognitionError::Denied(d) => d.into(),
+            RecognitionError::ProjectNotFound(_) | RecognitionError::NotFound(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            RecognitionError::NotRecorded(_) => ApiError::conflict("not_recorded", e.to_string()),
+            RecognitionError::UnknownContributor(field, message) => {
+                ApiError::validation(vec![crate::domain::Violation::new(
+                    field,
+                    "unknown_contributor",
+                    message,
+                )])
+            }
+            RecognitionError::KeyReused => {
+                ApiError::conflict("idempotency_key_reused", e.to_string())
+            }
+            RecognitionError::Db(d) => d.into(),
         }
     }
 }

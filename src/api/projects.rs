@@ -59,6 +59,9 @@ pub struct Project {
     #[schema(required = true)]
     pub archived_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Bots' activity (accounts GitHub marks as bots, logins ending in `[bot]`) counts
+    /// in the project's contributors list and activity feed. Off by default.
+    pub count_bots: bool,
 }
 
 impl From<ProjectRow> for Project {
@@ -81,6 +84,7 @@ impl From<ProjectRow> for Project {
             contact_email: row.contact_email,
             archived_at: row.archived_at.map(|t| t.and_utc()),
             updated_at: row.updated_at.and_utc(),
+            count_bots: row.count_bots,
         }
     }
 }
@@ -461,6 +465,11 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>, nullable, format = "email", max_length = 254)]
     pub contact_email: Option<Option<String>>,
+    /// Count bots' activity in the contributors list and the activity feed (owners,
+    /// maintainers and site admins, like every setting). Off by default.
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = bool)]
+    pub count_bots: Option<Option<bool>>,
 }
 
 /// Change a project's settings (its owners and maintainers, and site admins; with an
@@ -496,6 +505,7 @@ pub async fn update_project(
         summary: body.summary,
         kind: body.kind,
         homepage: body.homepage,
+        count_bots: body.count_bots,
         ..details_input!(body)
     };
     let patch = ProjectPatch::parse(&input).map_err(ApiError::validation)?;

@@ -23,6 +23,7 @@ pub mod overview;
 pub mod pledges;
 pub mod principal;
 pub mod projects;
+pub mod recognition;
 pub mod repositories;
 pub mod sessions;
 pub mod sponsors;

@@ -228,6 +228,7 @@ pub fn update(
         model_card_url: patch.model_card_url,
         currency: new_currency,
         auto_approve_sponsors: patch.auto_approve_sponsors,
+        count_bots: patch.count_bots,
         contact_name: patch.contact_name,
         contact_email: patch
             .contact_email

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod compute;
+pub mod contribution;
 pub mod cursor;
 pub mod decimal;
 pub mod delivery;

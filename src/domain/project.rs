@@ -378,6 +378,8 @@ pub struct ProjectPatch {
     pub auto_approve_sponsors: Option<bool>,
     pub contact_name: Option<Option<String>>,
     pub contact_email: Option<Option<Email>>,
+    /// Whether bots' activity counts toward recognition (patches only).
+    pub count_bots: Option<bool>,
 }
 
 /// A settings field as sent, before its rules are checked: absent, `null`, or a value.
@@ -398,12 +400,13 @@ pub struct ProjectInput {
     pub auto_approve_sponsors: Sent<bool>,
     pub contact_name: Sent<String>,
     pub contact_email: Sent<String>,
+    pub count_bots: Sent<bool>,
 }
 
 impl ProjectPatch {
     /// Checks every field present and reports all broken rules at once. `null` clears
     /// an optional field; for a required one (name, summary, description, kind,
-    /// currency, auto_approve_sponsors) it is a `required` violation.
+    /// currency, auto_approve_sponsors, count_bots) it is a `required` violation.
     pub fn parse(input: &ProjectInput) -> Result<Self, Vec<Violation>> {
         let mut errors = Vec::new();
         let mut required = |field: &str,
@@ -470,6 +473,11 @@ impl ProjectPatch {
                 "must not be null",
             )),
             Some(Some(b)) => patch.auto_approve_sponsors = Some(b),
+            None => {}
+        }
+        match input.count_bots {
+            Some(None) => errors.push(Violation::new("count_bots", "required", "must not be null")),
+            Some(Some(b)) => patch.count_bots = Some(b),
             None => {}
         }
         if errors.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod accelerators;
 pub mod api_tokens;
+pub mod contribution_reads;
 pub mod contributions;
 pub mod deliveries;
 pub mod email_tokens;
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod pledges;
 pub mod projects;
 pub mod rate_limits;
+pub mod recorded_work;
 pub mod repositories;
 pub mod secrets;
 pub mod sessions;

@@ -37,6 +37,8 @@ pub struct ProjectRow {
     pub contact_email: Option<String>,
     pub archived_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// Bots' activity counts toward recognition (off by default).
+    pub count_bots: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -106,6 +108,7 @@ pub struct ProjectChanges {
     pub contact_email: Option<Option<String>>,
     pub archived_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub count_bots: Option<bool>,
 }
 
 impl ProjectChanges {

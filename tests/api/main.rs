@@ -7,6 +7,7 @@ mod activity_ingest;
 mod anonymity;
 mod compute;
 mod concurrency;
+mod contributions;
 mod demo;
 mod errors;
 mod exports;
