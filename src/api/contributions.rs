@@ -315,7 +315,7 @@ pub struct OptionalIdempotencyHeader {
     /// 1 to 255 visible ASCII characters, e.g. a UUID, one per record: a retry with the
     /// same key records nothing more.
     #[serde(rename = "Idempotency-Key")]
-    #[param(pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255)]
+    #[param(required = false, value_type = String, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255)]
     pub idempotency_key: Option<String>,
 }
 

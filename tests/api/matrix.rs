@@ -485,6 +485,47 @@ fn table() -> Vec<Row> {
                 ))
             },
         ),
+        // Recognition: the lists are public; recording and deleting work are project
+        // edits (tests/api/contributions.rs for the rules).
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/contributors",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/contributors", w.project_slug)),
+        ),
+        row(
+            "GET",
+            "/api/v1/projects/{slug}/activity",
+            public(200),
+            |w, _| Call::at(format!("/api/v1/projects/{}/activity", w.project_slug)),
+        ),
+        row(
+            "POST",
+            "/api/v1/projects/{slug}/contributions",
+            project_editor(201),
+            |w, _| Call {
+                path: Some(format!("/api/v1/projects/{}/contributions", w.project_slug)),
+                body: Some(json!({
+                    "kind": "doc",
+                    "contributor": {"contributor_id": w.plant_contributor()},
+                    "occurred_on": "2026-11-30",
+                    "description": "Wrote the matrix's docs"
+                })),
+                ..Call::default()
+            },
+        ),
+        row(
+            "DELETE",
+            "/api/v1/projects/{slug}/contributions/{id}",
+            project_editor(204),
+            |w, _| {
+                Call::at(format!(
+                    "/api/v1/projects/{}/contributions/{}",
+                    w.project_slug,
+                    w.plant_recorded_work()
+                ))
+            },
+        ),
         // GitHub calls anonymously: the signature is the permission, and a credential
         // sent along neither helps nor hurts (tests/api/webhooks.rs for the refusals).
         row("POST", "/api/v1/webhooks/github", public(202), |w, _| {
@@ -1340,6 +1381,55 @@ impl World {
         name
     }
 
+    /// A contributor with a GitHub identity of its own; returns its id.
+    fn plant_contributor(&self) -> i64 {
+        use openfund::db::schema::contributors;
+        let github_id = i64::from(rand_u32()) + 1;
+        let now = openfund::db::now();
+        let mut conn = self.app.conn();
+        diesel::insert_into(contributors::table)
+            .values((
+                contributors::github_user_id.eq(github_id),
+                contributors::login.eq(format!("planted-{github_id}")),
+                contributors::is_bot.eq(false),
+                contributors::created_at.eq(now),
+                contributors::updated_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        contributors::table
+            .filter(contributors::github_user_id.eq(github_id))
+            .select(contributors::id)
+            .first(&mut conn)
+            .unwrap()
+    }
+
+    /// Work recorded in the project by its owner; returns the contribution's id.
+    fn plant_recorded_work(&self) -> i64 {
+        use openfund::db::schema::contributions;
+        let key = format!("recorded:{}", uuid::Uuid::new_v4().simple());
+        let now = openfund::db::now();
+        let mut conn = self.app.conn();
+        diesel::insert_into(contributions::table)
+            .values((
+                contributions::project_id.eq(self.project_id),
+                contributions::contributor_id.eq(self.plant_contributor()),
+                contributions::kind.eq("doc"),
+                contributions::source_key.eq(&key),
+                contributions::occurred_at.eq(now),
+                contributions::title.eq(Some("Planted")),
+                contributions::recorded_by.eq(Some(self.owner_id())),
+                contributions::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        contributions::table
+            .filter(contributions::source_key.eq(&key))
+            .select(contributions::id)
+            .first(&mut conn)
+            .unwrap()
+    }
+
     /// A new account made a maintainer of the project; returns its id.
     fn plant_maintainer(&self) -> i64 {
         let id = self.app.insert_account(&fresh_email(), true, false);
@@ -1774,6 +1864,12 @@ async fn make_caller(app: &TestApp, who: Who, project: Option<&(i64, String)>) -
 /// An `owner/name` no project has linked.
 /// The webhook secret of every repository [`World::plant_repository`] links.
 const PLANTED_SECRET: &str = "5555555555555555555555555555555555555555555555555555555555555555";
+
+/// A random number for planted GitHub ids.
+fn rand_u32() -> u32 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
 
 fn unique_repository() -> String {
     format!(

@@ -783,6 +783,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{slug}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's activity (public), newest first: what counts in its contributors list
+         *     (the same rules: merges, linked repositories, force-pushes, bots), GitHub activity
+         *     and recorded work in one stream, optionally of one `kind`. An item credited to two
+         *     identities merged into one person shows once.
+         */
+        get: operations["list_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{slug}/archive": {
         parameters: {
             query?: never;
@@ -816,6 +838,79 @@ export interface paths {
          *     the entries).
          */
         get: operations["project_balances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/contributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record work GitHub does not see (data, evaluation, infrastructure, compute
+         *     operations, documentation, design, security and red-teaming, research, community):
+         *     it appears in the activity feed and counts in the contributors list like the rest.
+         *     Owners, maintainers and site admins (an API token needs `write`). The person is a
+         *     contributor id or a GitHub login already known (422 `validation_failed` with code
+         *     `unknown` on `contributor.…` otherwise). With an `Idempotency-Key` header, a retry
+         *     with the same key and body gets the first response again (`Idempotent-Replayed:
+         *     true`) and records nothing more; the same key with another body is 409
+         *     `idempotency_key_reused`.
+         */
+        post: operations["record_contribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/contributions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete work a maintainer recorded (to correct it, delete it and record it again).
+         *     Owners, maintainers and site admins. Activity from GitHub follows GitHub: 409
+         *     `not_recorded`.
+         */
+        delete: operations["delete_contribution"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{slug}/contributors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's contributors (public), most contributions first, ties by contributor id:
+         *     each with distinct contributions per kind, credited after identity merges, counting
+         *     linked repositories and recorded work only (an unlinked repository's activity and
+         *     commits a force-push dropped do not count), without bots unless the project's
+         *     `count_bots` is on. People without a GitHub account are listed anonymously.
+         *     Changes made through this server show at once; those of another instance or
+         *     worker process within 5 seconds.
+         */
+        get: operations["list_contributors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1585,6 +1680,46 @@ export interface components {
         AcceleratorValues: {
             items: components["schemas"]["AcceleratorValue"][];
         };
+        /**
+         * @description One item of a project's activity feed: a contribution, credited after identity
+         *     merges.
+         */
+        ActivityItem: {
+            contributor: components["schemas"]["ContributorSummary"];
+            /** @description What the work was (recorded work only; else null). */
+            description: string | null;
+            /**
+             * Format: int64
+             * @description The contribution's id (a maintainer deletes recorded work by it).
+             */
+            id: number;
+            kind: components["schemas"]["ContributionKind"];
+            /**
+             * Format: date-time
+             * @description When it happened (recorded work: midnight UTC of its day).
+             */
+            occurred_at: string;
+            /** @description Recorded by a maintainer rather than seen on GitHub. */
+            recorded: boolean;
+            /** @description The repository's `owner/name`; null for recorded work. */
+            repository: string | null;
+            /**
+             * @description The commit's first line, the pull request's or issue's title, the release's
+             *     name; null for recorded work and where GitHub gives none.
+             */
+            title: string | null;
+            /**
+             * Format: uri
+             * @description Where to see it (on GitHub, or the link a maintainer gave).
+             */
+            url: string | null;
+        };
+        /** @description One page of a project's activity. */
+        ActivityPage: {
+            items: components["schemas"]["ActivityItem"][];
+            /** @description Pass as `cursor` (with the same `kind`) for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
         /** @description Whom to add: exactly one of `email` and `user_id`. */
         AddMember: {
             /**
@@ -1756,6 +1891,89 @@ export interface components {
         ConfirmedDelivery: {
             delivery: components["schemas"]["Delivery"];
             pledge: components["schemas"]["Pledge"];
+        };
+        /**
+         * @description A kind of contribution (see the module's table). The wire and database spelling
+         *     is snake_case and stable.
+         * @enum {string}
+         */
+        ContributionKind: "commit" | "pull_request_opened" | "pull_request_merged" | "pull_request_review" | "review_comment" | "issue_opened" | "issue_comment" | "release" | "data" | "evaluation" | "infra" | "compute_operations" | "doc" | "design" | "security" | "research" | "community";
+        /** @description One line of a project's contributors list. */
+        ContributorEntry: {
+            contributor: components["schemas"]["ContributorSummary"];
+            /**
+             * @description Distinct contributions per kind; kinds with none are left out.
+             * @example {
+             *       "commit": 12,
+             *       "data": 1,
+             *       "pull_request_merged": 3
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date-time
+             * @description When their first counted contribution happened.
+             */
+            first_contribution_at: string;
+            /**
+             * Format: date-time
+             * @description When their latest counted contribution happened.
+             */
+            last_contribution_at: string;
+            /**
+             * Format: int64
+             * @description Distinct contributions of every kind (the sum of `counts`).
+             */
+            total: number;
+        };
+        /** @description Whom recorded work credits: exactly one of the two. */
+        ContributorInput: {
+            /**
+             * Format: int64
+             * @description A contributor's `id` (as the contributors list and feed show it).
+             */
+            contributor_id?: number | null;
+            /**
+             * @description A GitHub login (any case) that a synced repository has shown, or that an
+             *     OpenFund account signed in with.
+             * @example octocat
+             */
+            github_login?: string | null;
+        };
+        /** @description One page of a project's contributors. */
+        ContributorPage: {
+            items: components["schemas"]["ContributorEntry"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @description A contributor as public lists show them. People without a GitHub account (known
+         *     only by a commit email, which is never shown) are `anonymous`: their login, name,
+         *     avatar and link are null; show them as "Contributor without a GitHub account".
+         */
+        ContributorSummary: {
+            /** @description No GitHub account: nothing identifying is shown. */
+            anonymous: boolean;
+            /** Format: uri */
+            avatar_url: string | null;
+            /**
+             * Format: uri
+             * @description The GitHub profile page.
+             */
+            html_url: string | null;
+            /**
+             * Format: int64
+             * @description The identity credited (after identity merges: the identity merged into).
+             */
+            id: number;
+            /** @description GitHub marks the account as a bot (or its login ends in `[bot]`). */
+            is_bot: boolean;
+            /** @description The GitHub login as last seen. */
+            login: string | null;
+            /** @description The name on the GitHub profile, if public. */
+            name: string | null;
         };
         /** @description A new class for the catalogue. */
         CreateAccelerator: {
@@ -2541,6 +2759,11 @@ export interface components {
             contact_email: string | null;
             /** @description The public contact (shown in the funding manifest), or null. */
             contact_name: string | null;
+            /**
+             * @description Bots' activity (accounts GitHub marks as bots, logins ending in `[bot]`) counts
+             *     in the project's contributors list and activity feed. Off by default.
+             */
+            count_bots: boolean;
             /** Format: date-time */
             created_at: string;
             /**
@@ -2723,6 +2946,32 @@ export interface components {
          * @enum {string}
          */
         ReceiptStatus: "pong" | "queued" | "duplicate" | "ignored";
+        /** @description Work GitHub does not see, recorded by a maintainer. */
+        RecordContribution: {
+            contributor: components["schemas"]["ContributorInput"];
+            /**
+             * @description What the work was: 1–1000 characters (trimmed).
+             * @example Curated and deduplicated the 2024 web crawl
+             */
+            description: string;
+            kind: components["schemas"]["RecordableKind"];
+            /**
+             * Format: date
+             * @description The day of the work (`YYYY-MM-DD`), from 2000-01-01 to tomorrow.
+             * @example 2026-11-30
+             */
+            occurred_on: string;
+            /**
+             * Format: uri
+             * @description A link to the work (absolute http(s)).
+             */
+            url?: string | null;
+        };
+        /**
+         * @description The kinds a maintainer records (GitHub's kinds come from GitHub only).
+         * @enum {string}
+         */
+        RecordableKind: "data" | "evaluation" | "infra" | "compute_operations" | "doc" | "design" | "security" | "research" | "community";
         /** @description The answer to recording an expense. */
         RecordedExpense: {
             expense: components["schemas"]["Expense"];
@@ -3088,6 +3337,11 @@ export interface components {
             contact_email?: string | null;
             /** @description The public contact's name (for the funding manifest). */
             contact_name?: string | null;
+            /**
+             * @description Count bots' activity in the contributors list and the activity feed (owners,
+             *     maintainers and site admins, like every setting). Off by default.
+             */
+            count_bots?: boolean;
             /**
              * @description ISO 4217 code (default `USD`); changes only before any money is pledged or
              *     booked (else 409 `currency_locked`).
@@ -6250,6 +6504,54 @@ export interface operations {
             };
         };
     };
+    list_activity: {
+        parameters: {
+            query?: {
+                /** @description Only contributions of this kind. */
+                kind?: components["schemas"]["ContributionKind"];
+                /** @description Items per page (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of activity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
+            };
+            /** @description An unknown `kind` (`invalid_query`) or `limit` out of range (`invalid_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     archive_project: {
         parameters: {
             query?: never;
@@ -6328,6 +6630,216 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectBalances"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_contribution: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description 1 to 255 visible ASCII characters, e.g. a UUID, one per record: a retry with the
+                 *     same key records nothing more.
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordContribution"];
+            };
+        };
+        responses: {
+            /** @description Recorded (or the first response, replayed) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityItem"];
+                };
+            };
+            /** @description Malformed JSON or Idempotency-Key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (`idempotency_key_reused`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (every one listed in `errors`), or an unknown contributor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_contribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+                /** @description The contribution's id (from the activity feed) */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a maintainer, or a read-only token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or it has no such contribution */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A contribution from GitHub (`not_recorded`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_contributors: {
+        parameters: {
+            query?: {
+                /** @description Items per page (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of contributors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributorPage"];
+                };
+            };
+            /** @description `limit` out of range (`invalid_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such project */

@@ -19,6 +19,7 @@ export function project(overrides: Partial<Project> = {}): Project {
     contact_name: null,
     contact_email: null,
     archived_at: null,
+    count_bots: false,
     ...overrides,
   };
 }
