@@ -120,8 +120,8 @@ fn credited(
             }
         }
         ContributorRef::GithubLogin(login) => {
-            if let Some(id) = recorded::contributor_by_login(conn, login)? {
-                return Ok(id);
+            if let Some(id) = crate::store::contributions::by_login(conn, login)? {
+                return Ok(id.get());
             }
             match recorded::account_by_github_login(conn, login)? {
                 Some(account) => Ok(recorded::contributor_for_account(conn, &account, now)?),

@@ -36,27 +36,6 @@ pub fn contributor_exists(conn: &mut AnyConnection, id: i64) -> QueryResult<bool
     diesel::select(diesel::dsl::exists(contributors::table.find(id))).get_result(conn)
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// The GitHub identity whose login is `login` (ASCII case-insensitively, as GitHub
-/// compares logins); if a login moved from one account to another, the one seen most
-/// recently.
-pub fn contributor_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<i64>, DbError> {
-    let row: Option<IdRow> = diesel::sql_query(
-        "SELECT id FROM contributors \
-         WHERE github_user_id IS NOT NULL AND lower(login) = lower($1) \
-         ORDER BY updated_at DESC, id DESC LIMIT 1",
-    )
-    .bind::<Text, _>(login)
-    .get_result(conn)
-    .optional()?;
-    Ok(row.map(|r| r.id))
-}
-
 /// A live OpenFund account that signed in with GitHub as `login`.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct GithubAccount {
