@@ -861,7 +861,7 @@ export interface paths {
          *     it appears in the activity feed and counts in the contributors list like the rest.
          *     Owners, maintainers and site admins (an API token needs `write`). The person is a
          *     contributor id or a GitHub login already known (422 `validation_failed` with code
-         *     `unknown` on `contributor.…` otherwise). With an `Idempotency-Key` header, a retry
+         *     `unknown_contributor` on `contributor.…` otherwise). With an `Idempotency-Key` header, a retry
          *     with the same key and body gets the first response again (`Idempotent-Replayed:
          *     true`) and records nothing more; the same key with another body is 409
          *     `idempotency_key_reused`.
