@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 BIN_RELEASE := target/release/openfund
 
-.PHONY: help run test build frontend deps openapi bench fmt lint clean
+.PHONY: help run test build frontend deps openapi bench bench-github fmt lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ BENCH_LOCK ?= /tmp/openfund-cargo.lock
 bench: ## benchmark (baseline + sign-in flood) on SQLite and PostgreSQL → docs/performance.md
 	@WITH_BENCH=1 scripts/install-deps
 	@flock $(BENCH_LOCK) sh -c 'cargo build --release && bench/run'
+
+bench-github: ## GitHub sync benchmark against the double on SQLite and PostgreSQL → docs/performance.md
+	@flock $(BENCH_LOCK) sh -c 'cargo build --release && bench/github'
 
 fmt: ## format Rust code
 	cargo fmt

@@ -590,10 +590,16 @@ impl Run<'_> {
             && state.as_ref().is_none_or(|s| s.resume_url.is_none()))
         .then(HashSet::new);
         let walking_all = old_watermark.is_none();
+        // The answer to `url`, asked for while the previous page was stored.
+        let mut prefetched = None;
         // A pass paused on its first page resumes there: that page's ETag is the one to keep.
         let mut first_page = url == first_of_walk;
         loop {
-            let fetched = match self.syncer.api.get(&url, etag.as_deref(), &self.name).await {
+            let answer = match prefetched.take() {
+                Some(answer) => answer,
+                None => self.syncer.api.get(&url, etag.as_deref(), &self.name).await,
+            };
+            let fetched = match answer {
                 Ok(f) => f,
                 Err(e) => {
                     return self
@@ -670,21 +676,29 @@ impl Run<'_> {
             };
             let activities = page.activities;
             let reconcile = if done { seen.take() } else { None };
-            let (inserted, reconciled) = self
-                .syncer
-                .db
-                .write(move |tx| {
-                    let stored = super::activity::ingest(tx, project, id, &activities, now)?;
-                    sync_state::record_page(tx, id, resource, &progress, now)?;
-                    let reconciled = match reconcile {
-                        Some(on_branch) => {
-                            Some(sync_state::reconcile_commits(tx, id, &on_branch, now)?)
-                        }
-                        None => None,
-                    };
-                    Ok::<_, DbError>((stored.inserted, reconciled))
-                })
-                .await?;
+            let store = self.syncer.db.write(move |tx| {
+                let stored = super::activity::ingest(tx, project, id, &activities, now)?;
+                sync_state::record_page(tx, id, resource, &progress, now)?;
+                let reconciled = match reconcile {
+                    Some(on_branch) => {
+                        Some(sync_state::reconcile_commits(tx, id, &on_branch, now)?)
+                    }
+                    None => None,
+                };
+                Ok::<_, DbError>((stored.inserted, reconciled))
+            });
+            // The next page is asked for while this one is stored (its answer is only
+            // used after the store committed, so the resume point stays exact).
+            let (stored, next_answer) = match next.as_deref() {
+                Some(n) => {
+                    let (stored, answer) =
+                        tokio::join!(store, self.syncer.api.get(n, None, &self.name));
+                    (stored, Some(answer))
+                }
+                None => (store.await, None),
+            };
+            let (inserted, reconciled) = stored?;
+            prefetched = next_answer;
             let tally = self.summary.tally(resource);
             tally.items += page.count;
             tally.inserted += inserted as i64;
