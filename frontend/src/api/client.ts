@@ -173,6 +173,45 @@ export type SyncResource = components["schemas"]["SyncResource"];
 export type SyncQueued = components["schemas"]["SyncQueued"];
 type LinkRepositoryRequest = RequestJson<paths["/api/v1/projects/{slug}/repositories"]["post"]>;
 
+// Recognition: contributors, the activity feed, recorded work.
+// PROVISIONAL: written ahead of the read API's schema; replaced by generated types when it lands.
+export interface ContributorSummary {
+  id: number;
+  anonymous: boolean;
+  login: string | null;
+  name: string | null;
+  avatar_url: string | null;
+  html_url: string | null;
+  is_bot: boolean;
+}
+export interface ContributorEntry {
+  contributor: ContributorSummary;
+  total: number;
+  counts: Record<string, number>;
+  first_contribution_at: string;
+  last_contribution_at: string;
+}
+export interface ActivityItem {
+  id: number;
+  kind: string;
+  occurred_at: string;
+  title: string | null;
+  url: string | null;
+  repository: string | null;
+  recorded: boolean;
+  description: string | null;
+  contributor: ContributorSummary;
+}
+export interface RecordContribution {
+  kind: string;
+  contributor: { contributor_id?: number | null; github_login?: string | null };
+  occurred_on: string;
+  description: string;
+  url?: string | null;
+}
+type ContributorPage = CursorPage<ContributorEntry>;
+type ActivityPage = CursorPage<ActivityItem>;
+
 /** Codes the client itself produces when the server gave no problem document. */
 export const CLIENT_ERROR_CODES = {
   network: "network_error",
@@ -942,6 +981,43 @@ export function createApiClient(options: ApiClientOptions = {}) {
         method: "POST",
         path: `${repositoryPath(slug, owner, name)}/sync`,
         auth: "required",
+      });
+    },
+
+    // ---- recognition: contributors, activity, recorded work ----
+
+    /** `GET /projects/{slug}/contributors` — public; most contributions first; cursor pages. */
+    listContributors(
+      slug: string,
+      q: { cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<ContributorEntry>> {
+      return getJson<ContributorPage>(
+        `/api/v1/projects/${encodeURIComponent(slug)}/contributors${query(q)}`,
+        opts,
+      );
+    },
+
+    /** `GET /projects/{slug}/activity` — public; newest first; `kind` filters. */
+    listActivity(
+      slug: string,
+      q: { kind?: string | null; cursor?: string | null; limit?: number } = {},
+      opts: RequestOptions = {},
+    ): Promise<CursorPage<ActivityItem>> {
+      return getJson<ActivityPage>(
+        `/api/v1/projects/${encodeURIComponent(slug)}/activity${query(q)}`,
+        opts,
+      );
+    },
+
+    /** `POST /projects/{slug}/contributions` — maintainers record work GitHub does not see. */
+    recordContribution(slug: string, body: RecordContribution, idempotencyKey?: string) {
+      return json<ActivityItem>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/contributions`,
+        body,
+        auth: "required",
+        headers: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : undefined,
       });
     },
 

@@ -8,6 +8,7 @@ import { useAsync, useDocumentTitle } from "../lib/useAsync";
 import { FundingSection } from "./funding/FundingSection";
 import { GoalsSection } from "./funding/Goals";
 import { SponsorWallSection } from "./funding/SponsorWall";
+import { ActivitySection, ContributorsSection } from "./activity/Recognition";
 import { Link } from "../router";
 
 function BackLink() {
@@ -118,12 +119,16 @@ export function ProjectPage({ slug }: { slug: string }) {
       )}
 
       <div className="project-body">
-        <section className="project-main" aria-labelledby="funding-title">
-          <h2 id="funding-title">Funding</h2>
-          <GoalsSection project={p} />
-          <FundingSection project={p} />
-          <SponsorWallSection slug={p.slug} />
-        </section>
+        <div className="project-main">
+          <section aria-labelledby="funding-title">
+            <h2 id="funding-title">Funding</h2>
+            <GoalsSection project={p} />
+            <FundingSection project={p} />
+            <SponsorWallSection slug={p.slug} />
+          </section>
+          <ContributorsSection slug={p.slug} />
+          <ActivitySection slug={p.slug} />
+        </div>
 
         <aside className="project-aside" aria-labelledby="details-title">
           <h2 id="details-title">Details</h2>
