@@ -1021,6 +1021,15 @@ export function createApiClient(options: ApiClientOptions = {}) {
       });
     },
 
+    /** `DELETE /projects/{slug}/contributions/{id}` — recorded work only (409 `not_recorded` for GitHub's). */
+    deleteContribution(slug: string, id: number) {
+      return empty({
+        method: "DELETE",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/contributions/${encodeURIComponent(String(id))}`,
+        auth: "required",
+      });
+    },
+
     // ---- site admins ----
 
     /** `GET /admin/jobs` — newest first; 400 `invalid_cursor` for a stale cursor. */

@@ -30,6 +30,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from "../../router";
 import { LedgerTable, LoadMore } from "./common";
 import { ConsoleDeliveries, ConsoleSlurm } from "./ConsoleCompute";
 import { ConsoleGoals } from "./ConsoleGoals";
+import { ConsoleContributors } from "../activity/ConsoleContributors";
 import { ConsoleRepositories } from "../activity/ConsoleRepositories";
 import { ConsoleSponsors, ConsoleValues } from "./ConsoleSponsors";
 import { ProjectFrame } from "./ProjectFrame";
@@ -492,6 +493,7 @@ export const MANAGE_SECTIONS: ManageSection[] = [
   { id: "values", title: "Compute values", Component: ConsoleValues },
   { id: "sponsors", title: "Sponsor approval", Component: ConsoleSponsors },
   { id: "repositories", title: "Repositories", Component: ConsoleRepositories },
+  { id: "contributors", title: "Contributors", Component: ConsoleContributors },
 ];
 
 function Console({ project, sections }: { project: Project; sections: ManageSection[] }) {
