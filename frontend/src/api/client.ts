@@ -209,6 +209,25 @@ export interface RecordContribution {
   description: string;
   url?: string | null;
 }
+// PROVISIONAL: identity merges, ahead of their schema.
+export interface MergedIdentity {
+  id: number;
+  anonymous: boolean;
+  github_user_id: number | null;
+  login: string | null;
+  name: string | null;
+  avatar_url: string | null;
+  html_url: string | null;
+  is_bot: boolean;
+}
+export interface IdentityMerge {
+  id: number;
+  from: MergedIdentity;
+  into: MergedIdentity;
+  created_at: string;
+  undone_at: string | null;
+}
+type IdentityMergeList = { items: IdentityMerge[] };
 type ContributorPage = CursorPage<ContributorEntry>;
 type ActivityPage = CursorPage<ActivityItem>;
 
@@ -1026,6 +1045,35 @@ export function createApiClient(options: ApiClientOptions = {}) {
       return empty({
         method: "DELETE",
         path: `/api/v1/projects/${encodeURIComponent(slug)}/contributions/${encodeURIComponent(String(id))}`,
+        auth: "required",
+      });
+    },
+
+    /** `POST /projects/{slug}/identities/merge` — `from`'s contributions are credited to `into`. */
+    mergeIdentities(slug: string, from: number, into: number) {
+      return json<IdentityMerge>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/identities/merge`,
+        body: { from, into },
+        auth: "required",
+      });
+    },
+
+    /** `GET /projects/{slug}/identities/merges` — maintainers: the active merges, newest first. */
+    listIdentityMerges(slug: string, opts: RequestOptions = {}) {
+      return json<IdentityMergeList>({
+        method: "GET",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/identities/merges`,
+        auth: "required",
+        signal: opts.signal,
+      });
+    },
+
+    /** `POST /projects/{slug}/identities/merges/{id}/undo` — 409 `merge_undone` when undone already. */
+    undoIdentityMerge(slug: string, id: number) {
+      return json<IdentityMerge>({
+        method: "POST",
+        path: `/api/v1/projects/${encodeURIComponent(slug)}/identities/merges/${encodeURIComponent(String(id))}/undo`,
         auth: "required",
       });
     },

@@ -2,7 +2,8 @@
  * The console's "Contributors" section: record work GitHub does not see (data,
  * evaluation, infrastructure, compute operations, documentation, design, security,
  * research, community) for a person, on a day, with a description and a link; it joins
- * the public activity feed and counts like the rest.
+ * the public activity feed and counts like the rest. Then identity merges
+ * ({@link IdentityMerges}).
  */
 import { useId, useMemo, useState, type FormEvent } from "react";
 import { api, isApiError, type ActivityItem, type Project } from "../../api/client";
@@ -18,6 +19,7 @@ import { fieldErrors, type FieldErrors } from "../../lib/problems";
 import { useAsync } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
 import { consoleProblemMessage } from "../funding/consoleParts";
+import { IdentityMerges } from "./IdentityMerges";
 
 const RECORD_MESSAGES: Record<string, string> = {
   idempotency_key_reused: "This was already sent with other details. Check the form and send it again.",
@@ -299,7 +301,7 @@ export function ConsoleContributors({ project }: { project: Project }) {
       />
       {recorded.length > 0 && (
         <>
-          <h3>Recorded just now</h3>
+          <h3 className="repositories-title">Recorded just now</h3>
           <ol className="activity-feed" data-testid="recorded-list">
             {recorded.map((item) => (
               <RecordedRow
@@ -315,6 +317,7 @@ export function ConsoleContributors({ project }: { project: Project }) {
           </ol>
         </>
       )}
+      <IdentityMerges project={project} />
     </>
   );
 }

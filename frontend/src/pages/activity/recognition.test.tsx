@@ -1,10 +1,11 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { ActivityItem, ContributorEntry, ContributorSummary } from "../../api/client";
+import type { ActivityItem, ContributorEntry, ContributorSummary, IdentityMerge } from "../../api/client";
 import { jsonResponse, problem, problemResponse, project } from "../../test/fixtures";
 import { renderAt, stubServer } from "../../test/server";
 import { checkDraft, parseLogin, recordFieldErrors, todayUtc } from "./ConsoleContributors";
 import { ApiError } from "../../api/client";
+import { identityWords, mergeFieldErrors } from "./IdentityMerges";
 
 const SLUG = "tiny-llama";
 const P = `/api/v1/projects/${SLUG}`;
@@ -260,5 +261,98 @@ describe("recording: checks", () => {
       },
     });
     expect(recordFieldErrors(err)).toEqual({ github_login: "Give a contributor.", occurred_on: "Not in the future." });
+  });
+});
+
+describe("console: identity merges", () => {
+  const old = person({ id: 7, login: "ada-old", name: "Ada L." });
+  const addr = person({ id: 8, anonymous: true, login: null, name: null, avatar_url: null, html_url: null });
+  const merged = (id: number): IdentityMerge => ({
+    id,
+    from: { ...old, github_user_id: 70 },
+    into: { ...person(), github_user_id: 1 },
+    created_at: "2026-12-01T10:00:00Z",
+    undone_at: null,
+  });
+
+  it("merges two contributors picked from the list, then undoes it after asking", async () => {
+    let active: IdentityMerge[] = [];
+    const server = stubServer({
+      [`GET ${P}`]: () => jsonResponse(project()),
+      [`GET ${P}/pledges`]: () => page([]),
+      [`GET ${P}/contributors`]: () =>
+        page([entry(person(), { commit: 12 }), entry(old, { commit: 3 }), entry(addr, { commit: 1 })]),
+      [`GET ${P}/identities/merges`]: () => jsonResponse({ items: active }),
+      [`POST ${P}/identities/merge`]: () => {
+        active = [merged(5)];
+        return jsonResponse(merged(5), 201);
+      },
+      [`POST ${P}/identities/merges/5/undo`]: () => {
+        active = [];
+        return jsonResponse({ ...merged(5), undone_at: "2026-12-02T10:00:00Z" });
+      },
+    });
+    renderAt(`/projects/${SLUG}/manage?section=contributors`);
+    const form = await screen.findByTestId("merge-form");
+    await screen.findByTestId("no-merges");
+    const from = within(form).getByLabelText("Merge this identity");
+    const options = within(from).getAllByRole("option").map((o) => o.textContent);
+    expect(options).toEqual([
+      "Choose…",
+      "Ada Lovelace (@ada) · 12 contributions",
+      "Ada L. (@ada-old) · 3 contributions",
+      "Contributor without a GitHub account (#8) · 1 contribution",
+    ]);
+    // The same one twice is refused before sending.
+    fireEvent.change(from, { target: { value: "7" } });
+    fireEvent.change(within(form).getByLabelText("Into this person"), { target: { value: "7" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Merge" }));
+    expect(within(form).getByTestId("error-into").textContent).toBe("Choose two different identities.");
+    expect(server.of(`POST ${P}/identities/merge`)).toHaveLength(0);
+
+    fireEvent.change(within(form).getByLabelText("Into this person"), { target: { value: "1" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Merge" }));
+    expect((await screen.findByTestId("identities-merged")).textContent).toBe(
+      "Ada L. (@ada-old) is now credited as Ada Lovelace (@ada).",
+    );
+    expect(server.body(server.of(`POST ${P}/identities/merge`)[0]!)).toEqual({ from: 7, into: 1 });
+    const row = await screen.findByTestId("identity-merge");
+    fireEvent.click(within(row).getByRole("button", { name: /^Undo the merge of Ada L\./ }));
+    expect(server.of(`POST ${P}/identities/merges/5/undo`)).toHaveLength(0);
+    fireEvent.click(within(row).getByRole("button", { name: "Yes, undo" }));
+    await screen.findByTestId("no-merges");
+    expect(server.of(`POST ${P}/identities/merges/5/undo`)).toHaveLength(1);
+  });
+
+  it("says why a merge was refused", async () => {
+    stubServer({
+      [`GET ${P}`]: () => jsonResponse(project()),
+      [`GET ${P}/pledges`]: () => page([]),
+      [`GET ${P}/contributors`]: () => page([entry(person(), { commit: 12 }), entry(old, { commit: 3 })]),
+      [`GET ${P}/identities/merges`]: () => jsonResponse({ items: [] }),
+      [`POST ${P}/identities/merge`]: () => problemResponse(problem(409, "identity_merge_chain", "Conflict")),
+    });
+    renderAt(`/projects/${SLUG}/manage?section=contributors`);
+    const form = await screen.findByTestId("merge-form");
+    fireEvent.change(within(form).getByLabelText("Merge this identity"), { target: { value: "1" } });
+    fireEvent.change(within(form).getByLabelText("Into this person"), { target: { value: "7" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Merge" }));
+    expect((await within(form).findByRole("alert")).textContent).toMatch(/chain of merges/);
+  });
+
+  it("maps the server's violations to the two fields", () => {
+    const err = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      title: "x",
+      problem: {
+        ...problem(422, "validation_failed", "x"),
+        errors: [{ field: "from", code: "unknown_contributor", message: "unknown" }],
+      },
+    });
+    expect(mergeFieldErrors(err)).toEqual({ from: "This person has no contribution in this project." });
+    expect(identityWords({ ...addr, github_user_id: null, name: "Outside Author 3" })).toBe(
+      "Outside Author 3 (no GitHub account)",
+    );
   });
 });
