@@ -16,8 +16,8 @@ import { formatShortDate, pluralize, safeHttpUrl } from "../../lib/format";
 import { useCursorList } from "../../lib/useCursorList";
 import { LoadMore } from "../funding/common";
 
-const CONTRIBUTORS_PAGE = 30;
-const ACTIVITY_PAGE = 20;
+const CONTRIBUTORS_PAGE = 20;
+const ACTIVITY_PAGE = 15;
 
 /** A contributor's GitHub avatar; a neutral mark for people without an account. */
 export function Avatar({ contributor, size = 40 }: { contributor: ContributorSummary; size?: 32 | 40 }) {
@@ -25,7 +25,7 @@ export function Avatar({ contributor, size = 40 }: { contributor: ContributorSum
   const [failed, setFailed] = useState(false);
   if (!src || failed) {
     return (
-      <span className={`avatar avatar-empty avatar-${size}`} aria-hidden="true">
+      <span className={`person-avatar person-avatar-empty person-avatar-${size}`} aria-hidden="true">
         {(contributor.login ?? "?").charAt(0).toUpperCase()}
       </span>
     );
@@ -33,7 +33,7 @@ export function Avatar({ contributor, size = 40 }: { contributor: ContributorSum
   // Decorative: the name is next to it.
   return (
     <img
-      className={`avatar avatar-${size}`}
+      className={`person-avatar person-avatar-${size}`}
       src={src}
       alt=""
       width={size}
@@ -136,7 +136,8 @@ export function ContributorsSection({ slug }: { slug: string }) {
 function ActivityRow({ item }: { item: ActivityItem }) {
   const href = safeHttpUrl(item.url);
   const text = item.recorded ? (item.description ?? "") : (item.title ?? "");
-  const what = text || contributionKindLabel(item.kind);
+  // Comments and reviews have no title of their own: the link says where they are.
+  const what = text || (href ? (item.recorded ? "The work" : "See it on GitHub") : "");
   return (
     <li className="activity-item" data-testid="activity-item" data-kind={item.kind} data-id={item.id}>
       <Avatar contributor={item.contributor} size={32} />
