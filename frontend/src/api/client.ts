@@ -209,25 +209,11 @@ export interface RecordContribution {
   description: string;
   url?: string | null;
 }
-// PROVISIONAL: identity merges, ahead of their schema.
-export interface MergedIdentity {
-  id: number;
-  anonymous: boolean;
-  github_user_id: number | null;
-  login: string | null;
-  name: string | null;
-  avatar_url: string | null;
-  html_url: string | null;
-  is_bot: boolean;
-}
-export interface IdentityMerge {
-  id: number;
-  from: MergedIdentity;
-  into: MergedIdentity;
-  created_at: string;
-  undone_at: string | null;
-}
-type IdentityMergeList = { items: IdentityMerge[] };
+// Identity merges.
+export type MergedIdentity = components["schemas"]["MergedIdentity"];
+export type IdentityMerge = components["schemas"]["IdentityMerge"];
+type IdentityMergeList = components["schemas"]["IdentityMergeList"];
+type MergeIdentitiesRequest = RequestJson<paths["/api/v1/projects/{slug}/identities/merge"]["post"]>;
 type ContributorPage = CursorPage<ContributorEntry>;
 type ActivityPage = CursorPage<ActivityItem>;
 
@@ -1051,10 +1037,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
     /** `POST /projects/{slug}/identities/merge` — `from`'s contributions are credited to `into`. */
     mergeIdentities(slug: string, from: number, into: number) {
+      const body: MergeIdentitiesRequest = { from, into };
       return json<IdentityMerge>({
         method: "POST",
         path: `/api/v1/projects/${encodeURIComponent(slug)}/identities/merge`,
-        body: { from, into },
+        body,
         auth: "required",
       });
     },
