@@ -22,9 +22,6 @@ const PULLS = 12;
 const SYNC_TIMEOUT_MS = 90_000;
 const AVATAR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="20" fill="#6d28d9"/></svg>';
-// The contributors and activity API lands after this test: until then the steps that
-// need it are skipped (and say so in the run's summary).
-const PENDING = "needs the contributors and activity API (issue 8), not on main yet";
 
 /**
  * Starts `openfund github-double` on a free port with a generated history of `REPO`;
@@ -187,7 +184,7 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     await audit("console: repository synced");
   });
 
-  test("the project's public contributors list shows the repository's people, not its bots", { skip: PENDING }, async () => {
+  test("the project's public contributors list shows the repository's people, not its bots", async () => {
     await page.goto(`${server.baseUrl}/projects/${SLUG}`);
     const list = page.getByTestId("contributors");
     await list.waitFor();
@@ -217,7 +214,7 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     await audit("project page with contributors");
   });
 
-  test("the maintainer records work GitHub does not see; it shows in the activity feed", { skip: PENDING }, async () => {
+  test("the maintainer records work GitHub does not see; it shows in the activity feed", async () => {
     await page.goto(`${server.baseUrl}/projects/${SLUG}/manage?section=contributors`);
     const form = page.getByTestId("record-work-form");
     await form.waitFor();
@@ -244,7 +241,7 @@ describe("OpenFund GitHub activity: link, sync against the double, contributors"
     await audit("project page: activity, recorded work");
   });
 
-  test("the maintainer merges two identities and undoes it", { skip: PENDING }, async () => {
+  test("the maintainer merges two identities and undoes it", async () => {
     const [keep, away] = humans;
     await page.goto(`${server.baseUrl}/projects/${SLUG}/manage?section=contributors`);
     const form = page.getByTestId("merge-form");

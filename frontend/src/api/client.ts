@@ -174,48 +174,19 @@ export type SyncQueued = components["schemas"]["SyncQueued"];
 type LinkRepositoryRequest = RequestJson<paths["/api/v1/projects/{slug}/repositories"]["post"]>;
 
 // Recognition: contributors, the activity feed, recorded work.
-// PROVISIONAL: written ahead of the read API's schema; replaced by generated types when it lands.
-export interface ContributorSummary {
-  id: number;
-  anonymous: boolean;
-  login: string | null;
-  name: string | null;
-  avatar_url: string | null;
-  html_url: string | null;
-  is_bot: boolean;
-}
-export interface ContributorEntry {
-  contributor: ContributorSummary;
-  total: number;
-  counts: Record<string, number>;
-  first_contribution_at: string;
-  last_contribution_at: string;
-}
-export interface ActivityItem {
-  id: number;
-  kind: string;
-  occurred_at: string;
-  title: string | null;
-  url: string | null;
-  repository: string | null;
-  recorded: boolean;
-  description: string | null;
-  contributor: ContributorSummary;
-}
-export interface RecordContribution {
-  kind: string;
-  contributor: { contributor_id?: number | null; github_login?: string | null };
-  occurred_on: string;
-  description: string;
-  url?: string | null;
-}
+export type ContributionKind = components["schemas"]["ContributionKind"];
+export type RecordableKind = components["schemas"]["RecordableKind"];
+export type ContributorSummary = components["schemas"]["ContributorSummary"];
+export type ContributorEntry = components["schemas"]["ContributorEntry"];
+export type ActivityItem = components["schemas"]["ActivityItem"];
+export type RecordContribution = RequestJson<paths["/api/v1/projects/{slug}/contributions"]["post"]>;
+type ContributorPage = components["schemas"]["ContributorPage"];
+type ActivityPage = components["schemas"]["ActivityPage"];
 // Identity merges.
 export type MergedIdentity = components["schemas"]["MergedIdentity"];
 export type IdentityMerge = components["schemas"]["IdentityMerge"];
 type IdentityMergeList = components["schemas"]["IdentityMergeList"];
 type MergeIdentitiesRequest = RequestJson<paths["/api/v1/projects/{slug}/identities/merge"]["post"]>;
-type ContributorPage = CursorPage<ContributorEntry>;
-type ActivityPage = CursorPage<ActivityItem>;
 
 /** Codes the client itself produces when the server gave no problem document. */
 export const CLIENT_ERROR_CODES = {
@@ -1006,7 +977,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `GET /projects/{slug}/activity` — public; newest first; `kind` filters. */
     listActivity(
       slug: string,
-      q: { kind?: string | null; cursor?: string | null; limit?: number } = {},
+      q: { kind?: ContributionKind | null; cursor?: string | null; limit?: number } = {},
       opts: RequestOptions = {},
     ): Promise<CursorPage<ActivityItem>> {
       return getJson<ActivityPage>(

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CONTRIBUTION_KINDS,
@@ -45,5 +47,16 @@ describe("contributorName", () => {
     expect(contributorName({ anonymous: false, login: "ada", name: "  " })).toBe("@ada");
     expect(contributorName({ anonymous: true, login: null, name: null })).toBe("Contributor without a GitHub account");
     expect(contributorName({ anonymous: false, login: null, name: null })).toBe("Unknown contributor");
+  });
+});
+
+describe("kinds and the server's schema", () => {
+  const doc = JSON.parse(readFileSync(resolve(process.cwd(), "../openapi/openapi.json"), "utf8")) as {
+    components: { schemas: Record<string, { enum?: string[] }> };
+  };
+
+  it("lists exactly the server's kinds, and the recordable ones", () => {
+    expect([...CONTRIBUTION_KINDS].sort()).toEqual([...(doc.components.schemas.ContributionKind?.enum ?? [])].sort());
+    expect([...RECORDABLE_KINDS].sort()).toEqual([...(doc.components.schemas.RecordableKind?.enum ?? [])].sort());
   });
 });

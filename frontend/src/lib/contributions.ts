@@ -3,6 +3,7 @@
  * or a filter, counts in words ("12 commits", "1 data contribution"), a contributor's
  * counts in a fixed order, and how to show a contributor.
  */
+import type { ContributionKind, RecordableKind } from "../api/client";
 
 /** GitHub's kinds, then the kinds a maintainer records, in the order lists show them. */
 export const CONTRIBUTION_KINDS = [
@@ -23,9 +24,10 @@ export const CONTRIBUTION_KINDS = [
   "security",
   "research",
   "community",
-] as const;
+] as const satisfies readonly ContributionKind[];
 
-export type KnownKind = (typeof CONTRIBUTION_KINDS)[number];
+/** A kind this build has words for: every `ContributionKind` of the schema (WORDS checks it). */
+export type KnownKind = ContributionKind;
 
 /** The kinds a maintainer records by hand (GitHub's come from GitHub only). */
 export const RECORDABLE_KINDS = [
@@ -38,9 +40,17 @@ export const RECORDABLE_KINDS = [
   "security",
   "research",
   "community",
-] as const satisfies readonly KnownKind[];
+] as const satisfies readonly RecordableKind[];
 
-export type RecordableKindName = (typeof RECORDABLE_KINDS)[number];
+/** Whether `kind` is one a maintainer may record (narrows a form's value). */
+export function isRecordableKind(kind: string): kind is RecordableKind {
+  return (RECORDABLE_KINDS as readonly string[]).includes(kind);
+}
+
+/** Whether `kind` is one of the schema's kinds (narrows a filter's value). */
+export function isContributionKind(kind: string): kind is ContributionKind {
+  return (CONTRIBUTION_KINDS as readonly string[]).includes(kind);
+}
 
 interface KindWords {
   /** For a badge or a choice: "Pull request merged". */

@@ -12,6 +12,7 @@ import {
   contributionKindHint,
   contributionKindLabel,
   contributorName,
+  isRecordableKind,
   RECORDABLE_KINDS,
 } from "../../lib/contributions";
 import { formatShortDate, safeHttpUrl } from "../../lib/format";
@@ -74,7 +75,7 @@ function newKey(): string {
 /** Checks a draft before sending; the server has the last word. */
 export function checkDraft(d: Draft, today: string): FieldErrors {
   const errors: FieldErrors = {};
-  if (!(RECORDABLE_KINDS as readonly string[]).includes(d.kind)) errors.kind = "Choose the kind of work.";
+  if (!isRecordableKind(d.kind)) errors.kind = "Choose the kind of work.";
   if (!parseLogin(d.login)) errors.github_login = "Enter the person's GitHub login, like octocat.";
   if (!/^\d{4}-\d{2}-\d{2}$/.test(d.day)) errors.occurred_on = "Enter the day of the work.";
   else if (d.day > today) errors.occurred_on = "The day cannot be in the future.";
@@ -114,7 +115,7 @@ function RecordWorkForm({ project, onRecorded }: { project: Project; onRecorded:
     e.preventDefault();
     const found = checkDraft(d, today);
     setErrors(found);
-    if (Object.keys(found).length > 0) return;
+    if (Object.keys(found).length > 0 || !isRecordableKind(d.kind)) return;
     const url = d.url.trim();
     const result = await submit.run(
       {

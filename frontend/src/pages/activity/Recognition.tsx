@@ -11,6 +11,7 @@ import {
   contributionKindLabel,
   contributorName,
   countLines,
+  isContributionKind,
 } from "../../lib/contributions";
 import { formatShortDate, pluralize, safeHttpUrl } from "../../lib/format";
 import { useCursorList } from "../../lib/useCursorList";
@@ -169,7 +170,8 @@ export function ActivitySection({ slug }: { slug: string }) {
   const filterId = useId();
   const [kind, setKind] = useState("");
   const list = useCursorList(
-    (cursor, signal) => api.listActivity(slug, { kind: kind || null, cursor, limit: ACTIVITY_PAGE }, { signal }),
+    (cursor, signal) =>
+      api.listActivity(slug, { kind: isContributionKind(kind) ? kind : null, cursor, limit: ACTIVITY_PAGE }, { signal }),
     [slug, kind],
   );
   const s = list.state;

@@ -18,6 +18,8 @@ export interface ProjectFields {
   license: string;
   currency: string;
   auto_approve_sponsors: boolean;
+  /** Settings only (a new project starts with bots not counted). */
+  count_bots: boolean;
   contact_name: string;
   contact_email: string;
 }
@@ -36,6 +38,7 @@ export const EMPTY_FIELDS: ProjectFields = {
   license: "",
   currency: "USD",
   auto_approve_sponsors: false,
+  count_bots: false,
   contact_name: "",
   contact_email: "",
 };
@@ -53,12 +56,18 @@ export function fieldsOf(p: Project): ProjectFields {
     license: p.license ?? "",
     currency: p.currency,
     auto_approve_sponsors: p.auto_approve_sponsors,
+    count_bots: p.count_bots,
     contact_name: p.contact_name ?? "",
     contact_email: p.contact_email ?? "",
   };
 }
 
 const orNull = (s: string) => (s.trim() === "" ? null : s.trim());
+
+/** The patch of a project's settings page: every setting, the bots switch included. */
+export function updateBody(f: ProjectFields) {
+  return { ...settingsBody(f), count_bots: f.count_bots };
+}
 
 /** The body both create and patch send (all settings; empty optional ones cleared). */
 export function settingsBody(f: ProjectFields) {
@@ -192,6 +201,23 @@ export function ProjectForm({
         <Field label="Public contact name" name="contact_name" value={fields.contact_name} onChange={set("contact_name")} error={errors.contact_name} maxLength={120} />
         <Field label="Public contact email" name="contact_email" type="email" value={fields.contact_email} onChange={set("contact_email")} error={errors.contact_email} maxLength={254} />
       </fieldset>
+      {!creating && (
+        <fieldset className="fieldset">
+          <legend>Recognition</legend>
+          <div className="field field-checkbox" data-field="count_bots">
+            <label>
+              <input
+                type="checkbox"
+                name="count_bots"
+                checked={fields.count_bots}
+                onChange={(e) => set("count_bots")(e.target.checked)}
+              />{" "}
+              Count bots' activity (dependabot and other accounts GitHub marks as bots) in the contributors list and
+              the activity feed
+            </label>
+          </div>
+        </fieldset>
+      )}
       <SubmitButton pending={pending} testId="project-submit">
         {submitLabel}
       </SubmitButton>

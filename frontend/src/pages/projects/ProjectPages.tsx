@@ -8,7 +8,7 @@ import { fieldErrors, problemMessage } from "../../lib/problems";
 import { useAsync, useDocumentTitle } from "../../lib/useAsync";
 import { useSubmit } from "../../lib/useSubmit";
 import { Link, useNavigate } from "../../router";
-import { EMPTY_FIELDS, fieldsOf, ProjectForm, settingsBody, type ProjectFields } from "./ProjectForm";
+import { EMPTY_FIELDS, fieldsOf, ProjectForm, settingsBody, updateBody, type ProjectFields } from "./ProjectForm";
 
 function SignInFirst({ what }: { what: string }) {
   return (
@@ -110,7 +110,7 @@ function SettingsBody({
   const [project, setProject] = useState(initial);
   const [fields, setFields] = useState<ProjectFields>(fieldsOf(initial));
   const [saved, setSaved] = useState(false);
-  const save = useSubmit(() => api.updateProject(project.slug, settingsBody(fields)));
+  const save = useSubmit(() => api.updateProject(project.slug, updateBody(fields)));
   async function onSubmit() {
     setSaved(false);
     const result = await save.run();

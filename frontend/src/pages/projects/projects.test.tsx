@@ -105,6 +105,8 @@ describe("List a project", () => {
       contact_email: null,
       auto_approve_sponsors: false,
     });
+    // The bots switch is a setting of an existing project only (the create body has none).
+    expect(sent).not.toHaveProperty("count_bots");
   });
 
   it("asks visitors to log in first", async () => {
@@ -156,6 +158,16 @@ describe("project settings", () => {
     const patch = body(server.calls.filter((c) => c.key === "PATCH /api/v1/projects/tiny-llama").at(-1)!.init);
     expect(patch).toMatchObject({ summary: "A better summary.", repository_url: null, currency: "USD" });
     expect(patch).not.toHaveProperty("slug");
+    expect(patch).toMatchObject({ count_bots: false });
+
+    // Bots' activity counts once the switch is on.
+    fireEvent.click(screen.getByLabelText(/Count bots' activity/));
+    fireEvent.click(screen.getByTestId("project-submit"));
+    await waitFor(() =>
+      expect(body(server.calls.filter((c) => c.key === "PATCH /api/v1/projects/tiny-llama").at(-1)!.init)).toMatchObject({
+        count_bots: true,
+      }),
+    );
 
     fireEvent.click(screen.getByTestId("archive"));
     expect(await screen.findByTestId("archived-notice")).toBeTruthy();
