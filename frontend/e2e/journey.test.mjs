@@ -11,6 +11,7 @@ const PROJECT_FIELDS = [
   "auto_approve_sponsors",
   "contact_email",
   "contact_name",
+  "count_bots",
   "created_at",
   "currency",
   "description",
@@ -40,6 +41,7 @@ function projectShapeErrors(p, where) {
     if (typeof p[k] !== "string") errors.push(`${where}.${k}: not a string`);
   }
   if (!PROJECT_KINDS.includes(p.kind)) errors.push(`${where}.kind: ${JSON.stringify(p.kind)}`);
+  if (typeof p.count_bots !== "boolean") errors.push(`${where}.count_bots: not a boolean`);
   if (p.homepage !== null && typeof p.homepage !== "string") {
     errors.push(`${where}.homepage: ${JSON.stringify(p.homepage)} is not string|null`);
   }
