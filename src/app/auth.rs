@@ -236,6 +236,8 @@ pub fn verify_email(
             )?;
         }
     }
+    // The address (new or first) is proven: what it identifies is this user's.
+    super::claims::claim_for(tx, user.id)?;
     Ok(Verified::Verified)
 }
 
@@ -413,6 +415,7 @@ pub async fn reset_password(
             let user = users::find(tx, link.user_id)?.ok_or(AuthError::InvalidLink)?;
             users::set_password(tx, user.id, Some(&new_hash), now)?;
             users::mark_verified(tx, user.id, now)?;
+            super::claims::claim_for(tx, user.id)?;
             email_tokens::invalidate(tx, user.id, Some(EmailPurpose::ResetPassword), now)?;
             session_store::revoke_all_except(tx, user.id, None, "password_reset", now)?;
             if !keep_api_tokens {
@@ -479,6 +482,7 @@ async fn check_password(
             };
             let (session_id, refresh) =
                 sessions::open(tx, current.id, AuthMethod::Password, ttl, now)?;
+            super::claims::claim_for(tx, current.id)?;
             Ok((current, session_id, refresh))
         })
         .await?;

@@ -158,10 +158,16 @@ pub async fn complete(
     let matched = services
         .db
         .write(move |tx| match (mode, link_user) {
-            (OAuthMode::Link, Some(me)) => link(tx, me, &user, crate::db::now()).map(|()| None),
+            (OAuthMode::Link, Some(me)) => {
+                link(tx, me, &user, crate::db::now())?;
+                super::claims::claim_for(tx, me)?;
+                Ok(None)
+            }
             (OAuthMode::Link, None) => Err(GithubSignInError::InvalidState),
             (OAuthMode::Login, _) => {
-                sign_in(tx, &user, verified_email.as_deref(), crate::db::now()).map(Some)
+                let id = sign_in(tx, &user, verified_email.as_deref(), crate::db::now())?;
+                super::claims::claim_for(tx, id)?;
+                Ok(Some(id))
             }
         })
         .await?;

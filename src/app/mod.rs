@@ -8,6 +8,7 @@ pub mod accelerators;
 pub mod activity;
 pub mod admin;
 pub mod auth;
+pub mod claims;
 pub mod compute;
 pub mod expenses;
 pub mod exports;

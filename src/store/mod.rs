@@ -5,6 +5,7 @@ pub mod accelerators;
 pub mod api_tokens;
 pub mod contribution_reads;
 pub mod contributions;
+pub mod contributor_claims;
 pub mod deliveries;
 pub mod email_tokens;
 pub mod expenses;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::github_double::{CLIENT_ID, CLIENT_SECRET, GithubDouble, GithubUser};
 use crate::helpers::{PASSWORD, TestApp, refresh_cookie, spawn_app_with};
 
-async fn app_with_github() -> (TestApp, GithubDouble) {
+pub async fn app_with_github() -> (TestApp, GithubDouble) {
     let github = GithubDouble::start();
     let (web, api) = (github.url.clone(), github.api_url());
     let app = spawn_app_with(move |c| {
@@ -33,7 +33,7 @@ fn octo(email: &str) -> GithubUser {
 }
 
 /// Runs the browser's part of the flow; returns the callback's response.
-async fn run_flow(app: &TestApp, mode: &str, bearer: Option<&str>) -> reqwest::Response {
+pub async fn run_flow(app: &TestApp, mode: &str, bearer: Option<&str>) -> reqwest::Response {
     let (_, url, state) = consent(app, mode, bearer).await;
     callback(app, &url, &[state_cookie(&state)], None).await
 }

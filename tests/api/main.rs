@@ -5,6 +5,7 @@ mod accelerators;
 mod accounts;
 mod activity_ingest;
 mod anonymity;
+mod claims;
 mod compute;
 mod concurrency;
 mod contributions;
