@@ -845,3 +845,145 @@ async fn only_the_projects_editors_record_and_delete() {
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "count_bots");
 }
+
+/// The contributors list and the feed on a project with 150,000 contributions by 500
+/// people (eight kinds, a fork's worth of commits in an unlinked repository, merges, a
+/// bot): how long the list takes to build, then cached, and the feed's pages. Prints
+/// the figures for docs/performance.md; run with
+/// `cargo test --test api -- --ignored --nocapture contributors_at_scale` (and with
+/// `OPENFUND_TEST_BACKEND=postgres`).
+#[tokio::test]
+#[ignore = "a measurement (150,000 rows), not a check; see docs/performance.md"]
+async fn contributors_at_scale() {
+    use openfund::domain::ids::{ContributorId, ProjectId, RepositoryId};
+    use openfund::store::contributions::{NewContribution, insert_contributions};
+    use std::time::Instant;
+
+    const ROWS: i64 = 150_000;
+    const PEOPLE: i64 = 500;
+    let app = spawn_app().await;
+    let (owner, p, repos) = project(&app, "big", &["org/big", "org/gone"]).await;
+    let mut people = Vec::new();
+    for n in 0..PEOPLE {
+        people.push(github_person(&app, 10_000 + n, &format!("dev{n}"), n == 0));
+    }
+    let kinds = [
+        "commit",
+        "commit",
+        "commit",
+        "pull_request_opened",
+        "pull_request_merged",
+        "pull_request_review",
+        "issue_opened",
+        "issue_comment",
+    ];
+    let res = app
+        .send_json_as(
+            Method::DELETE,
+            "/api/v1/projects/big/repositories/org/gone",
+            &owner.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 204);
+    let seeded = Instant::now();
+    let mut conn = app.conn();
+    let rows: Vec<NewContribution> = (0..ROWS)
+        .map(|i| {
+            // A skewed spread: low-numbered people do most of the work.
+            let who = people[((i * i) % (PEOPLE * PEOPLE) / PEOPLE) as usize];
+            NewContribution {
+                project_id: ProjectId(p),
+                repository_id: Some(RepositoryId(repos[usize::from(i % 20 == 0)])),
+                contributor_id: ContributorId(who),
+                kind: kinds[(i % 8) as usize].to_owned(),
+                source_key: format!("item-{i}"),
+                occurred_at: t0() + Duration::seconds(i * 37),
+                title: Some(format!("Item {i}")),
+                url: Some(format!("https://github.com/org/big/commit/{i}")),
+                recorded_by: None,
+                created_at: t0(),
+            }
+        })
+        .collect();
+    diesel::sql_query("BEGIN").execute(&mut conn).unwrap();
+    insert_contributions(&mut conn, &rows).unwrap();
+    diesel::sql_query("COMMIT").execute(&mut conn).unwrap();
+    for n in 1..20 {
+        merge(&app, p, people[n * 20 + 1], people[n * 20], owner.id);
+    }
+    if crate::helpers::backend() == openfund::db::Backend::Postgres {
+        diesel::sql_query("ANALYZE").execute(&mut conn).unwrap();
+    }
+    let seeded = seeded.elapsed();
+    // A request of a new connection after the long seeding (the server closed idle ones),
+    // which also makes the list stale: a write of this process.
+    let res = reqwest::Client::new()
+        .patch(app.url("/api/v1/projects/big"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"summary": "big"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    let time = |path: &'static str| {
+        let app = &app;
+        async move {
+            let started = Instant::now();
+            let res = reqwest::Client::new()
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            let body: Value = res.json().await.unwrap();
+            (started.elapsed(), body)
+        }
+    };
+    let (cold, first) = time("/api/v1/projects/big/contributors?limit=100").await;
+    let mut cached = Vec::new();
+    for _ in 0..20 {
+        cached.push(time("/api/v1/projects/big/contributors?limit=100").await.0);
+    }
+    cached.sort();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    let res = app
+        .get(&format!(
+            "/api/v1/projects/big/contributors?limit=100&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let second_page = started.elapsed();
+    let (feed, page) = time("/api/v1/projects/big/activity?limit=50").await;
+    let mut feed_times = Vec::new();
+    for _ in 0..20 {
+        feed_times.push(time("/api/v1/projects/big/activity?limit=50").await.0);
+    }
+    feed_times.sort();
+    let (rare, _) = time("/api/v1/projects/big/activity?limit=50&kind=release").await;
+    assert!(page["next_cursor"].is_string());
+
+    let total: i64 = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["total"].as_i64().unwrap())
+        .sum();
+    eprintln!(
+        "contributors_at_scale on {:?}: {ROWS} rows seeded in {seeded:?}; list built (first \
+         request) {cold:?}; cached p50 {:?} max {:?}; second page {second_page:?}; feed \
+         first page {feed:?} (then p50 {:?}); a kind with no rows (whole-index scan) {rare:?}; \
+         top 100 hold {total} contributions",
+        crate::helpers::backend(),
+        cached[10],
+        cached[19],
+        feed_times[10],
+    );
+    assert!(
+        cached[10] * 10 < cold,
+        "the cached list is not much faster than building it: {cold:?} vs {:?}",
+        cached[10]
+    );
+}
