@@ -488,7 +488,10 @@ async fn people_stay_one_across_renames_noreply_addresses_and_co_authors_and_bot
     // The public contributors list agrees: botanist counted, dependabot not.
     let page = fx
         .app
-        .json_as("/api/v1/projects/demo/contributors?limit=100", &fx.owner.token)
+        .json_as(
+            "/api/v1/projects/demo/contributors?limit=100",
+            &fx.owner.token,
+        )
         .await;
     let entry = |login: &str| {
         page["items"]
@@ -501,7 +504,10 @@ async fn people_stay_one_across_renames_noreply_addresses_and_co_authors_and_bot
     let botanist = entry("botanist").unwrap_or_else(|| panic!("{page}"));
     assert_eq!(botanist["total"], 2, "{botanist}");
     assert!(entry("dependabot[bot]").is_none(), "{page}");
-    assert!(entry("alice-renamed").is_some() && entry("alice").is_none(), "{page}");
+    assert!(
+        entry("alice-renamed").is_some() && entry("alice").is_none(),
+        "{page}"
+    );
 }
 
 #[derive(QueryableByName)]
