@@ -108,7 +108,8 @@ pub fn create_money(
     }
     let project = project_locked(tx, slug)?;
     let scope = format!("create_pledge:{}", project.id);
-    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now, || PledgeError::KeyReused)?
+    {
         return Ok(stored);
     }
     accepts_pledges(tx, &project, new.goal_id)?;
@@ -154,22 +155,25 @@ pub fn create_money(
 /// Claims the request's `Idempotency-Key` for `scope` in this unit of work; `None` when
 /// this request is the key's first use (go on and store the response with
 /// [`idempotency::complete`]), or the first use's response to replay. The same key
-/// with another body is [`PledgeError::KeyReused`].
-fn claim_or_replay(
+/// with another body is `reused()` ([`PledgeError::KeyReused`] here; each use case with
+/// an `Idempotency-Key` passes its own).
+pub(super) fn claim_or_replay<E: From<DbError>>(
     tx: &mut Tx<'_>,
     who: &Principal,
     scope: &str,
     request: Idempotent<'_>,
     now: NaiveDateTime,
-) -> Result<Option<Stored>, PledgeError> {
+    reused: impl FnOnce() -> E,
+) -> Result<Option<Stored>, E> {
     let Idempotent { key, request_hash } = request;
     if idempotency::claim(tx, who.user_id, scope, key, request_hash, now)? {
         return Ok(None);
     }
-    let stored = idempotency::find(tx, who.user_id, scope, key)?
+    let stored = idempotency::find(tx, who.user_id, scope, key)
+        .map_err(DbError::from)?
         .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
     if stored.request_hash != request_hash {
-        return Err(PledgeError::KeyReused);
+        return Err(reused());
     }
     Ok(Some(Stored {
         status: u16::try_from(stored.response_status)
@@ -208,7 +212,8 @@ pub fn create_compute(
     }
     let project = project_locked(tx, slug)?;
     let scope = format!("create_pledge:{}", project.id);
-    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now)? {
+    if let Some(stored) = claim_or_replay(tx, who, &scope, request, now, || PledgeError::KeyReused)?
+    {
         return Ok(stored);
     }
     accepts_pledges(tx, &project, goal_id)?;

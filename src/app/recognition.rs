@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 use super::overview::{Lookup, OverviewCache};
-use super::pledges::{Idempotent, Stored};
+use super::pledges::{Idempotent, Stored, claim_or_replay};
 use super::{Denied, Principal};
 use crate::db::{AnyConnection, Db, DbError, RowLock, Tx};
 use crate::domain::contribution::{
@@ -156,7 +156,9 @@ pub fn record(
     let now = crate::db::truncate_micros(now);
     let scope = format!("record_contribution:{}", project.id);
     if let Some(request) = request
-        && let Some(stored) = claim_or_replay(tx, who, &scope, request, now)?
+        && let Some(stored) = claim_or_replay(tx, who, &scope, request, now, || {
+            RecognitionError::KeyReused
+        })?
     {
         return Ok(stored);
     }
@@ -189,31 +191,6 @@ pub fn record(
         body,
         replayed: false,
     })
-}
-
-/// Claims the key for this unit of work (`None`: go on), or the first use's response.
-fn claim_or_replay(
-    tx: &mut Tx<'_>,
-    who: &Principal,
-    scope: &str,
-    request: Idempotent<'_>,
-    now: NaiveDateTime,
-) -> Result<Option<Stored>, RecognitionError> {
-    let Idempotent { key, request_hash } = request;
-    if idempotency::claim(tx, who.user_id, scope, key, request_hash, now)? {
-        return Ok(None);
-    }
-    let stored = idempotency::find(tx, who.user_id, scope, key)?
-        .ok_or_else(|| DbError::Corrupt("an idempotency key vanished".into()))?;
-    if stored.request_hash != request_hash {
-        return Err(RecognitionError::KeyReused);
-    }
-    Ok(Some(Stored {
-        status: u16::try_from(stored.response_status)
-            .map_err(|_| DbError::Corrupt("stored response status".into()))?,
-        body: stored.response_body,
-        replayed: true,
-    }))
 }
 
 /// Deletes recorded contribution `id` of project `slug` (editors only). A GitHub
